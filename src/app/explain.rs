@@ -1,0 +1,279 @@
+//! `explain`: one flow, every measure considered, applied or not and why.
+
+use super::{AppError, engine_for};
+use crate::cli::{ExplainArgs, ExplainFormat};
+use crate::codes::{Country, HtsCode};
+use crate::date::Date;
+use crate::engine::{Assessment, Engine, MfnBasis, Status, Warning};
+use crate::explain_text::{certainty_mark, rate_text, reason};
+use crate::flow::{Flow, Program};
+use crate::mfn::MfnTable;
+use crate::money::{parse_amount, percent};
+use crate::rate_text::RateExpr;
+use crate::units::Unit;
+use serde_json::json;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+fn flag<T, E: std::fmt::Display>(name: &str, r: Result<T, E>) -> Result<T, AppError> {
+    r.map_err(|e| AppError::fatal(format!("--{name}: {e}")))
+}
+
+/// Builds the flow from the flags, refusing bad values with the flag's name.
+fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
+    let hts = flag("hts", HtsCode::parse(&args.hts))?;
+    let origin = flag("origin", Country::parse(&args.origin))?;
+    let date = flag("date", Date::parse(&args.date))?;
+    let value = flag("value", parse_amount(&args.value))?;
+    let mut f = Flow::new(hts, origin, date, value);
+    if let Some(q) = &args.quantity {
+        f.quantity = Some(flag("quantity", parse_amount(q))?);
+    }
+    if let Some(u) = &args.unit {
+        f.quantity_unit = Some(
+            Unit::parse(u)
+                .filter(|u| *u != Unit::Other)
+                .ok_or_else(|| AppError::fatal(format!("--unit: unknown unit `{u}`")))?,
+        );
+    }
+    if let Some(p) = &args.spi {
+        f.spi = Some(flag("spi", Program::parse(p))?);
+    }
+    if let Some(u) = &args.us_content {
+        let v = flag("us-content", parse_amount(u))?;
+        if v > value {
+            return Err(AppError::fatal(format!("--us-content: {v} is more than the customs value {value}")));
+        }
+        f.us_content_value = Some(v);
+    }
+    if let Some(d) = &args.loaded {
+        f.loaded_date = Some(flag("loaded", Date::parse(d))?);
+    }
+    if let Some(r) = &args.mfn_rate {
+        f.mfn_rate = Some(flag("mfn-rate", RateExpr::parse(r))?);
+    }
+    Ok(f)
+}
+
+pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
+    let mfn = Arc::new(MfnTable::embedded());
+    let engine = engine_for(&args.scenario, &mfn)?;
+    let flow = flow_from(args)?;
+    let a = engine.assess(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+    let text = match args.format {
+        ExplainFormat::Text => render_text(&engine, &flow, &a),
+        ExplainFormat::Json => {
+            serde_json::to_string_pretty(&render_json(&engine, &flow, &a)).unwrap_or_default() + "\n"
+        }
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
+    Ok(0)
+}
+
+fn mfn_words(a: &Assessment<'_>) -> String {
+    let rate = &a.mfn.rate;
+    let basis = match &a.mfn.basis {
+        MfnBasis::General => "column 1 general rate".to_string(),
+        MfnBasis::Special(p) => format!("special rate claimed under program {p}"),
+        MfnBasis::ClaimNotEligible(p) => {
+            format!("column 1 general rate (program {p} claimed, but this HTS line does not list it)")
+        }
+        MfnBasis::Override => "rate given in the row (mfn_rate)".to_string(),
+    };
+    let qty = a.mfn.quantity.map(|(q, u)| format!(", on {} {u}", q.normalize())).unwrap_or_default();
+    format!("{rate}{qty} ({basis})")
+}
+
+/// The human-readable view.
+pub fn render_text(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> String {
+    let s = engine.scenario();
+    let mut o = String::new();
+    let _ = writeln!(o, "Scenario   {} — {}", s.name, s.title);
+    let desc = a.mfn.line.map(|l| format!(" ({})", l.description)).unwrap_or_default();
+    let _ = writeln!(o, "Flow       HTS {}{desc}", flow.hts);
+    let _ = writeln!(
+        o,
+        "           origin {}, entered {}, customs value {:.2} USD",
+        flow.origin, flow.entry_date, flow.customs_value
+    );
+    if let Some(q) = flow.quantity {
+        let _ = writeln!(
+            o,
+            "           quantity {} {}",
+            q.normalize(),
+            flow.quantity_unit.map(|u| u.to_string()).unwrap_or_default()
+        );
+    }
+    if let Some(p) = flow.spi {
+        let _ = writeln!(o, "           special program claimed: {p}");
+    }
+    if let Some(u) = flow.us_content_value {
+        let _ = writeln!(o, "           US content {u:.2} USD");
+    }
+    if let Some(l) = flow.loaded_date {
+        let _ = writeln!(o, "           loaded {l}");
+    }
+    if a.rule_date != flow.entry_date {
+        let _ = writeln!(o, "           rules read as of {} (scenario frozen on that date)", a.rule_date);
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Duty lines");
+    let _ = writeln!(o, "  {:<28} {:<11} {:<36} {:>14} {:>14}", "measure", "heading", "rate", "base", "amount");
+    let _ = writeln!(
+        o,
+        "  {:<28} {:<11} {:<36} {:>14} {:>14.2}",
+        "mfn",
+        "-",
+        short(&mfn_words(a), 36),
+        format!("{:.2}", flow.customs_value),
+        a.mfn_duty
+    );
+    for (i, line) in a.applied() {
+        let m = engine.measure(i);
+        let _ = writeln!(
+            o,
+            "  {:<28} {:<11} {:<36} {:>14} {:>14.2}",
+            m.id,
+            engine.citation(i, line),
+            short(&rate_text(engine, i, line, a), 36),
+            format!("{:.2}", line.base),
+            line.amount
+        );
+    }
+    let eff = a.effective_rate().map(percent).unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        o,
+        "  {:<28} {:<11} {:<36} {:>14} {:>14.2}",
+        "total",
+        "",
+        format!("effective rate {eff}"),
+        "",
+        a.total_duty
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "MFN: {}", mfn_words(a));
+    if let Some(l) = a.mfn.line {
+        let _ = writeln!(o, "     HTS line {} ({})", l.hts, l.source);
+    }
+    for w in &a.warnings {
+        let _ = writeln!(o, "     warning: {}", warning_text(w));
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Measures considered (in stacking order)");
+    let mut out_of_scope = Vec::new();
+    for (i, st) in a.statuses.iter().enumerate() {
+        let m = engine.measure(i);
+        if matches!(st, Status::OriginNotCovered | Status::ProductNotCovered) {
+            out_of_scope.push(format!("{} ({})", m.id, reason(engine, i, st, flow, a)));
+            continue;
+        }
+        let mark = if st.line().is_some() { "APPLIED    " } else { "not applied" };
+        let _ = writeln!(o, "  {mark} {}{} — {}", m.id, certainty_mark(m.certainty), m.title);
+        let _ = writeln!(o, "              {}", reason(engine, i, st, flow, a));
+        let _ = writeln!(o, "              source: {}", m.source);
+        if m.certainty != crate::scenario::Certainty::Primary && !m.note.is_empty() {
+            let _ = writeln!(o, "              note: {}", one_line(&m.note));
+        }
+    }
+    if !out_of_scope.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Not in scope for this flow");
+        for line in out_of_scope {
+            let _ = writeln!(o, "  {line}");
+        }
+    }
+    o
+}
+
+/// The JSON view.
+pub fn render_json(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> serde_json::Value {
+    let s = engine.scenario();
+    let lines: Vec<serde_json::Value> = std::iter::once(json!({
+        "measure": "mfn",
+        "citation": null,
+        "rate": a.mfn.rate.to_string(),
+        "basis": mfn_words(a),
+        "base": format!("{:.2}", flow.customs_value),
+        "amount": format!("{:.2}", a.mfn_duty),
+    }))
+    .chain(a.applied().map(|(i, line)| {
+        json!({
+            "measure": engine.measure(i).id,
+            "citation": engine.citation(i, line),
+            "rate": rate_text(engine, i, line, a),
+            "base": format!("{:.2}", line.base),
+            "amount": format!("{:.2}", line.amount),
+        })
+    }))
+    .collect();
+    let considered: Vec<serde_json::Value> = a
+        .statuses
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let m = engine.measure(i);
+            json!({
+                "measure": m.id,
+                "title": m.title,
+                "applied": st.line().is_some(),
+                "in_scope": !matches!(st, Status::OriginNotCovered | Status::ProductNotCovered),
+                "reason": reason(engine, i, st, flow, a),
+                "source": m.source,
+                "certainty": m.certainty.as_str(),
+            })
+        })
+        .collect();
+    json!({
+        "scenario": s.name,
+        "flow": {
+            "hts": flow.hts.dotted(),
+            "origin": flow.origin.as_str(),
+            "entry_date": flow.entry_date.to_string(),
+            "customs_value": format!("{:.2}", flow.customs_value),
+            "quantity": flow.quantity.map(|q| q.normalize().to_string()),
+            "quantity_unit": flow.quantity_unit.map(|u| u.to_string()),
+            "spi": flow.spi.map(|p| p.to_string()),
+            "us_content_value": flow.us_content_value.map(|v| format!("{v:.2}")),
+            "loaded_date": flow.loaded_date.map(|d| d.to_string()),
+        },
+        "rule_date": a.rule_date.to_string(),
+        "lines": lines,
+        "mfn_duty": format!("{:.2}", a.mfn_duty),
+        "additional_duty": format!("{:.2}", a.additional_duty),
+        "total_duty": format!("{:.2}", a.total_duty),
+        "effective_rate": a.effective_rate().map(|r| format!("{r:.6}")),
+        "measures_considered": considered,
+        "warnings": a.warnings.iter().map(warning_text).collect::<Vec<_>>(),
+    })
+}
+
+/// A warning in words.
+pub fn warning_text(w: &Warning) -> String {
+    match w {
+        Warning::ProgramNotListed(p) => {
+            format!("program {p} is not listed for this HTS line; the general rate is used")
+        }
+        Warning::ContentNotDeclared(b) => format!(
+            "no {} declared: the Section 232 duty is charged on the whole customs value (CBP's rule when the content value is not reported)",
+            match b {
+                crate::scenario::Base::SteelContent => "steel_content_value",
+                crate::scenario::Base::AluminumContent => "aluminum_content_value",
+                _ => "copper_content_value",
+            }
+        ),
+    }
+}
+
+fn short(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(n - 3).collect();
+    format!("{cut}...")
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,301 @@
+//! Inputs and outputs: flow CSV reading with positions, reject reports, atomic output files.
+
+use super::AppError;
+use crate::flow::{Flow, FlowColumns};
+use csv::ByteRecord;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// A row that could not be read or priced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reject {
+    /// 1-based line where the record starts (the header is line 1).
+    pub line: u64,
+    /// The column at fault (empty when the whole row is).
+    pub column: String,
+    /// The value found.
+    pub value: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The outcome of reading one record.
+pub enum Row {
+    /// A checked flow.
+    Flow(Box<Flow>),
+    /// A row that cannot be read.
+    Reject(Reject),
+}
+
+/// Reads flows from a CSV file or standard input, keeping positions for reject reports.
+pub struct FlowInput {
+    rdr: csv::Reader<Box<dyn Read>>,
+    /// Name for messages (`flows.csv`, `<stdin>`).
+    pub name: String,
+    cols: FlowColumns,
+    /// The header as read.
+    pub header: ByteRecord,
+    /// The last record read (for pass-through output).
+    pub record: ByteRecord,
+    /// Number of data records read.
+    pub rows: u64,
+}
+
+impl FlowInput {
+    /// Opens `path` (`None` or `-`: standard input) and reads its header.
+    pub fn open(path: Option<&Path>) -> Result<FlowInput, AppError> {
+        let (reader, name): (Box<dyn Read>, String) = match path {
+            None => (Box::new(io::stdin().lock()), "<stdin>".into()),
+            Some(p) if p.as_os_str() == "-" => (Box::new(io::stdin().lock()), "<stdin>".into()),
+            Some(p) => {
+                let f = File::open(p).map_err(|e| AppError::fatal(format!("cannot open {}: {e}", p.display())))?;
+                (Box::new(io::BufReader::with_capacity(1 << 16, f)), p.display().to_string())
+            }
+        };
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+        let mut header = ByteRecord::new();
+        let got = rdr
+            .read_byte_record(&mut header)
+            .map_err(|e| AppError::fatal(format!("{name}: cannot read the header: {e}")))?;
+        if !got {
+            return Err(AppError::fatal(format!(
+                "{name}: the file is empty; it needs a header line with at least {}",
+                crate::flow::REQUIRED.join(",")
+            )));
+        }
+        let cols = FlowColumns::from_header(&header).map_err(|e| AppError::fatal(format!("{name}:1: {e}")))?;
+        Ok(FlowInput { rdr, name, cols, header, record: ByteRecord::new(), rows: 0 })
+    }
+
+    /// Reads the next row; `None` at the end. I/O errors are fatal.
+    pub fn next_row(&mut self) -> Result<Option<Row>, AppError> {
+        match self.rdr.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                self.rows += 1;
+                let line = self.record.position().map_or(0, |p| p.line());
+                if self.record.len() != self.cols.width {
+                    // A lone empty line inside a file is skipped by the CSV reader already; a
+                    // short or long row is refused, never padded or truncated silently.
+                    return Ok(Some(Row::Reject(Reject {
+                        line,
+                        column: String::new(),
+                        value: String::new(),
+                        reason: format!("the row has {} fields; the header has {}", self.record.len(), self.cols.width),
+                    })));
+                }
+                Ok(Some(match self.cols.parse(&self.record) {
+                    Ok(flow) => Row::Flow(Box::new(flow)),
+                    Err(e) => Row::Reject(Reject { line, column: e.column.into(), value: e.value, reason: e.reason }),
+                }))
+            }
+            Err(e) => match e.kind() {
+                csv::ErrorKind::Io(_) => Err(AppError::fatal(format!("{}: read error: {e}", self.name))),
+                _ => {
+                    self.rows += 1;
+                    let line = e.position().map_or(0, |p| p.line());
+                    Ok(Some(Row::Reject(Reject {
+                        line,
+                        column: String::new(),
+                        value: String::new(),
+                        reason: format!("the row is not valid CSV: {e}"),
+                    })))
+                }
+            },
+        }
+    }
+}
+
+/// Where rejects go: a CSV report, and always a count and a few samples for standard error.
+pub struct RejectSink {
+    file_name: String,
+    writer: Option<(csv::Writer<Output>, PathBuf)>,
+    /// Number of rejects.
+    pub count: u64,
+    samples: Vec<Reject>,
+}
+
+impl RejectSink {
+    /// Opens the report (when a path is given) for rows of `input_name`.
+    pub fn new(path: Option<&Path>, input_name: &str) -> Result<RejectSink, AppError> {
+        let writer = match path {
+            Some(p) => {
+                let mut w = csv::Writer::from_writer(Output::file(p)?);
+                w.write_record(["file", "line", "column", "value", "reason"]).map_err(|e| AppError::write(p, &e))?;
+                Some((w, p.to_path_buf()))
+            }
+            None => None,
+        };
+        Ok(RejectSink { file_name: input_name.to_string(), writer, count: 0, samples: Vec::new() })
+    }
+
+    /// Records a reject.
+    pub fn push(&mut self, r: Reject) -> Result<(), AppError> {
+        self.count += 1;
+        if let Some((w, p)) = &mut self.writer {
+            let line = r.line.to_string();
+            w.write_record([self.file_name.as_str(), &line, &r.column, &r.value, &r.reason])
+                .map_err(|e| AppError::write(p, &e))?;
+        }
+        if self.samples.len() < 5 {
+            self.samples.push(r);
+        }
+        Ok(())
+    }
+
+    /// Closes the report (committing the file) and prints the summary to standard error.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.count > 0 {
+            for r in &self.samples {
+                let col = if r.column.is_empty() { String::new() } else { format!(" column `{}`", r.column) };
+                eprintln!("rejected: {}:{}:{col}: {}", self.file_name, r.line, r.reason);
+            }
+            if self.count > self.samples.len() as u64 {
+                eprintln!("rejected: ... {} more", self.count - self.samples.len() as u64);
+            }
+        }
+        if let Some((w, p)) = self.writer {
+            let out =
+                w.into_inner().map_err(|e| AppError::fatal(format!("cannot write {}: {}", p.display(), e.error())))?;
+            out.commit()?;
+            if self.count > 0 {
+                eprintln!("rejected rows written to {}", p.display());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A file written to a temporary name beside its destination and renamed into place on
+/// [`AtomicFile::commit`]; dropped without commit, the temporary file is removed. A run that fails
+/// (or is killed) never leaves a half-written file at the destination.
+pub struct AtomicFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file.
+    pub fn create(dest: &Path) -> Result<AtomicFile, AppError> {
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        let tmp = dir.join(format!(".{name}.tariffstack-{}.tmp", std::process::id()));
+        let file = File::create(&tmp).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", dest.display())))?;
+        Ok(AtomicFile { dest: dest.to_path_buf(), tmp, file: Some(BufWriter::with_capacity(1 << 16, file)) })
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn commit(mut self) -> Result<(), AppError> {
+        let dest = self.dest.clone();
+        let fail = |e: io::Error| AppError::fatal(format!("cannot write {}: {e}", dest.display()));
+        if let Some(w) = self.file.take() {
+            let f = w.into_inner().map_err(|e| fail(e.into_error()))?;
+            f.sync_all().map_err(fail)?;
+        }
+        std::fs::rename(&self.tmp, &self.dest).map_err(fail)?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().map_or(Ok(0), |f| f.write(buf))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |f| f.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            self.file = None;
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Standard output or an atomic file.
+pub enum Output {
+    /// Standard output, buffered.
+    Stdout(BufWriter<io::Stdout>),
+    /// A file.
+    File(AtomicFile),
+}
+
+impl Output {
+    /// Standard output.
+    pub fn stdout() -> Output {
+        Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout()))
+    }
+
+    /// An atomic file at `path`.
+    pub fn file(path: &Path) -> Result<Output, AppError> {
+        Ok(Output::File(AtomicFile::create(path)?))
+    }
+
+    /// `path` or standard output.
+    pub fn to(path: Option<&Path>) -> Result<Output, AppError> {
+        match path {
+            Some(p) if p.as_os_str() != "-" => Output::file(p),
+            _ => Ok(Output::stdout()),
+        }
+    }
+
+    /// Finishes: flushes standard output or commits the file.
+    pub fn commit(self) -> Result<(), AppError> {
+        match self {
+            Output::Stdout(mut w) => w.flush().map_err(AppError::stdout),
+            Output::File(f) => f.commit(),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(f) => f.flush(),
+        }
+    }
+}
+
+/// A progress line on standard error, only when it is a terminal and not `--quiet`.
+pub struct Progress {
+    enabled: bool,
+    started: std::time::Instant,
+    next: u64,
+}
+
+impl Progress {
+    /// A progress display (inactive unless standard error is a terminal).
+    pub fn new(quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        Progress { enabled: !quiet && io::stderr().is_terminal(), started: std::time::Instant::now(), next: 100_000 }
+    }
+
+    /// Called once per row.
+    #[inline]
+    pub fn tick(&mut self, rows: u64) {
+        if self.enabled && rows >= self.next {
+            self.next += 100_000;
+            let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+            eprint!("\r{rows} rows ({:.0} rows/s)   ", rows as f64 / secs);
+        }
+    }
+
+    /// Clears the line.
+    pub fn done(&self) {
+        if self.enabled && self.next > 100_000 {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The application: each verb reads its inputs, runs the engine, writes its outputs.
+//! Errors are printed once, here, and mapped to the exit code.
+
+mod compare;
+mod explain;
+pub mod io;
+mod run;
+mod scenarios;
+
+use crate::cli::{Cli, Command};
+use crate::date::Date;
+use crate::engine::Engine;
+use crate::mfn::MfnTable;
+use crate::scenario::load_scenario;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A fatal error (exit 2), or a closed output pipe (a quiet success).
+#[derive(Debug)]
+pub enum AppError {
+    /// Print the message, exit 2.
+    Fatal(String),
+    /// The reader of standard output went away (`| head`): stop quietly with success.
+    BrokenPipe,
+}
+
+impl AppError {
+    /// A fatal error with a message.
+    pub fn fatal(message: impl Into<String>) -> AppError {
+        AppError::Fatal(message.into())
+    }
+
+    /// A write error on `path`.
+    pub fn write(path: &Path, e: &csv::Error) -> AppError {
+        AppError::fatal(format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// A write error on standard output (broken pipe is not an error).
+    pub fn stdout(e: std::io::Error) -> AppError {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            AppError::BrokenPipe
+        } else {
+            AppError::fatal(format!("cannot write to standard output: {e}"))
+        }
+    }
+
+    /// Maps a CSV writer error on `what` (a path or standard output).
+    pub fn csv_out(e: csv::Error, path: Option<&Path>) -> AppError {
+        if let csv::ErrorKind::Io(io) = e.kind()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return AppError::BrokenPipe;
+        }
+        match path {
+            Some(p) => AppError::write(p, &e),
+            None => AppError::fatal(format!("cannot write to standard output: {e}")),
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    let result = match cli.command {
+        Command::Run(a) => run::run(&a),
+        Command::Compare(a) => compare::compare(&a),
+        Command::Explain(a) => explain::explain(&a),
+        Command::Scenarios(a) => scenarios::scenarios(&a),
+        Command::Check(a) => scenarios::check(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(AppError::BrokenPipe) => 0,
+        Err(AppError::Fatal(m)) => {
+            eprintln!("error: {m}");
+            2
+        }
+    }
+}
+
+/// Loads a scenario and builds its engine over the default MFN table.
+pub(crate) fn engine_for(spec: &str, mfn: &Arc<MfnTable>) -> Result<Engine, AppError> {
+    let scenario = load_scenario(spec).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
+    Ok(Engine::new(Arc::new(scenario), Arc::clone(mfn)))
+}
+
+/// Parses `--as-of`.
+pub(crate) fn parse_as_of(text: Option<&str>) -> Result<Option<Date>, AppError> {
+    text.map(|t| Date::parse(t).map_err(|e| AppError::fatal(format!("--as-of `{t}`: {e}")))).transpose()
+}
+
+/// The reconciliation line every run ends with.
+pub(crate) fn reconcile(read: u64, assessed: u64, rejected: u64) -> Result<u8, AppError> {
+    eprintln!("rows read: {read} = assessed {assessed} + rejected {rejected}");
+    if read != assessed + rejected {
+        return Err(AppError::fatal(format!(
+            "internal error: {read} rows read but {assessed} + {rejected} accounted for"
+        )));
+    }
+    Ok(if rejected > 0 { 1 } else { 0 })
+}

@@ -1,0 +1,129 @@
+//! `scenarios`, `scenarios show NAME`, `check FILE...`.
+
+use super::AppError;
+use crate::cli::{CheckArgs, ScenariosAction, ScenariosArgs};
+use crate::scenario::{Duty, Scenario, bundled_names, bundled_text, load_scenario};
+use std::fmt::Write as _;
+use std::io::Write;
+
+fn print(text: &str) -> Result<(), AppError> {
+    std::io::stdout().lock().write_all(text.as_bytes()).map_err(AppError::stdout)
+}
+
+pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
+    match &args.action {
+        None => {
+            let mut o = String::new();
+            for name in bundled_names() {
+                let s = load_scenario(name).map_err(|e| AppError::fatal(format!("bundled scenario: {e}")))?;
+                let parent = s.extends.as_ref().map(|p| format!(" (extends {p})")).unwrap_or_default();
+                let _ = writeln!(o, "{:<14} {}{parent}", s.name, s.title);
+            }
+            print(&o)?;
+        }
+        Some(ScenariosAction::Show { name, summary }) => {
+            let s = load_scenario(name).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
+            if *summary {
+                print(&summarise(&s))?;
+            } else {
+                match bundled_text(&format!("{name}.toml")) {
+                    Some(text) => print(text)?,
+                    None => {
+                        let text = std::fs::read_to_string(name)
+                            .map_err(|e| AppError::fatal(format!("cannot read {name}: {e}")))?;
+                        print(&text)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// A readable summary of a checked scenario: each measure with its windows and rates.
+pub fn summarise(s: &Scenario) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{} — {}", s.name, s.title);
+    if let Some(p) = &s.extends {
+        let _ = writeln!(o, "extends {p}");
+    }
+    if let Some(f) = s.freeze_on {
+        let _ = writeln!(o, "frozen on {f}: later entries are assessed under the rules of that day");
+    }
+    let _ = writeln!(
+        o,
+        "{} measures, {} exemption headings, {} product lists, {} country groups",
+        s.measures.len(),
+        s.exemptions.len(),
+        s.lists.len(),
+        s.groups.len()
+    );
+    for m in &s.measures {
+        let windows: Vec<String> = m.in_force.iter().map(ToString::to_string).collect();
+        let _ = writeln!(o, "\n{} [{}] — {}", m.id, m.certainty.as_str(), m.title);
+        let _ = writeln!(o, "  in force: {}", windows.join("; "));
+        for sus in &m.suspended {
+            let _ = writeln!(o, "  suspended: {} — {}", sus.window, sus.reason);
+        }
+        let _ = writeln!(o, "  origins: {}", m.origins_text);
+        let _ = writeln!(o, "  products: {}", m.products.text);
+        for r in &m.rates {
+            let duty = match &r.duty {
+                Duty::AddOn(rate) => format!("+{rate}"),
+                Duty::Inclusive { target, citation_at_or_above } => {
+                    format!("{target} inclusive of MFN ({citation_at_or_above} when MFN is at or above)")
+                }
+            };
+            let narrowing = [
+                r.origins.as_ref().map(|o| format!("{} origins", o.len())),
+                r.products.as_ref().map(|p| format!("products {}", p.text)),
+                (r.window != crate::scenario::Window::ALWAYS).then(|| r.window.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            let _ = writeln!(
+                o,
+                "  rate {} {duty}{}",
+                r.citation,
+                if narrowing.is_empty() { String::new() } else { format!(" [{narrowing}]") }
+            );
+        }
+        let rel = |ids: &[usize]| ids.iter().map(|&j| s.measures[j].id.as_str()).collect::<Vec<_>>().join(", ");
+        if !m.replaces.is_empty() {
+            let _ = writeln!(o, "  replaces: {}", rel(&m.replaces));
+        }
+        if !m.excluded_by.is_empty() {
+            let _ = writeln!(o, "  excluded by: {}", rel(&m.excluded_by));
+        }
+        for &k in &m.exemptions {
+            let e = &s.exemptions[k];
+            let _ = writeln!(o, "  exemption {} {} ({})", e.citation, e.reason, e.window);
+        }
+        let _ = writeln!(o, "  source: {}", m.source);
+    }
+    o
+}
+
+pub(super) fn check(args: &CheckArgs) -> Result<u8, AppError> {
+    let mut failed = 0;
+    for f in &args.files {
+        match load_scenario(f) {
+            Ok(s) => println!(
+                "ok: {f}: scenario `{}`, {} measures, {} exemption headings",
+                s.name,
+                s.measures.len(),
+                s.exemptions.len()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(AppError::fatal(format!("{failed} of {} scenario files refused", args.files.len())));
+    }
+    Ok(0)
+}

@@ -1,0 +1,187 @@
+//! The command line, as close to the flags as possible; no logic here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// US import duties under tariff scenarios, to the cent, with the legal citation of every line.
+#[derive(Parser, Debug)]
+#[command(name = "tariffstack", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Assess every flow under one scenario; write the input rows with the result columns appended.
+    Run(RunArgs),
+    /// Assess the same flows under several scenarios in one pass and compare the totals.
+    Compare(CompareArgs),
+    /// Show, for one flow, every measure considered, applied or not and why.
+    Explain(ExplainArgs),
+    /// List the bundled scenarios, or print one (`scenarios show NAME`).
+    Scenarios(ScenariosArgs),
+    /// Validate scenario files without running anything.
+    Check(CheckArgs),
+}
+
+/// Options shared by the commands that read flows.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Flow CSV file (`-` or absent: standard input).
+    #[arg(value_name = "FLOWS")]
+    pub flows: Option<PathBuf>,
+    /// Assess every flow as if entered on this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Write rejected rows (file, line, column, value, reason) to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// No progress display and no summary on standard error (the reconciliation line stays).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Input.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Scenario: a bundled name (`tariffstack scenarios`) or a path to a TOML file.
+    #[arg(long, short = 's', value_name = "SCENARIO")]
+    pub scenario: String,
+    /// Output file (written atomically); default standard output.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// How to break a comparison down.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// Country of origin.
+    Origin,
+    /// HTS chapter (2 digits).
+    Chapter,
+    /// Measure (duty by measure id).
+    Measure,
+    /// HTS heading (4 digits).
+    Hts4,
+}
+
+/// Output formats for reports.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for the terminal.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// `compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Input.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Scenarios to compare (two or more; the first is the reference).
+    #[arg(long, short = 's', value_name = "SCENARIO", required = true)]
+    pub scenario: Vec<String>,
+    /// Break the totals down.
+    #[arg(long, value_enum)]
+    pub by: Option<By>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write one row per flow with each scenario's total and what caused each difference.
+    #[arg(long, value_name = "OUT")]
+    pub lines: Option<PathBuf>,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats for `explain`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON for tools.
+    Json,
+}
+
+/// `explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Scenario: a bundled name or a path to a TOML file.
+    #[arg(long, short = 's', value_name = "SCENARIO")]
+    pub scenario: String,
+    /// HTS code (4-10 digits, dots allowed).
+    #[arg(long)]
+    pub hts: String,
+    /// Country of origin (ISO 3166-1 alpha-2).
+    #[arg(long)]
+    pub origin: String,
+    /// Date of entry (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    /// Customs value, USD.
+    #[arg(long)]
+    pub value: String,
+    /// Quantity, for specific duties.
+    #[arg(long)]
+    pub quantity: Option<String>,
+    /// Unit of the quantity (kg, liters, No., ...).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Special program claimed (S, KR, JP, ...).
+    #[arg(long)]
+    pub spi: Option<String>,
+    /// US content value, USD.
+    #[arg(long)]
+    pub us_content: Option<String>,
+    /// Date loaded on the final mode of transport (in-transit clauses).
+    #[arg(long)]
+    pub loaded: Option<String>,
+    /// Override of the column-1 rate (`2.5%`, `4.4¢/kg`).
+    #[arg(long)]
+    pub mfn_rate: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+}
+
+/// `scenarios`.
+#[derive(Args, Debug)]
+pub struct ScenariosArgs {
+    /// `show`.
+    #[command(subcommand)]
+    pub action: Option<ScenariosAction>,
+}
+
+/// `scenarios show NAME`.
+#[derive(Subcommand, Debug)]
+pub enum ScenariosAction {
+    /// Print a scenario: its files as bundled (or a summary of a checked file with --summary).
+    Show {
+        /// Bundled name or path.
+        name: String,
+        /// Print a summary of the checked scenario (measures, windows, rates) instead of the file text.
+        #[arg(long)]
+        summary: bool,
+    },
+}
+
+/// `check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Scenario files (or bundled names).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}

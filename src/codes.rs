@@ -1,0 +1,293 @@
+//! Codes checked at the boundary: HTS numbers and ISO 3166-1 alpha-2 countries.
+
+use std::fmt;
+
+/// An HTS code of 4 to 10 digits, normalised to digits only (`8703.23.01` -> `87032301`).
+///
+/// Stored inline (no heap) because one is built per input row.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HtsCode {
+    digits: [u8; 10],
+    len: u8,
+}
+
+impl HtsCode {
+    /// Parses an HTS code: digits with optional dots (`8703.23.01`, `8703230190`), 4 to 10 digits.
+    pub fn parse(text: &str) -> Result<HtsCode, String> {
+        Self::parse_len(text, 4)
+    }
+
+    /// Parses an HTS prefix as used in scenario scopes: 2 to 10 digits.
+    pub fn parse_prefix(text: &str) -> Result<HtsCode, String> {
+        Self::parse_len(text, 2)
+    }
+
+    fn parse_len(text: &str, min: usize) -> Result<HtsCode, String> {
+        let t = text.trim();
+        let mut digits = [0u8; 10];
+        let mut len = 0usize;
+        for c in t.bytes() {
+            match c {
+                b'0'..=b'9' => {
+                    if len == 10 {
+                        return Err(format!("HTS code `{t}` has more than 10 digits"));
+                    }
+                    digits[len] = c;
+                    len += 1;
+                }
+                b'.' | b' ' => {}
+                _ => return Err(format!("HTS code `{t}` has a character that is not a digit or `.`")),
+            }
+        }
+        if len < min {
+            return Err(format!("HTS code `{t}` has {len} digits; it needs {min} to 10"));
+        }
+        Ok(HtsCode { digits, len: len as u8 })
+    }
+
+    /// The digits, without dots.
+    pub fn digits(&self) -> &str {
+        // The bytes are ASCII digits by construction.
+        std::str::from_utf8(&self.digits[..self.len as usize]).unwrap_or("")
+    }
+
+    /// Number of digits (2-10).
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Always false: a code has at least two digits (here for API completeness).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first `n` digits as a code (`n` is clamped to the length).
+    pub fn prefix(&self, n: usize) -> HtsCode {
+        let n = n.min(self.len as usize);
+        let mut digits = [0u8; 10];
+        digits[..n].copy_from_slice(&self.digits[..n]);
+        HtsCode { digits, len: n as u8 }
+    }
+
+    /// The 2-digit chapter (`87`).
+    pub fn chapter(&self) -> &str {
+        &self.digits()[..2]
+    }
+
+    /// A compact key (digits as a number, tagged with the length) for prefix sets.
+    pub fn key(&self) -> u64 {
+        let mut v = 0u64;
+        for &d in &self.digits[..self.len as usize] {
+            v = v * 10 + u64::from(d - b'0');
+        }
+        (v << 4) | u64::from(self.len)
+    }
+
+    /// The key of the first `n` digits.
+    pub fn prefix_key(&self, n: usize) -> u64 {
+        self.prefix(n).key()
+    }
+
+    /// True when this code starts with `prefix`.
+    pub fn starts_with(&self, prefix: &HtsCode) -> bool {
+        prefix.len <= self.len && self.digits[..prefix.len as usize] == prefix.digits[..prefix.len as usize]
+    }
+
+    /// The code in the HTS's dotted form (`8703.23.01`, `8703.23.01.90`).
+    pub fn dotted(&self) -> String {
+        let d = self.digits();
+        let mut out = String::with_capacity(13);
+        for (i, c) in d.chars().enumerate() {
+            if i == 4 || i == 6 || i == 8 {
+                out.push('.');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+impl fmt::Display for HtsCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.dotted())
+    }
+}
+
+impl fmt::Debug for HtsCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HtsCode({})", self.dotted())
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes officially assigned (249), in alphabetical order.
+const ISO_ALPHA2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ \
+BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET \
+FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR \
+IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN \
+MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY \
+QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR \
+TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// A country of origin: an assigned ISO 3166-1 alpha-2 code, upper case.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// Parses an alpha-2 code. Lower case is accepted and normalised (`jp` -> `JP`): ERP exports
+    /// often lower-case codes, and no two codes differ by case only, so nothing is guessed.
+    pub fn parse(text: &str) -> Result<Country, String> {
+        let t = text.trim();
+        let b = t.as_bytes();
+        if b.len() != 2 || !b.iter().all(u8::is_ascii_alphabetic) {
+            return Err(format!("country `{t}` is not an ISO 3166-1 alpha-2 code (two letters, e.g. JP)"));
+        }
+        let code = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
+        let c = Country(code);
+        if !ISO_ALPHA2.split(' ').any(|k| k.as_bytes() == code) {
+            return Err(format!("country `{t}` is not an assigned ISO 3166-1 alpha-2 code"));
+        }
+        Ok(c)
+    }
+
+    /// The code as text (`JP`).
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    /// Index 0..676 for bit sets.
+    pub fn index(&self) -> usize {
+        usize::from(self.0[0] - b'A') * 26 + usize::from(self.0[1] - b'A')
+    }
+
+    /// Every assigned code.
+    pub fn all() -> impl Iterator<Item = Country> {
+        ISO_ALPHA2.split(' ').map(|k| {
+            let b = k.as_bytes();
+            Country([b[0], b[1]])
+        })
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Country({})", self.as_str())
+    }
+}
+
+/// A set of countries as a 676-bit set (one bit per two-letter combination).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct CountrySet([u64; 11]);
+
+impl CountrySet {
+    /// The empty set.
+    pub fn empty() -> CountrySet {
+        CountrySet([0; 11])
+    }
+
+    /// Every assigned country.
+    pub fn all() -> CountrySet {
+        let mut s = CountrySet::empty();
+        for c in Country::all() {
+            s.insert(c);
+        }
+        s
+    }
+
+    /// Adds a country.
+    pub fn insert(&mut self, c: Country) {
+        let i = c.index();
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Removes every country of `other`.
+    pub fn remove_all(&mut self, other: &CountrySet) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            *a &= !b;
+        }
+    }
+
+    /// Adds every country of `other`.
+    pub fn insert_all(&mut self, other: &CountrySet) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            *a |= b;
+        }
+    }
+
+    /// True when `c` is in the set.
+    pub fn contains(&self, c: Country) -> bool {
+        let i = c.index();
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// True when the two sets share a country.
+    pub fn intersects(&self, other: &CountrySet) -> bool {
+        self.0.iter().zip(other.0.iter()).any(|(a, b)| a & b != 0)
+    }
+
+    /// The countries in the set, in alphabetical order.
+    pub fn iter(&self) -> impl Iterator<Item = Country> + '_ {
+        Country::all().filter(|c| self.contains(*c))
+    }
+
+    /// Number of countries in the set.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// True when no country is in the set.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+}
+
+impl fmt::Debug for CountrySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hts_codes_are_normalised() {
+        let c = HtsCode::parse("8703.23.01").unwrap();
+        assert_eq!(c.digits(), "87032301");
+        assert_eq!(c.dotted(), "8703.23.01");
+        assert_eq!(HtsCode::parse("8703230190").unwrap().dotted(), "8703.23.01.90");
+        assert_eq!(c.chapter(), "87");
+        assert!(c.starts_with(&HtsCode::parse_prefix("8703").unwrap()));
+        assert!(!c.starts_with(&HtsCode::parse_prefix("870324").unwrap()));
+        assert_ne!(HtsCode::parse_prefix("87").unwrap().key(), HtsCode::parse_prefix("0087").unwrap().key());
+    }
+
+    #[test]
+    fn hts_codes_refuse_letters_and_lengths() {
+        assert!(HtsCode::parse("8703.2A.01").unwrap_err().contains("not a digit"));
+        assert!(HtsCode::parse("87032301901").unwrap_err().contains("more than 10"));
+        assert!(HtsCode::parse("870").unwrap_err().contains("3 digits"));
+        assert!(HtsCode::parse_prefix("87").is_ok());
+    }
+
+    #[test]
+    fn countries_are_iso_alpha2() {
+        assert_eq!(Country::parse("JP").unwrap().as_str(), "JP");
+        assert_eq!(Country::parse("jp").unwrap().as_str(), "JP");
+        assert!(Country::parse("XX").is_err());
+        assert!(Country::parse("EU").is_err());
+        assert!(Country::parse("JPN").is_err());
+        assert_eq!(Country::all().count(), 249);
+        let mut s = CountrySet::empty();
+        s.insert(Country::parse("JP").unwrap());
+        assert!(s.contains(Country::parse("JP").unwrap()));
+        assert!(!s.contains(Country::parse("KR").unwrap()));
+        assert_eq!(CountrySet::all().len(), 249);
+    }
+}

@@ -1,0 +1,335 @@
+//! Trade flows: the checked form of one input row, and how CSV columns map to it.
+//!
+//! Column names are matched case-insensitively after trimming (and a UTF-8 byte-order mark on the
+//! first one is ignored); order is free; unknown columns pass through untouched.
+
+use crate::codes::{Country, HtsCode};
+use crate::date::Date;
+use crate::money::parse_amount;
+use crate::rate_text::RateExpr;
+use crate::units::Unit;
+use csv::ByteRecord;
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// A special program indicator (`S`, `KR`, `JP`, `A+`), up to 4 characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Program {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl Program {
+    /// Parses a program code: 1 to 4 characters, letters, digits, `+` or `*`. Upper-cased.
+    pub fn parse(text: &str) -> Result<Program, String> {
+        let t = text.trim();
+        let ok = (1..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'*');
+        if !ok {
+            return Err(format!("special program `{t}` is not an HTS program code (e.g. S, KR, JP, A+)"));
+        }
+        let mut bytes = [0u8; 4];
+        for (i, b) in t.bytes().enumerate() {
+            bytes[i] = b.to_ascii_uppercase();
+        }
+        Ok(Program { bytes, len: t.len() as u8 })
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Program({})", self.as_str())
+    }
+}
+
+/// One trade flow, checked.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// HTS code (4 to 10 digits).
+    pub hts: HtsCode,
+    /// Country of origin.
+    pub origin: Country,
+    /// Date of entry for consumption.
+    pub entry_date: Date,
+    /// Customs value, USD.
+    pub customs_value: Decimal,
+    /// Quantity, for specific duties.
+    pub quantity: Option<Decimal>,
+    /// Unit of `quantity`.
+    pub quantity_unit: Option<Unit>,
+    /// Special program claimed.
+    pub spi: Option<Program>,
+    /// US content, USD.
+    pub us_content_value: Option<Decimal>,
+    /// Date loaded on the final mode of transport.
+    pub loaded_date: Option<Date>,
+    /// Row-level override of the column-1 rate.
+    pub mfn_rate: Option<RateExpr>,
+    /// Value of the steel content, USD (Section 232 steel derivatives).
+    pub steel_content_value: Option<Decimal>,
+    /// Value of the aluminum content, USD.
+    pub aluminum_content_value: Option<Decimal>,
+    /// Value of the copper content, USD.
+    pub copper_content_value: Option<Decimal>,
+}
+
+impl Flow {
+    /// A flow with the four required fields, for tests and the `explain` command.
+    pub fn new(hts: HtsCode, origin: Country, entry_date: Date, customs_value: Decimal) -> Flow {
+        Flow {
+            hts,
+            origin,
+            entry_date,
+            customs_value,
+            quantity: None,
+            quantity_unit: None,
+            spi: None,
+            us_content_value: None,
+            loaded_date: None,
+            mfn_rate: None,
+            steel_content_value: None,
+            aluminum_content_value: None,
+            copper_content_value: None,
+        }
+    }
+}
+
+/// A field that could not be read, with its column name and value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The column (header name as in DESIGN.md).
+    pub column: &'static str,
+    /// The value as found.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// Positions of the flow columns in a header.
+#[derive(Clone, Debug)]
+pub struct FlowColumns {
+    hts: usize,
+    origin: usize,
+    entry_date: usize,
+    customs_value: usize,
+    quantity: Option<usize>,
+    quantity_unit: Option<usize>,
+    spi: Option<usize>,
+    us_content_value: Option<usize>,
+    loaded_date: Option<usize>,
+    mfn_rate: Option<usize>,
+    content: [Option<usize>; 3],
+    /// Number of fields in the header.
+    pub width: usize,
+}
+
+/// The required flow columns.
+pub const REQUIRED: [&str; 4] = ["hts", "origin", "entry_date", "customs_value"];
+const OPTIONAL: [&str; 9] = [
+    "quantity",
+    "quantity_unit",
+    "spi",
+    "us_content_value",
+    "loaded_date",
+    "mfn_rate",
+    "steel_content_value",
+    "aluminum_content_value",
+    "copper_content_value",
+];
+
+fn header_name(field: &[u8], first: bool) -> String {
+    let f = if first { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
+    String::from_utf8_lossy(f).trim().to_ascii_lowercase()
+}
+
+impl FlowColumns {
+    /// Maps a header. Fails when a required column is missing or a flow column appears twice.
+    pub fn from_header(header: &ByteRecord) -> Result<FlowColumns, String> {
+        let names: Vec<String> = header.iter().enumerate().map(|(i, f)| header_name(f, i == 0)).collect();
+        let find = |name: &str| -> Result<Option<usize>, String> {
+            let hits: Vec<usize> = names.iter().enumerate().filter(|(_, n)| *n == name).map(|(i, _)| i).collect();
+            match hits.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(*one)),
+                [a, b, ..] => Err(format!(
+                    "column `{name}` appears twice in the header (fields {} and {}); keep one",
+                    a + 1,
+                    b + 1
+                )),
+            }
+        };
+        let mut missing = Vec::new();
+        let mut req = [0usize; 4];
+        for (i, name) in REQUIRED.iter().enumerate() {
+            match find(name)? {
+                Some(p) => req[i] = p,
+                None => missing.push(*name),
+            }
+        }
+        if !missing.is_empty() {
+            let seen = if names.iter().all(String::is_empty) { "nothing".to_string() } else { names.join(",") };
+            return Err(format!(
+                "missing required column{} {}; the header has {}; required: {}",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                seen,
+                REQUIRED.join(",")
+            ));
+        }
+        let mut opt = [None; 9];
+        for (i, name) in OPTIONAL.iter().enumerate() {
+            opt[i] = find(name)?;
+        }
+        Ok(FlowColumns {
+            hts: req[0],
+            origin: req[1],
+            entry_date: req[2],
+            customs_value: req[3],
+            quantity: opt[0],
+            quantity_unit: opt[1],
+            spi: opt[2],
+            us_content_value: opt[3],
+            loaded_date: opt[4],
+            mfn_rate: opt[5],
+            content: [opt[6], opt[7], opt[8]],
+            width: header.len(),
+        })
+    }
+
+    /// Reads a flow from a record. Empty optional fields are `None`.
+    pub fn parse(&self, rec: &ByteRecord) -> Result<Flow, FieldError> {
+        let text = |idx: usize, column: &'static str| -> Result<&str, FieldError> {
+            let raw = rec.get(idx).unwrap_or(b"");
+            std::str::from_utf8(raw).map_err(|_| FieldError {
+                column,
+                value: String::from_utf8_lossy(raw).into_owned(),
+                reason: "is not valid UTF-8".into(),
+            })
+        };
+        let opt = |idx: Option<usize>, column: &'static str| -> Result<Option<&str>, FieldError> {
+            match idx {
+                Some(i) => {
+                    let t = text(i, column)?.trim();
+                    Ok(if t.is_empty() { None } else { Some(t) })
+                }
+                None => Ok(None),
+            }
+        };
+        let bad =
+            |column: &'static str, value: &str, reason: String| FieldError { column, value: value.to_string(), reason };
+
+        let hts_text = text(self.hts, "hts")?;
+        let hts = HtsCode::parse(hts_text).map_err(|e| bad("hts", hts_text, e))?;
+        let origin_text = text(self.origin, "origin")?;
+        let origin = Country::parse(origin_text).map_err(|e| bad("origin", origin_text, e))?;
+        let date_text = text(self.entry_date, "entry_date")?;
+        let entry_date =
+            Date::parse(date_text).map_err(|e| bad("entry_date", date_text, format!("`{}`: {e}", date_text.trim())))?;
+        let value_text = text(self.customs_value, "customs_value")?;
+        let customs_value =
+            parse_amount(value_text).map_err(|e| bad("customs_value", value_text, format!("customs value is {e}")))?;
+        let mut flow = Flow::new(hts, origin, entry_date, customs_value);
+        if let Some(q) = opt(self.quantity, "quantity")? {
+            flow.quantity = Some(parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity is {e}")))?);
+        }
+        if let Some(u) = opt(self.quantity_unit, "quantity_unit")? {
+            // Any unit is accepted here: the HTS has many (`m3`, `Dz Pcs`, `Pt g` ...). A unit only
+            // matters for a specific duty, and the engine rejects the row there when it cannot
+            // convert the quantity to the rate's unit.
+            flow.quantity_unit = Unit::parse(u);
+        }
+        if let Some(s) = opt(self.spi, "spi")? {
+            flow.spi = Some(Program::parse(s).map_err(|e| bad("spi", s, e))?);
+        }
+        if let Some(u) = opt(self.us_content_value, "us_content_value")? {
+            let v = parse_amount(u).map_err(|e| bad("us_content_value", u, format!("US content value is {e}")))?;
+            if v > customs_value {
+                return Err(bad(
+                    "us_content_value",
+                    u,
+                    format!("US content {v} is more than the customs value {customs_value}"),
+                ));
+            }
+            flow.us_content_value = Some(v);
+        }
+        if let Some(d) = opt(self.loaded_date, "loaded_date")? {
+            let loaded = Date::parse(d).map_err(|e| bad("loaded_date", d, format!("`{d}`: {e}")))?;
+            if loaded > entry_date {
+                return Err(bad("loaded_date", d, format!("loaded on {loaded}, after the entry date {entry_date}")));
+            }
+            flow.loaded_date = Some(loaded);
+        }
+        for (i, column) in
+            ["steel_content_value", "aluminum_content_value", "copper_content_value"].into_iter().enumerate()
+        {
+            if let Some(t) = opt(self.content[i], column)? {
+                let v = parse_amount(t).map_err(|e| bad(column, t, format!("metal content value is {e}")))?;
+                if v > customs_value {
+                    return Err(bad(
+                        column,
+                        t,
+                        format!("metal content {v} is more than the customs value {customs_value}"),
+                    ));
+                }
+                match i {
+                    0 => flow.steel_content_value = Some(v),
+                    1 => flow.aluminum_content_value = Some(v),
+                    _ => flow.copper_content_value = Some(v),
+                }
+            }
+        }
+        if let Some(r) = opt(self.mfn_rate, "mfn_rate")? {
+            flow.mfn_rate = Some(RateExpr::parse(r).map_err(|e| bad("mfn_rate", r, e.to_string()))?);
+        }
+        Ok(flow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(fields: &[&str]) -> ByteRecord {
+        ByteRecord::from(fields.to_vec())
+    }
+
+    #[test]
+    fn maps_columns_case_insensitively_with_bom() {
+        let cols =
+            FlowColumns::from_header(&rec(&["\u{feff}HTS", "Origin", "x", "ENTRY_DATE", "customs_value"])).unwrap();
+        let f = cols.parse(&rec(&["8703.23.01", "jp", "keep", "2025-04-16", "30000"])).unwrap();
+        assert_eq!(f.origin.as_str(), "JP");
+        assert_eq!(f.hts.digits(), "87032301");
+    }
+
+    #[test]
+    fn refuses_missing_and_duplicate_columns() {
+        let e = FlowColumns::from_header(&rec(&["hts", "origin", "customs_value"])).unwrap_err();
+        assert!(e.contains("missing required column `entry_date`"), "{e}");
+        let e = FlowColumns::from_header(&rec(&["hts", "origin", "entry_date", "customs_value", "HTS"])).unwrap_err();
+        assert!(e.contains("column `hts` appears twice"), "{e}");
+    }
+
+    #[test]
+    fn field_errors_name_the_column() {
+        let cols =
+            FlowColumns::from_header(&rec(&["hts", "origin", "entry_date", "customs_value", "us_content_value"]))
+                .unwrap();
+        let e = cols.parse(&rec(&["8703.23.01", "JP", "2025-02-30", "1", ""])).unwrap_err();
+        assert_eq!(e.column, "entry_date");
+        let e = cols.parse(&rec(&["8703.23.01", "JP", "2025-04-16", "100", "150"])).unwrap_err();
+        assert_eq!(e.column, "us_content_value");
+        let e = cols.parse(&rec(&["8703.23.01", "XX", "2025-04-16", "100", ""])).unwrap_err();
+        assert_eq!(e.column, "origin");
+    }
+}

@@ -1,0 +1,200 @@
+//! Money and rates: every `Decimal` rule of the crate lives here.
+//!
+//! * Money is `rust_decimal::Decimal`, parsed from the text of a CSV field and never through a float.
+//! * A rate is a fraction (`24%` is `0.24`); user texts carry `%` and are converted at the boundary.
+//! * Rounding: each duty line is computed exactly and rounded **half-up to the cent** (midpoint away
+//!   from zero; duties are never negative). No authoritative CBP rule for line rounding was found
+//!   (`research/tariff-facts.md` section 6 #11); half-up per line is the usual broker practice and is
+//!   what the known-rate cases assume. The total is the sum of the rounded lines.
+//! * The effective rate is `total / customs value`, rounded half-up to 6 places.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a money text was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MoneyError {
+    /// Nothing in the field.
+    Empty,
+    /// A minus sign: values and quantities must be zero or more.
+    Negative,
+    /// `1,234.50` style separators are ambiguous (decimal comma locales); refuse rather than guess.
+    ThousandsSeparator,
+    /// `1e5`, `NaN`, `inf`, `$5`, `12.3.4` ...
+    NotADecimal,
+    /// More digits than a 96-bit decimal holds exactly (28).
+    TooManyDigits,
+}
+
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MoneyError::Empty => "empty; a number is required",
+            MoneyError::Negative => "negative; must be zero or more",
+            MoneyError::ThousandsSeparator => {
+                "has a thousands separator; write plain digits with `.` as the decimal point (1234.50)"
+            }
+            MoneyError::NotADecimal => "not a plain decimal number (digits with an optional `.`)",
+            MoneyError::TooManyDigits => "has more than 28 significant digits",
+        })
+    }
+}
+
+/// Parses a non-negative plain decimal (`1234`, `1234.5`, `0.005`) exactly.
+///
+/// Refuses signs, exponents, `NaN`, currency symbols and thousands separators: a value that is not
+/// unambiguous is rejected, never guessed.
+pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(MoneyError::Empty);
+    }
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.starts_with('-') {
+        return Err(MoneyError::Negative);
+    }
+    let mut dots = 0;
+    let mut count = 0;
+    for c in digits.bytes() {
+        match c {
+            b'0'..=b'9' => count += 1,
+            b'.' => dots += 1,
+            b',' | b'\'' | b'_' | b' ' => return Err(MoneyError::ThousandsSeparator),
+            _ => return Err(MoneyError::NotADecimal),
+        }
+    }
+    if dots > 1 || count == 0 {
+        return Err(MoneyError::NotADecimal);
+    }
+    let significant = digits.trim_start_matches(['0', '.']).bytes().filter(u8::is_ascii_digit).count();
+    if significant > 28 || count > 40 {
+        return Err(MoneyError::TooManyDigits);
+    }
+    Decimal::from_str_exact(digits).map_err(|_| MoneyError::TooManyDigits)
+}
+
+/// Rounds a duty amount half-up to the cent.
+pub fn round_cents(amount: Decimal) -> Decimal {
+    let mut r = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r
+}
+
+/// The effective rate `total / value` as a fraction with 6 places, or `None` for a zero value.
+pub fn effective_rate(total: Decimal, value: Decimal) -> Option<Decimal> {
+    if value.is_zero() {
+        return None;
+    }
+    let mut r = (total / value).round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(6);
+    Some(r)
+}
+
+/// A percentage rate, stored as a fraction (`"24%"` -> `0.24`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rate(Decimal);
+
+impl Rate {
+    /// The rate as a fraction (`0.24`).
+    pub fn fraction(self) -> Decimal {
+        self.0
+    }
+
+    /// Builds a rate from a fraction.
+    pub fn from_fraction(fraction: Decimal) -> Rate {
+        Rate(fraction)
+    }
+
+    /// Parses `"24%"`, `"2.5 %"`. The `%` is required: `"0.24"` and `"24"` are ambiguous.
+    pub fn parse_percent(text: &str) -> Result<Rate, String> {
+        let t = text.trim();
+        let Some(number) = t.strip_suffix('%') else {
+            return Err(format!("rate `{t}` has no `%`; write it as a percentage, e.g. \"24%\""));
+        };
+        let number = number.trim();
+        if number.starts_with('-') {
+            return Err(format!("rate `{t}` is negative; rates must be zero or more"));
+        }
+        let value = parse_amount(number).map_err(|e| format!("rate `{t}`: the number is {e}"))?;
+        if value > Decimal::from(1000) {
+            return Err(format!("rate `{t}` is above 1000%; check the number"));
+        }
+        Ok(Rate(value / Decimal::ONE_HUNDRED))
+    }
+}
+
+impl fmt::Display for Rate {
+    /// Shows the rate as a percentage without trailing zeros (`24%`, `2.5%`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", (self.0 * Decimal::ONE_HUNDRED).normalize())
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Rate, String> {
+        Rate::parse_percent(s)
+    }
+}
+
+/// Formats a fraction as a percentage with up to 4 decimals (`0.0733333` -> `7.3333%`).
+pub fn percent(fraction: Decimal) -> String {
+    let p = (fraction * Decimal::ONE_HUNDRED).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
+    format!("{}%", p.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn parses_plain_decimals_exactly() {
+        assert_eq!(parse_amount("30000").unwrap(), d("30000"));
+        assert_eq!(parse_amount(" 12.50 ").unwrap().to_string(), "12.50");
+        assert_eq!(parse_amount("0.005").unwrap(), d("0.005"));
+        assert_eq!(parse_amount("1234567890123456.78").unwrap().to_string(), "1234567890123456.78");
+    }
+
+    #[test]
+    fn refuses_ambiguous_money() {
+        assert_eq!(parse_amount(""), Err(MoneyError::Empty));
+        assert_eq!(parse_amount("-5"), Err(MoneyError::Negative));
+        assert_eq!(parse_amount("1,234.00"), Err(MoneyError::ThousandsSeparator));
+        assert_eq!(parse_amount("1e309"), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("NaN"), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("$100"), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("1.2.3"), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("."), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("123456789012345678901234567890"), Err(MoneyError::TooManyDigits));
+    }
+
+    #[test]
+    fn rounds_half_up_to_the_cent() {
+        assert_eq!(round_cents(d("0.005")).to_string(), "0.01");
+        assert_eq!(round_cents(d("0.0049999")).to_string(), "0.00");
+        assert_eq!(round_cents(d("1062.5")).to_string(), "1062.50");
+        assert_eq!(round_cents(d("7")).to_string(), "7.00");
+        assert_eq!(round_cents(d("2.675")).to_string(), "2.68");
+    }
+
+    #[test]
+    fn effective_rate_has_six_places() {
+        assert_eq!(effective_rate(d("6044.00"), d("60000")).unwrap().to_string(), "0.100733");
+        assert_eq!(effective_rate(d("750"), d("30000")).unwrap().to_string(), "0.025000");
+        assert_eq!(effective_rate(d("1"), d("0")), None);
+    }
+
+    #[test]
+    fn rates_need_a_percent_sign() {
+        assert_eq!(Rate::parse_percent("24%").unwrap().fraction(), d("0.24"));
+        assert_eq!(Rate::parse_percent("2.5 %").unwrap().to_string(), "2.5%");
+        assert!(Rate::parse_percent("0.24").unwrap_err().contains("no `%`"));
+        assert!(Rate::parse_percent("-5%").unwrap_err().contains("negative"));
+        assert!(Rate::parse_percent("abc%").is_err());
+    }
+}

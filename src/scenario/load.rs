@@ -1,0 +1,1129 @@
+//! Loading: resolve `extends` and `include`, merge, and compile into a checked [`Scenario`].
+//!
+//! Every mistake is refused here, before any row is read, with the file, line, column, key and fix.
+
+use super::builtin::bundled_text;
+use super::raw::{
+    CURRENT_FILE, RawExemption, RawFile, RawGroup, RawList, RawListsFile, RawMeasure, RawScope, RawWindow, S,
+};
+use super::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A scenario file that cannot be used, with where and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (a path, or `scenarios/NAME.toml` for bundled files).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The key at fault (`replaces`, `rate.duty` ...), when known.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, ":{l}:{c}")?;
+        }
+        f.write_str(": ")?;
+        if !self.key.is_empty() {
+            write!(f, "key `{}`: ", self.key)?;
+        }
+        f.write_str(&self.message)?;
+        if !self.fix.is_empty() {
+            write!(f, "; fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+type Result<T> = std::result::Result<T, Box<ScenarioError>>;
+
+/// Where a file comes from: the bundled set or the disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    Bundled(String),
+    Disk(PathBuf),
+}
+
+impl Origin {
+    fn display(&self) -> String {
+        match self {
+            Origin::Bundled(p) => format!("scenarios/{p}"),
+            Origin::Disk(p) => p.display().to_string(),
+        }
+    }
+
+    /// Resolves `target` (an `extends` or `include` value) relative to this file.
+    fn resolve(&self, target: &str, is_scenario_name: bool) -> Origin {
+        let looks_like_name = is_scenario_name && !target.contains('/') && !target.ends_with(".toml");
+        match self {
+            _ if looks_like_name && bundled_text(&format!("{target}.toml")).is_some() => {
+                Origin::Bundled(format!("{target}.toml"))
+            }
+            Origin::Bundled(p) => {
+                let dir = Path::new(p).parent().map(|d| d.to_string_lossy().to_string()).unwrap_or_default();
+                let joined = if dir.is_empty() { target.to_string() } else { format!("{dir}/{target}") };
+                let file = if looks_like_name { format!("{joined}.toml") } else { joined };
+                Origin::Bundled(file)
+            }
+            Origin::Disk(p) => {
+                let dir = p.parent().unwrap_or(Path::new("."));
+                let file = if looks_like_name { format!("{target}.toml") } else { target.to_string() };
+                Origin::Disk(dir.join(file))
+            }
+        }
+    }
+}
+
+struct SourceFile {
+    name: String,
+    text: String,
+}
+
+/// The files read so far, so that located values can be turned into file:line:column.
+#[derive(Default)]
+struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    fn locate(&self, s: &S) -> (String, Option<usize>, Option<usize>) {
+        let Some(f) = self.files.get(s.file) else { return (String::from("?"), None, None) };
+        let (l, c) = line_col(&f.text, s.span.start);
+        (f.name.clone(), Some(l), Some(c))
+    }
+
+    fn err(&self, at: &S, key: &str, message: String, fix: &str) -> Box<ScenarioError> {
+        let (file, line, column) = self.locate(at);
+        Box::new(ScenarioError { file, line, column, key: key.into(), message, fix: fix.into() })
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn plain_err(file: &str, key: &str, message: String, fix: &str) -> Box<ScenarioError> {
+    Box::new(ScenarioError { file: file.into(), line: None, column: None, key: key.into(), message, fix: fix.into() })
+}
+
+/// The merged, still unchecked content of a scenario and its ancestors.
+#[derive(Default)]
+struct Merged {
+    name: Option<S>,
+    title: String,
+    description: String,
+    note: String,
+    extends: Option<String>,
+    freeze_on: Option<S>,
+    lists: BTreeMap<String, RawList>,
+    groups: BTreeMap<String, RawGroup>,
+    measures: Vec<(RawMeasure, usize)>,
+    exemptions: Vec<(RawExemption, usize)>,
+}
+
+struct Loader {
+    sources: Sources,
+    stack: Vec<Origin>,
+}
+
+impl Loader {
+    fn read(&mut self, origin: &Origin, what: &str) -> Result<usize> {
+        let text = match origin {
+            Origin::Bundled(p) => bundled_text(p).map(str::to_string).ok_or_else(|| {
+                plain_err(
+                    &origin.display(),
+                    "",
+                    format!("no bundled {what} `{p}`"),
+                    &format!("use one of the bundled scenarios ({})", super::bundled_names().join(", ")),
+                )
+            })?,
+            Origin::Disk(p) => std::fs::read_to_string(p).map_err(|e| {
+                plain_err(&origin.display(), "", format!("cannot read the {what}: {e}"), "check the path")
+            })?,
+        };
+        self.sources.files.push(SourceFile { name: origin.display(), text });
+        Ok(self.sources.files.len() - 1)
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self, idx: usize) -> Result<T> {
+        CURRENT_FILE.set(idx);
+        let file = &self.sources.files[idx];
+        toml::from_str::<T>(&file.text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(&file.text, s.start)).unzip();
+            let message = e.message().trim().replace('\n', " ");
+            let fix = if message.contains("unknown field") {
+                "remove or rename the key (the keys are listed in scenarios/README.md)"
+            } else if message.contains("missing field") {
+                "add the key (see scenarios/README.md)"
+            } else {
+                "correct the TOML at this place (see scenarios/README.md)"
+            };
+            Box::new(ScenarioError {
+                file: file.name.clone(),
+                line,
+                column,
+                key: String::new(),
+                message,
+                fix: fix.into(),
+            })
+        })
+    }
+
+    fn load(&mut self, origin: Origin) -> Result<Merged> {
+        if self.stack.contains(&origin) {
+            let chain: Vec<String> = self.stack.iter().chain(std::iter::once(&origin)).map(Origin::display).collect();
+            return Err(plain_err(
+                &origin.display(),
+                "extends",
+                format!("`extends` forms a cycle: {}", chain.join(" -> ")),
+                "make one of these files stop extending the other",
+            ));
+        }
+        let idx = self.read(&origin, "scenario file")?;
+        let raw: RawFile = self.parse(idx)?;
+        let header = &raw.scenario;
+        let name_ok = !header.name.value.is_empty()
+            && header.name.value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !name_ok {
+            return Err(self.sources.err(
+                &header.name,
+                "scenario.name",
+                format!("scenario name `{}` is not lower-case letters, digits and `-`", header.name.value),
+                "rename it, e.g. `pause-expires`",
+            ));
+        }
+        self.stack.push(origin.clone());
+        let mut merged = match &header.extends {
+            Some(parent) => {
+                let parent_origin = origin.resolve(&parent.value, true);
+                if let Origin::Disk(p) = &parent_origin
+                    && !p.exists()
+                {
+                    return Err(self.sources.err(
+                        parent,
+                        "scenario.extends",
+                        format!(
+                            "the scenario `{}` to extend does not exist (looked for {})",
+                            parent.value,
+                            p.display()
+                        ),
+                        &format!(
+                            "name a bundled scenario ({}) or a path relative to this file",
+                            super::bundled_names().join(", ")
+                        ),
+                    ));
+                }
+                if let Origin::Bundled(p) = &parent_origin
+                    && bundled_text(p).is_none()
+                {
+                    return Err(self.sources.err(
+                        parent,
+                        "scenario.extends",
+                        format!("no bundled scenario `{}`", parent.value),
+                        &format!("use one of: {}", super::bundled_names().join(", ")),
+                    ));
+                }
+                let mut m = self.load(parent_origin)?;
+                m.extends = Some(m.name.as_ref().map(|n| n.value.clone()).unwrap_or_default());
+                m
+            }
+            None => Merged::default(),
+        };
+        self.stack.pop();
+        self.apply(&origin, idx, raw, &mut merged)?;
+        Ok(merged)
+    }
+
+    fn apply(&mut self, origin: &Origin, idx: usize, raw: RawFile, merged: &mut Merged) -> Result<()> {
+        let RawFile { scenario: header, lists, groups, measure, patch, exemption } = raw;
+        // Included list files first, so the file's own lists override them.
+        let mut seen_in_includes: BTreeMap<String, S> = BTreeMap::new();
+        for inc in &header.include {
+            let inc_origin = origin.resolve(&inc.value, false);
+            let inc_idx = match self.read(&inc_origin, "list file") {
+                Ok(i) => i,
+                Err(e) => {
+                    return Err(self.sources.err(
+                        inc,
+                        "scenario.include",
+                        e.message.clone(),
+                        "give a path relative to this file (e.g. \"lists/autos.toml\")",
+                    ));
+                }
+            };
+            let file: RawListsFile = self.parse(inc_idx)?;
+            for (name, list) in file.lists {
+                if let Some(prev) = seen_in_includes.insert(format!("list:{name}"), inc.clone()) {
+                    return Err(self.sources.err(
+                        inc,
+                        "scenario.include",
+                        format!("list `{name}` is defined in two included files (also via `{}`)", prev.value),
+                        "rename one of them",
+                    ));
+                }
+                merged.lists.insert(name, list);
+            }
+            for (name, group) in file.groups {
+                merged.groups.insert(name, group);
+            }
+        }
+        merged.lists.extend(lists);
+        merged.groups.extend(groups);
+        let mut removed: BTreeSet<String> = BTreeSet::new();
+        for r in &header.remove {
+            if let Some(pos) = merged.measures.iter().position(|(m, _)| m.id.value == r.value) {
+                merged.measures.remove(pos);
+                removed.insert(r.value.clone());
+            } else if let Some(pos) = merged.exemptions.iter().position(|(e, _)| e.id.value == r.value) {
+                merged.exemptions.remove(pos);
+            } else {
+                return Err(self.unknown_id(r, "scenario.remove", merged));
+            }
+        }
+        // A removed measure leaves the scenario whole: relations and exemptions that named it forget
+        // it, and an exemption left lifting nothing goes too.
+        if !removed.is_empty() {
+            for (m, _) in &mut merged.measures {
+                m.replaces.retain(|x| !removed.contains(&x.value));
+                m.excluded_by.retain(|x| !removed.contains(&x.value));
+            }
+            for (e, _) in &mut merged.exemptions {
+                e.applies_to.retain(|x| !removed.contains(&x.value));
+            }
+            merged.exemptions.retain(|(e, _)| !e.applies_to.is_empty());
+        }
+        let mut ids_here: BTreeMap<String, S> = BTreeMap::new();
+        for e in exemption {
+            if let Some(prev) = ids_here.insert(e.id.value.clone(), e.id.clone()) {
+                let (_, line, _) = self.sources.locate(&prev);
+                return Err(self.sources.err(
+                    &e.id,
+                    "exemption.id",
+                    format!("id `{}` is defined twice in this file (first at line {})", e.id.value, line.unwrap_or(0)),
+                    "give each [[exemption]] and [[measure]] its own id",
+                ));
+            }
+            match merged.exemptions.iter().position(|(x, _)| x.id.value == e.id.value) {
+                Some(pos) => merged.exemptions[pos] = (e, idx),
+                None => merged.exemptions.push((e, idx)),
+            }
+        }
+        for m in measure {
+            if let Some(prev) = ids_here.insert(m.id.value.clone(), m.id.clone()) {
+                let (_, line, _) = self.sources.locate(&prev);
+                return Err(self.sources.err(
+                    &m.id,
+                    "measure.id",
+                    format!(
+                        "measure id `{}` is defined twice in this file (first at line {})",
+                        m.id.value,
+                        line.unwrap_or(0)
+                    ),
+                    "give each [[measure]] its own id, or merge the two",
+                ));
+            }
+            match merged.measures.iter().position(|(x, _)| x.id.value == m.id.value) {
+                Some(pos) => merged.measures[pos] = (m, idx),
+                None => merged.measures.push((m, idx)),
+            }
+        }
+        for p in patch {
+            let Some(pos) = merged.measures.iter().position(|(m, _)| m.id.value == p.id.value) else {
+                return Err(self.unknown_id(&p.id, "patch.id", merged));
+            };
+            merged.measures[pos].1 = idx;
+            p.apply(&mut merged.measures[pos].0);
+        }
+        merged.title = header.title;
+        merged.description = header.description;
+        merged.note = header.note;
+        if header.freeze_on.is_some() {
+            merged.freeze_on = header.freeze_on;
+        }
+        merged.name = Some(header.name);
+        Ok(())
+    }
+
+    fn unknown_id(&self, at: &S, key: &str, merged: &Merged) -> Box<ScenarioError> {
+        let known: Vec<&str> = merged
+            .measures
+            .iter()
+            .map(|(m, _)| m.id.value.as_str())
+            .chain(merged.exemptions.iter().map(|(e, _)| e.id.value.as_str()))
+            .collect();
+        self.sources.err(
+            at,
+            key,
+            format!("unknown measure id `{}`", at.value),
+            &format!("use the id of a measure defined in this scenario or its parent ({})", abbreviate(&known)),
+        )
+    }
+}
+
+fn abbreviate(items: &[&str]) -> String {
+    if items.is_empty() {
+        return "none defined".into();
+    }
+    if items.len() <= 12 {
+        return items.join(", ");
+    }
+    format!("{}, ... {} in all", items[..12].join(", "), items.len())
+}
+
+/// Loads a scenario by bundled name (`historical`) or path (`my/scenario.toml`).
+/// Errors are boxed to keep `Result` small (the error carries file, position, key, message and fix).
+pub fn load_scenario(spec: &str) -> Result<Scenario> {
+    let is_name = !spec.contains('/') && !spec.ends_with(".toml");
+    let origin = if is_name && bundled_text(&format!("{spec}.toml")).is_some() {
+        Origin::Bundled(format!("{spec}.toml"))
+    } else if is_name && !Path::new(spec).exists() {
+        return Err(plain_err(
+            spec,
+            "--scenario",
+            format!("no bundled scenario `{spec}` and no such file"),
+            &format!("use one of: {}, or a path to a .toml file", super::bundled_names().join(", ")),
+        ));
+    } else {
+        Origin::Disk(PathBuf::from(spec))
+    };
+    compile_origin(origin)
+}
+
+/// Loads a scenario from text, as if it were the file `file_name` (relative `extends` and
+/// `include` resolve against the current directory; bundled names resolve to bundled files).
+pub fn load_scenario_str(file_name: &str, text: &str) -> Result<Scenario> {
+    let mut loader = Loader { sources: Sources::default(), stack: Vec::new() };
+    loader.sources.files.push(SourceFile { name: file_name.into(), text: text.into() });
+    let origin = Origin::Disk(PathBuf::from(file_name));
+    let raw: RawFile = loader.parse(0)?;
+    loader.stack.push(origin.clone());
+    let mut merged = match &raw.scenario.extends {
+        Some(parent) => {
+            let o = origin.resolve(&parent.value, true);
+            let mut m = loader.load(o).map_err(|mut e| {
+                if e.line.is_none() {
+                    e = loader.sources.err(parent, "scenario.extends", e.message.clone(), &e.fix);
+                }
+                e
+            })?;
+            m.extends = m.name.as_ref().map(|n| n.value.clone());
+            m
+        }
+        None => Merged::default(),
+    };
+    loader.stack.pop();
+    loader.apply(&origin, 0, raw, &mut merged)?;
+    compile(merged, &loader.sources)
+}
+
+fn compile_origin(origin: Origin) -> Result<Scenario> {
+    let mut loader = Loader { sources: Sources::default(), stack: Vec::new() };
+    let merged = loader.load(origin)?;
+    compile(merged, &loader.sources)
+}
+
+fn parse_date(src: &Sources, s: &S, key: &str) -> Result<Date> {
+    Date::parse(&s.value).map_err(|e| {
+        src.err(s, key, format!("`{}`: {e}", s.value), "write the date as \"YYYY-MM-DD\", a day that exists")
+    })
+}
+
+fn parse_windows(src: &Sources, windows: &[RawWindow], key: &str, disjoint: bool) -> Result<Vec<(Window, String)>> {
+    let mut out: Vec<(Window, String, &S)> = Vec::new();
+    for w in windows {
+        let from = parse_date(src, &w.from, &format!("{key}.from"))?;
+        let until = w.until.as_ref().map(|u| parse_date(src, u, &format!("{key}.until"))).transpose()?;
+        if let (Some(u), Some(us)) = (until, &w.until)
+            && u <= from
+        {
+            return Err(src.err(
+                us,
+                &format!("{key}.until"),
+                format!("window ends on {u}, not after its start {from}"),
+                "`until` is the first day after the window ([from, until)); make it later than `from`",
+            ));
+        }
+        out.push((Window { from: Some(from), until }, w.reason.clone(), &w.from));
+    }
+    if disjoint {
+        out.sort_by_key(|(w, _, _)| w.from);
+        for pair in out.windows(2) {
+            if pair[0].0.overlaps(&pair[1].0) {
+                return Err(src.err(
+                    pair[1].2,
+                    key,
+                    format!("windows overlap: {} and {}", pair[0].0, pair[1].0),
+                    "make the windows disjoint (an `until` is the first day after a window) or merge them",
+                ));
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(w, r, _)| (w, r)).collect())
+}
+
+fn check_citation(src: &Sources, s: &S, key: &str) -> Result<String> {
+    let b = s.value.as_bytes();
+    let ok = b.len() == 10
+        && b.starts_with(b"99")
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'.'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'.'
+        && (b[8..10].iter().all(u8::is_ascii_digit) || &b[8..10] == b"xx");
+    if !ok {
+        return Err(src.err(
+            s,
+            key,
+            format!("citation `{}` is not a Chapter 99 heading", s.value),
+            "write the heading as 99NN.NN.NN (e.g. \"9903.01.25\"; \"9903.04.xx\" only when the exact line is unknown)",
+        ));
+    }
+    Ok(s.value.clone())
+}
+
+struct Ctx<'a> {
+    src: &'a Sources,
+    list_index: BTreeMap<String, usize>,
+    groups: BTreeMap<String, CountrySet>,
+}
+
+impl Ctx<'_> {
+    fn products(&self, scope: &RawScope, key: &str) -> Result<ProductScope> {
+        let mut out = ProductScope::default();
+        let mut text = Vec::new();
+        for (entries, is_include) in [(&scope.include, true), (&scope.exclude, false)] {
+            for e in entries {
+                let v = e.value.trim();
+                text.push(if is_include { v.to_string() } else { format!("not {v}") });
+                if v == "*" {
+                    if !is_include {
+                        return Err(self.src.err(e, key, "`*` in `exclude` excludes every good".into(), "remove it"));
+                    }
+                    out.all = true;
+                } else if let Some(name) = v.strip_prefix("list:") {
+                    let Some(&i) = self.list_index.get(name) else {
+                        let known: Vec<&str> = self.list_index.keys().map(String::as_str).collect();
+                        return Err(self.src.err(
+                            e,
+                            key,
+                            format!("unknown product list `{name}`"),
+                            &format!("define [lists.{name}] or use one of: {}", abbreviate(&known)),
+                        ));
+                    };
+                    if is_include { out.include_lists.push(i) } else { out.exclude_lists.push(i) }
+                } else {
+                    let p = HtsCode::parse_prefix(v).map_err(|m| {
+                        self.src.err(
+                            e,
+                            key,
+                            m,
+                            "write an HTS prefix of 2 to 10 digits (dots allowed), `list:NAME` or `*`",
+                        )
+                    })?;
+                    if is_include { out.include.insert(p) } else { out.exclude.insert(p) }
+                }
+            }
+        }
+        out.text = text.join(", ");
+        Ok(out)
+    }
+
+    fn origins(&self, scope: &RawScope, key: &str, context: &S) -> Result<(CountrySet, String)> {
+        let mut inc = CountrySet::empty();
+        let mut exc = CountrySet::empty();
+        let mut text = Vec::new();
+        for (entries, is_include) in [(&scope.include, true), (&scope.exclude, false)] {
+            for e in entries {
+                let v = e.value.trim();
+                text.push(if is_include { v.to_string() } else { format!("not {v}") });
+                let set = if is_include { &mut inc } else { &mut exc };
+                if v == "*" {
+                    set.insert_all(&CountrySet::all());
+                } else if let Some(name) = v.strip_prefix("group:") {
+                    let Some(g) = self.groups.get(name) else {
+                        let known: Vec<&str> = self.groups.keys().map(String::as_str).collect();
+                        return Err(self.src.err(
+                            e,
+                            key,
+                            format!("unknown country group `{name}`"),
+                            &format!("define [groups.{name}] or use one of: {}", abbreviate(&known)),
+                        ));
+                    };
+                    set.insert_all(g);
+                } else {
+                    let c = Country::parse(v).map_err(|m| {
+                        self.src.err(e, key, m, "use an ISO 3166-1 alpha-2 code (JP), `group:NAME` or `*`")
+                    })?;
+                    set.insert(c);
+                }
+            }
+        }
+        if scope.include.is_empty() {
+            return Err(self.src.err(
+                context,
+                key,
+                "the origin scope includes no country".into(),
+                "add `include = [\"*\"]` or the countries it covers",
+            ));
+        }
+        inc.remove_all(&exc);
+        Ok((inc, text.join(", ")))
+    }
+}
+
+fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
+    let name = merged.name.clone().map(|n| n.value).unwrap_or_default();
+    let freeze_on = merged.freeze_on.as_ref().map(|s| parse_date(src, s, "scenario.freeze_on")).transpose()?;
+    let mut groups = Vec::new();
+    let mut group_sets = BTreeMap::new();
+    for (gname, g) in &merged.groups {
+        let mut set = CountrySet::empty();
+        for c in &g.countries {
+            let country = Country::parse(&c.value).map_err(|m| {
+                src.err(c, &format!("groups.{gname}.countries"), m, "use ISO 3166-1 alpha-2 codes (e.g. \"DE\")")
+            })?;
+            set.insert(country);
+        }
+        group_sets.insert(gname.clone(), set.clone());
+        groups.push(CountryGroup {
+            name: gname.clone(),
+            title: g.title.clone(),
+            source: g.source.clone(),
+            note: g.note.clone(),
+            countries: set,
+        });
+    }
+    let mut lists = Vec::new();
+    let mut list_index = BTreeMap::new();
+    for (lname, l) in &merged.lists {
+        let mut include = PrefixSet::default();
+        let mut exclude = PrefixSet::default();
+        for (entries, set, key) in [(&l.include, &mut include, "include"), (&l.exclude, &mut exclude, "exclude")] {
+            for e in entries {
+                let p = HtsCode::parse_prefix(&e.value).map_err(|m| {
+                    src.err(
+                        e,
+                        &format!("lists.{lname}.{key}"),
+                        m,
+                        "write an HTS prefix of 2 to 10 digits (dots allowed)",
+                    )
+                })?;
+                set.insert(p);
+            }
+        }
+        let key = format!("lists.{lname}");
+        let from = l.from.as_ref().map(|d| parse_date(src, d, &format!("{key}.from"))).transpose()?;
+        let until = l.until.as_ref().map(|d| parse_date(src, d, &format!("{key}.until"))).transpose()?;
+        if let (Some(f), Some(u), Some(us)) = (from, until, &l.until)
+            && u <= f
+        {
+            return Err(src.err(
+                us,
+                &format!("{key}.until"),
+                format!("window ends on {u}, not after its start {f}"),
+                "`until` is the first day after the window; make it later than `from`",
+            ));
+        }
+        list_index.insert(lname.clone(), lists.len());
+        lists.push(ProductList {
+            name: lname.clone(),
+            title: l.title.clone(),
+            source: l.source.clone(),
+            note: l.note.clone(),
+            include,
+            exclude,
+            window: Window { from, until },
+        });
+    }
+    let ctx = Ctx { src, list_index, groups: group_sets };
+    let ids: Vec<String> = merged.measures.iter().map(|(m, _)| m.id.value.clone()).collect();
+    let mut measures = Vec::new();
+    for (m, file_idx) in &merged.measures {
+        measures.push(compile_measure(&ctx, m, &src.files[*file_idx].name)?);
+    }
+    // Relations, by id.
+    let find = |s: &S, key: &str| -> Result<usize> {
+        ids.iter().position(|i| *i == s.value).ok_or_else(|| {
+            let known: Vec<&str> = ids.iter().map(String::as_str).collect();
+            src.err(
+                s,
+                key,
+                format!("unknown measure id `{}`", s.value),
+                &format!("use the id of a measure of this scenario ({})", abbreviate(&known)),
+            )
+        })
+    };
+    for (i, (m, _)) in merged.measures.iter().enumerate() {
+        for (list, key) in [(&m.replaces, "replaces"), (&m.excluded_by, "excluded_by")] {
+            let mut out = Vec::new();
+            for r in list {
+                let j = find(r, key)?;
+                if j == i {
+                    return Err(src.err(
+                        r,
+                        key,
+                        format!("measure `{}` names itself", r.value),
+                        "remove it from the list",
+                    ));
+                }
+                out.push(j);
+            }
+            if key == "replaces" { measures[i].replaces = out } else { measures[i].excluded_by = out }
+        }
+    }
+    for i in 0..measures.len() {
+        for j in measures[i].replaces.clone() {
+            measures[j].replaced_by.push(i);
+        }
+    }
+    let mut exemptions = Vec::new();
+    for (e, _) in &merged.exemptions {
+        if ids.contains(&e.id.value) {
+            return Err(src.err(
+                &e.id,
+                "exemption.id",
+                format!("id `{}` is used by a measure and an exemption", e.id.value),
+                "give the exemption its own id",
+            ));
+        }
+        let ex = compile_exemption(&ctx, e, &ids)?;
+        for &j in &ex.applies_to {
+            measures[j].exemptions.push(exemptions.len());
+        }
+        exemptions.push(ex);
+    }
+    let eval_order = evaluation_order(&measures).map_err(|cycle| {
+        let first = &merged.measures[cycle[0]].0;
+        let names: Vec<&str> = cycle.iter().map(|&i| ids[i].as_str()).collect();
+        src.err(
+            &first.id,
+            "replaces/excluded_by",
+            format!("the relations form a cycle: {} -> {}", names.join(" -> "), names[0]),
+            "remove one `replaces` or `excluded_by` entry so that the measures can be ordered",
+        )
+    })?;
+    Ok(Scenario {
+        name,
+        title: merged.title,
+        description: merged.description,
+        extends: merged.extends,
+        freeze_on,
+        note: merged.note,
+        lists,
+        groups,
+        measures,
+        exemptions,
+        eval_order,
+        files: src.files.iter().map(|f| f.name.clone()).collect(),
+    })
+}
+
+fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure> {
+    let src = ctx.src;
+    let id_ok =
+        !m.id.value.is_empty() && m.id.value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !id_ok {
+        return Err(src.err(
+            &m.id,
+            "measure.id",
+            format!("measure id `{}` is not lower-case letters, digits and `_`", m.id.value),
+            "rename it, e.g. `s232_autos`",
+        ));
+    }
+    let key = |k: &str| format!("measure `{}`.{k}", m.id.value);
+    let certainty = match m.certainty.as_ref().map(|c| c.value.as_str()) {
+        None | Some("primary") => Certainty::Primary,
+        Some("secondary") => Certainty::Secondary,
+        Some("unverified") => Certainty::Unverified,
+        Some(other) => {
+            return Err(src.err(
+                m.certainty.as_ref().unwrap(),
+                &key("certainty"),
+                format!("unknown certainty `{other}`"),
+                "use primary, secondary or unverified",
+            ));
+        }
+    };
+    let parse_base = |b: &Option<S>, k: &str| -> Result<Option<Base>> {
+        match b {
+            None => Ok(None),
+            Some(b) => Base::parse(&b.value).map(Some).ok_or_else(|| {
+                src.err(
+                    b,
+                    &key(k),
+                    format!("unknown base `{}`", b.value),
+                    "use customs_value, non_us_content, steel_content, aluminum_content or copper_content",
+                )
+            }),
+        }
+    };
+    let base = parse_base(&m.base, "base")?.unwrap_or(Base::CustomsValue);
+    let products = ctx.products(&m.products, &key("products"))?;
+    let (origins, origins_text) = ctx.origins(&m.origins, &key("origins"), &m.id)?;
+    if m.in_force.is_empty() {
+        return Err(src.err(
+            &m.id,
+            &key("in_force"),
+            "no in-force window".into(),
+            "add in_force = [{ from = \"YYYY-MM-DD\" }]",
+        ));
+    }
+    let in_force: Vec<Window> =
+        parse_windows(src, &m.in_force, &key("in_force"), true)?.into_iter().map(|(w, _)| w).collect();
+    let mut suspended = Vec::new();
+    for (raw, (window, reason)) in m.suspended.iter().zip(parse_windows(src, &m.suspended, &key("suspended"), false)?) {
+        let origins = match &raw.origins {
+            Some(o) => Some(ctx.origins(o, &key("suspended.origins"), &raw.from)?.0),
+            None => None,
+        };
+        suspended.push(Suspension { window, reason, origins });
+    }
+    for (i, a) in suspended.iter().enumerate() {
+        for b in &suspended[i + 1..] {
+            let same_origins = match (&a.origins, &b.origins) {
+                (Some(x), Some(y)) => x.intersects(y),
+                _ => true,
+            };
+            if same_origins && a.window.overlaps(&b.window) {
+                return Err(src.err(
+                    &m.id,
+                    &key("suspended"),
+                    format!("suspensions overlap: {} and {}", a.window, b.window),
+                    "make the suspension windows (or their origins) disjoint",
+                ));
+            }
+        }
+    }
+    let in_transit = match &m.in_transit {
+        Some(t) => Some(InTransit {
+            loaded_before: parse_date(src, &t.loaded_before, &key("in_transit.loaded_before"))?,
+            entered_before: parse_date(src, &t.entered_before, &key("in_transit.entered_before"))?,
+            citation: check_citation(src, &t.citation, &key("in_transit.citation"))?,
+        }),
+        None => None,
+    };
+    let mut exempt_spi = Vec::new();
+    for p in &m.exempt_spi {
+        let ok = (1..=3).contains(&p.value.len())
+            && p.value.bytes().all(|b| b.is_ascii_uppercase() || b == b'+' || b == b'*');
+        if !ok {
+            return Err(src.err(
+                p,
+                &key("exempt_spi"),
+                format!("`{}` is not a special program code", p.value),
+                "use the HTS code, e.g. \"S\" (USMCA)",
+            ));
+        }
+        exempt_spi.push(p.value.clone());
+    }
+    if m.rate.is_empty() {
+        return Err(src.err(
+            &m.id,
+            &key("rate"),
+            "the measure has no [[measure.rate]]".into(),
+            "add at least one rate with a citation and a duty",
+        ));
+    }
+    let mut rates: Vec<MeasureRate> = Vec::new();
+    let mut rate_locs: Vec<&S> = Vec::new();
+    for r in &m.rate {
+        let citation = check_citation(src, &r.citation, &key("rate.citation"))?;
+        let duty = match (&r.duty, &r.inclusive) {
+            (Some(d), None) => {
+                if let Some(c) = &r.citation_at_or_above {
+                    return Err(src.err(
+                        c,
+                        &key("rate.citation_at_or_above"),
+                        "`citation_at_or_above` only goes with `inclusive`".into(),
+                        "remove it, or make the rate inclusive",
+                    ));
+                }
+                Duty::AddOn(
+                    Rate::parse_percent(&d.value)
+                        .map_err(|e| src.err(d, &key("rate.duty"), e, "write e.g. \"25%\""))?,
+                )
+            }
+            (None, Some(t)) => {
+                let target = Rate::parse_percent(&t.value)
+                    .map_err(|e| src.err(t, &key("rate.inclusive"), e, "write e.g. \"15%\""))?;
+                let Some(c) = &r.citation_at_or_above else {
+                    return Err(src.err(
+                        t,
+                        &key("rate.citation_at_or_above"),
+                        "an inclusive rate needs the heading declared when MFN is already at or above the target"
+                            .into(),
+                        "add citation_at_or_above = \"9903.xx.xx\"",
+                    ));
+                };
+                Duty::Inclusive {
+                    target,
+                    citation_at_or_above: check_citation(src, c, &key("rate.citation_at_or_above"))?,
+                }
+            }
+            (Some(d), Some(_)) => {
+                return Err(src.err(
+                    d,
+                    &key("rate"),
+                    "a rate has both `duty` and `inclusive`".into(),
+                    "keep one of them",
+                ));
+            }
+            (None, None) => {
+                return Err(src.err(
+                    &r.citation,
+                    &key("rate"),
+                    "a rate has neither `duty` nor `inclusive`".into(),
+                    "add duty = \"x%\" or inclusive = \"x%\"",
+                ));
+            }
+        };
+        let origins_n = match &r.origins {
+            Some(o) => {
+                let (mut set, _) = ctx.origins(o, &key("rate.origins"), &r.citation)?;
+                let outside: Vec<String> =
+                    set.iter().filter(|c| !origins.contains(*c)).map(|c| c.to_string()).collect();
+                if !outside.is_empty() && !o.include.iter().any(|e| e.value == "*") {
+                    return Err(src.err(
+                        &r.citation,
+                        &key("rate.origins"),
+                        format!("the rate names origins outside the measure's origins: {}", outside.join(", ")),
+                        "add them to the measure's origins or remove them from the rate",
+                    ));
+                }
+                let mut within = origins.clone();
+                within.remove_all(&{
+                    let mut not = CountrySet::all();
+                    not.remove_all(&set);
+                    not
+                });
+                set = within;
+                Some(set)
+            }
+            None => None,
+        };
+        let products_n = r.products.as_ref().map(|p| ctx.products(p, &key("rate.products"))).transpose()?;
+        let from = r.from.as_ref().map(|d| parse_date(src, d, &key("rate.from"))).transpose()?;
+        let until = r.until.as_ref().map(|d| parse_date(src, d, &key("rate.until"))).transpose()?;
+        if let (Some(f), Some(u)) = (from, until)
+            && u <= f
+        {
+            return Err(src.err(
+                r.until.as_ref().unwrap(),
+                &key("rate.until"),
+                format!("rate window ends on {u}, not after its start {f}"),
+                "`until` is the first day after the window; make it later than `from`",
+            ));
+        }
+        let rate = MeasureRate {
+            citation,
+            duty,
+            origins: origins_n,
+            products: products_n,
+            window: Window { from, until },
+            base: parse_base(&r.base, "rate.base")?,
+            note: r.note.clone(),
+        };
+        for (j, other) in rates.iter().enumerate() {
+            let origins_a = other.origins.as_ref().unwrap_or(&origins);
+            let origins_b = rate.origins.as_ref().unwrap_or(&origins);
+            let products_overlap = match (&other.products, &rate.products) {
+                (Some(a), Some(b)) => scopes_may_overlap(a, b, ctx),
+                _ => true,
+            };
+            if origins_a.intersects(origins_b) && other.window.overlaps(&rate.window) && products_overlap {
+                let mut common = origins_a.clone();
+                common.remove_all(&{
+                    let mut not = CountrySet::all();
+                    not.remove_all(origins_b);
+                    not
+                });
+                let sample: Vec<String> = common.iter().take(5).map(|c| c.to_string()).collect();
+                return Err(src.err(
+                    &r.citation,
+                    &key("rate"),
+                    format!(
+                        "rate {} ({}) and rate {} ({}) could both apply to one flow (origins {}; windows {} and {})",
+                        j + 1,
+                        other.citation,
+                        rates.len() + 1,
+                        rate.citation,
+                        sample.join(", "),
+                        other.window,
+                        rate.window
+                    ),
+                    "narrow them with disjoint origins, products or from/until",
+                ));
+            }
+        }
+        rate_locs.push(&r.citation);
+        rates.push(rate);
+    }
+    Ok(Measure {
+        id: m.id.value.clone(),
+        title: m.title.clone(),
+        source: m.source.clone(),
+        certainty,
+        note: m.note.clone(),
+        products,
+        origins,
+        origins_text,
+        in_force,
+        suspended,
+        base,
+        replaces: Vec::new(),
+        excluded_by: Vec::new(),
+        replaced_by: Vec::new(),
+        exempt_spi,
+        in_transit,
+        exemptions: Vec::new(),
+        scheduled: m.scheduled,
+        rates,
+        defined_in: file.to_string(),
+    })
+}
+
+fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<Exemption> {
+    let src = ctx.src;
+    let key = |k: &str| format!("exemption `{}`.{k}", e.id.value);
+    let certainty = match e.certainty.as_ref().map(|c| c.value.as_str()) {
+        None | Some("primary") => Certainty::Primary,
+        Some("secondary") => Certainty::Secondary,
+        Some("unverified") => Certainty::Unverified,
+        Some(other) => {
+            return Err(src.err(
+                e.certainty.as_ref().unwrap(),
+                &key("certainty"),
+                format!("unknown certainty `{other}`"),
+                "use primary, secondary or unverified",
+            ));
+        }
+    };
+    let mut applies_to = Vec::new();
+    for a in &e.applies_to {
+        let Some(j) = ids.iter().position(|i| *i == a.value) else {
+            let known: Vec<&str> = ids.iter().map(String::as_str).collect();
+            return Err(src.err(
+                a,
+                &key("applies_to"),
+                format!("unknown measure id `{}`", a.value),
+                &format!("use the id of a measure of this scenario ({})", abbreviate(&known)),
+            ));
+        };
+        applies_to.push(j);
+    }
+    if applies_to.is_empty() {
+        return Err(src.err(
+            &e.id,
+            &key("applies_to"),
+            "the exemption lifts no measure".into(),
+            "name the measures it lifts",
+        ));
+    }
+    let from = e.from.as_ref().map(|d| parse_date(src, d, &key("from"))).transpose()?;
+    let until = e.until.as_ref().map(|d| parse_date(src, d, &key("until"))).transpose()?;
+    if let (Some(f), Some(u)) = (from, until)
+        && u <= f
+    {
+        return Err(src.err(
+            e.until.as_ref().unwrap(),
+            &key("until"),
+            format!("window ends on {u}, not after its start {f}"),
+            "`until` is the first day after the window; make it later than `from`",
+        ));
+    }
+    Ok(Exemption {
+        id: e.id.value.clone(),
+        citation: check_citation(src, &e.citation, &key("citation"))?,
+        reason: e.reason.clone(),
+        source: e.source.clone(),
+        certainty,
+        note: e.note.clone(),
+        applies_to,
+        products: ctx.products(&e.products, &key("products"))?,
+        origins: e.origins.as_ref().map(|o| ctx.origins(o, &key("origins"), &e.id).map(|x| x.0)).transpose()?,
+        window: Window { from, until },
+    })
+}
+
+fn scopes_may_overlap(a: &ProductScope, b: &ProductScope, ctx: &Ctx<'_>) -> bool {
+    let _ = ctx;
+    // `b` cannot share a code with `a` when everything `b` includes is excluded by `a` (or vice versa).
+    let excluded_by = |x: &ProductScope, y: &ProductScope| {
+        !y.all
+            && y.include_lists.iter().all(|l| x.exclude_lists.contains(l))
+            && y.include.prefixes().iter().all(|p| x.exclude.matches(p))
+    };
+    if excluded_by(a, b) || excluded_by(b, a) {
+        return false;
+    }
+    if a.all || b.all {
+        return true;
+    }
+    let lists_a: BTreeSet<usize> = a.include_lists.iter().copied().collect();
+    if b.include_lists.iter().any(|l| lists_a.contains(l)) {
+        return true;
+    }
+    // Prefix against prefix; two different lists are compared by identity only (lists that share
+    // codes on purpose, e.g. a general list and a dated addition, are the author's intent).
+    a.include.may_overlap(&b.include)
+}
+
+/// Orders measures so that every replacer comes before what it replaces and every excluder before
+/// what it excludes; ties keep file order. Returns a cycle when there is one.
+fn evaluation_order(measures: &[Measure]) -> std::result::Result<Vec<usize>, Vec<usize>> {
+    let n = measures.len();
+    // edge a -> b: a must be evaluated before b.
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut indeg = vec![0usize; n];
+    for (i, m) in measures.iter().enumerate() {
+        for &j in &m.replaces {
+            succ[i].push(j);
+            indeg[j] += 1;
+        }
+        for &j in &m.excluded_by {
+            succ[j].push(i);
+            indeg[i] += 1;
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &j in &succ[i] {
+            indeg[j] -= 1;
+            if indeg[j] == 0 {
+                ready.insert(j);
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Walk predecessors among the leftovers to report one cycle.
+    let left: Vec<usize> = (0..n).filter(|&i| indeg[i] > 0).collect();
+    let mut path = vec![left[0]];
+    loop {
+        let cur = *path.last().unwrap();
+        let next = succ[cur].iter().copied().find(|j| indeg[*j] > 0).unwrap_or(left[0]);
+        if let Some(pos) = path.iter().position(|&p| p == next) {
+            return Err(path[pos..].to_vec());
+        }
+        path.push(next);
+    }
+}

@@ -1,0 +1,468 @@
+//! Scenarios: tariff regimes as data.
+//!
+//! A scenario file (TOML, see `scenarios/README.md`) is read into the raw mirror of `raw.rs`,
+//! merged with the file it `extends`, then compiled once by `load.rs` into a checked [`Scenario`]:
+//! product scopes become prefix sets, origin scopes become country bit sets, relations become
+//! indices in an evaluation order. The engine never re-checks anything.
+
+mod builtin;
+mod load;
+pub(crate) mod raw;
+
+pub use builtin::{bundled_names, bundled_text};
+pub use load::{ScenarioError, load_scenario, load_scenario_str};
+
+use crate::codes::{Country, CountrySet, HtsCode};
+use crate::date::Date;
+use crate::money::Rate;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for `u64` keys that are already well spread (HTS prefix keys): one multiply.
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A set of HTS prefixes, matched by looking up each prefix length of a code.
+#[derive(Clone, Debug, Default)]
+pub struct PrefixSet {
+    keys: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+    /// Bit n set when some prefix has n digits.
+    lengths: u16,
+    prefixes: Vec<HtsCode>,
+}
+
+impl PrefixSet {
+    /// Adds a prefix.
+    pub fn insert(&mut self, p: HtsCode) {
+        if self.keys.insert(p.key()) {
+            self.lengths |= 1 << p.len();
+            self.prefixes.push(p);
+        }
+    }
+
+    /// The longest prefix of `code` in the set, if any.
+    pub fn matching(&self, code: &HtsCode) -> Option<HtsCode> {
+        (2..=code.len())
+            .rev()
+            .find(|&n| self.lengths & (1 << n) != 0 && self.keys.contains(&code.prefix_key(n)))
+            .map(|n| code.prefix(n))
+    }
+
+    /// True when a prefix of `code` is in the set.
+    pub fn matches(&self, code: &HtsCode) -> bool {
+        let mut lengths = self.lengths;
+        while lengths != 0 {
+            let n = lengths.trailing_zeros() as usize;
+            if n > code.len() {
+                return false;
+            }
+            if self.keys.contains(&code.prefix_key(n)) {
+                return true;
+            }
+            lengths &= lengths - 1;
+        }
+        false
+    }
+
+    /// The prefixes, in insertion order.
+    pub fn prefixes(&self) -> &[HtsCode] {
+        &self.prefixes
+    }
+
+    /// Number of prefixes.
+    pub fn len(&self) -> usize {
+        self.prefixes.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.prefixes.is_empty()
+    }
+
+    /// True when some code could be in both sets (one prefix starts with the other).
+    pub fn may_overlap(&self, other: &PrefixSet) -> bool {
+        self.prefixes.iter().any(|a| other.prefixes.iter().any(|b| a.starts_with(b) || b.starts_with(a)))
+    }
+}
+
+/// A named product list (`[lists.NAME]`).
+#[derive(Clone, Debug)]
+pub struct ProductList {
+    /// Name used as `list:NAME`.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Legal source.
+    pub source: String,
+    /// Uncertainties.
+    pub note: String,
+    /// Prefixes in the list.
+    pub include: PrefixSet,
+    /// Prefixes carved out again.
+    pub exclude: PrefixSet,
+    /// When the list is in effect (a dated addition to a scope), on the rule date.
+    pub window: Window,
+}
+
+impl ProductList {
+    /// True when `code` is on the list on `date`.
+    pub fn contains(&self, code: &HtsCode, date: Date) -> bool {
+        self.window.contains(date) && self.include.matches(code) && !self.exclude.matches(code)
+    }
+}
+
+/// A named country group (`[groups.NAME]`).
+#[derive(Clone, Debug)]
+pub struct CountryGroup {
+    /// Name used as `group:NAME`.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Source.
+    pub source: String,
+    /// Uncertainties.
+    pub note: String,
+    /// Members.
+    pub countries: CountrySet,
+}
+
+/// Which goods a measure (or one of its rates) covers.
+#[derive(Clone, Debug, Default)]
+pub struct ProductScope {
+    /// `"*"` was included.
+    pub all: bool,
+    /// Prefixes included directly.
+    pub include: PrefixSet,
+    /// Lists included (indices in [`Scenario::lists`]).
+    pub include_lists: Vec<usize>,
+    /// Prefixes excluded directly.
+    pub exclude: PrefixSet,
+    /// Lists excluded.
+    pub exclude_lists: Vec<usize>,
+    /// The scope as written, for display.
+    pub text: String,
+}
+
+/// Why a code is or is not in a product scope (for `explain`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopeMatch {
+    /// In scope because of this entry.
+    In(String),
+    /// Matches no include entry.
+    NotIncluded,
+    /// Included, then excluded by this entry.
+    Excluded(String),
+}
+
+impl ProductScope {
+    /// True when `code` is in the scope on `date` (dated lists count only in their window).
+    pub fn contains(&self, code: &HtsCode, lists: &[ProductList], date: Date) -> bool {
+        (self.all || self.include.matches(code) || self.include_lists.iter().any(|&l| lists[l].contains(code, date)))
+            && !self.exclude.matches(code)
+            && !self.exclude_lists.iter().any(|&l| lists[l].contains(code, date))
+    }
+
+    /// The same test as [`ProductScope::contains`], saying which entry decided it.
+    pub fn explain(&self, code: &HtsCode, lists: &[ProductList], date: Date) -> ScopeMatch {
+        if let Some(p) = self.exclude.matching(code)
+            && (self.all
+                || self.include.matches(code)
+                || self.include_lists.iter().any(|&l| lists[l].contains(code, date)))
+        {
+            return ScopeMatch::Excluded(format!("prefix {p}"));
+        }
+        if let Some(&l) = self.exclude_lists.iter().find(|&&l| lists[l].contains(code, date)) {
+            return ScopeMatch::Excluded(format!("list `{}` ({})", lists[l].name, lists[l].title));
+        }
+        if self.all {
+            return ScopeMatch::In("all goods".into());
+        }
+        if let Some(p) = self.include.matching(code) {
+            return ScopeMatch::In(format!("prefix {p}"));
+        }
+        if let Some(&l) = self.include_lists.iter().find(|&&l| lists[l].contains(code, date)) {
+            return ScopeMatch::In(format!("list `{}`", lists[l].name));
+        }
+        ScopeMatch::NotIncluded
+    }
+}
+
+/// A half-open window of entry dates `[from, until)`; `None` is unbounded on that side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// First entry date in the window.
+    pub from: Option<Date>,
+    /// First entry date after the window.
+    pub until: Option<Date>,
+}
+
+impl Window {
+    /// The window that contains every date.
+    pub const ALWAYS: Window = Window { from: None, until: None };
+
+    /// True when `d` is in the window.
+    pub fn contains(&self, d: Date) -> bool {
+        self.from.is_none_or(|f| d >= f) && self.until.is_none_or(|u| d < u)
+    }
+
+    /// True when the two windows share a date.
+    pub fn overlaps(&self, other: &Window) -> bool {
+        let starts_before_other_ends = match (self.from, other.until) {
+            (Some(f), Some(u)) => f < u,
+            _ => true,
+        };
+        let other_starts_before_self_ends = match (other.from, self.until) {
+            (Some(f), Some(u)) => f < u,
+            _ => true,
+        };
+        starts_before_other_ends && other_starts_before_self_ends
+    }
+}
+
+impl std::fmt::Display for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.from, self.until) {
+            (Some(a), Some(b)) => write!(f, "{a} to {} (entries before {b})", b.pred()),
+            (Some(a), None) => write!(f, "from {a}"),
+            (None, Some(b)) => write!(f, "until {}", b.pred()),
+            (None, None) => f.write_str("always"),
+        }
+    }
+}
+
+/// A suspension of a measure.
+#[derive(Clone, Debug)]
+pub struct Suspension {
+    /// When it is suspended.
+    pub window: Window,
+    /// Why (the instrument).
+    pub reason: String,
+    /// The origins suspended (`None`: all the measure covers).
+    pub origins: Option<CountrySet>,
+}
+
+/// An exemption heading that lifts the duties of some measures for some goods (e.g. 9903.01.32,
+/// Annex II of EO 14257, for the reciprocal measures).
+#[derive(Clone, Debug)]
+pub struct Exemption {
+    /// Id (unique among measures and exemptions).
+    pub id: String,
+    /// The Chapter 99 heading of the exemption.
+    pub citation: String,
+    /// Why, in a few words.
+    pub reason: String,
+    /// Legal source.
+    pub source: String,
+    /// How sure the sources are.
+    pub certainty: Certainty,
+    /// Uncertainties.
+    pub note: String,
+    /// The measures it lifts (indices).
+    pub applies_to: Vec<usize>,
+    /// The goods exempted.
+    pub products: ProductScope,
+    /// The origins (`None`: all).
+    pub origins: Option<CountrySet>,
+    /// When (by rule date).
+    pub window: Window,
+}
+
+/// An in-transit ("savings") clause: goods loaded before `loaded_before` and entered before
+/// `entered_before` are not subject to the measure.
+#[derive(Clone, Debug)]
+pub struct InTransit {
+    /// Loaded onto the vessel (final mode of transport) before this date.
+    pub loaded_before: Date,
+    /// Entered before this date.
+    pub entered_before: Date,
+    /// The Chapter 99 heading that grants the exemption.
+    pub citation: String,
+}
+
+/// The dutiable base of a measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// The whole customs value.
+    CustomsValue,
+    /// The customs value less US content, when US content is at least 20% of the value
+    /// (reciprocal tariffs, EO 14257 sec. 3(d); heading 9903.01.34).
+    NonUsContent,
+    /// The value of the article's steel content (232 steel derivatives), from the flow's
+    /// `steel_content_value`; the whole customs value when the flow does not declare it.
+    SteelContent,
+    /// The value of the aluminum content (`aluminum_content_value`), likewise.
+    AluminumContent,
+    /// The value of the copper content (`copper_content_value`), likewise.
+    CopperContent,
+}
+
+impl Base {
+    /// Parses the word used in scenario files.
+    pub fn parse(text: &str) -> Option<Base> {
+        Some(match text {
+            "customs_value" => Base::CustomsValue,
+            "non_us_content" => Base::NonUsContent,
+            "steel_content" => Base::SteelContent,
+            "aluminum_content" => Base::AluminumContent,
+            "copper_content" => Base::CopperContent,
+            _ => return None,
+        })
+    }
+}
+
+/// How sure the sources are about a measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Certainty {
+    /// Federal Register, proclamation, CBP CSMS or HTS text.
+    Primary,
+    /// Law-firm, broker, news or research-group summaries only.
+    Secondary,
+    /// Could not be confirmed.
+    Unverified,
+}
+
+impl Certainty {
+    /// The word used in files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Certainty::Primary => "primary",
+            Certainty::Secondary => "secondary",
+            Certainty::Unverified => "unverified",
+        }
+    }
+}
+
+/// The duty of one rate entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Duty {
+    /// An ad valorem add-on on the base.
+    AddOn(Rate),
+    /// Top up to `target` including MFN: additional = max(0, target - MFN_AVE) x base.
+    Inclusive {
+        /// The all-in target rate.
+        target: Rate,
+        /// Heading declared when MFN is already at or above the target (nothing added).
+        citation_at_or_above: String,
+    },
+}
+
+/// One rate of a measure, with the narrowing that selects it.
+#[derive(Clone, Debug)]
+pub struct MeasureRate {
+    /// Chapter 99 heading of the duty line.
+    pub citation: String,
+    /// The duty.
+    pub duty: Duty,
+    /// Narrowed origins (already intersected with the measure's).
+    pub origins: Option<CountrySet>,
+    /// Narrowed products.
+    pub products: Option<ProductScope>,
+    /// Narrowed window.
+    pub window: Window,
+    /// The base for this rate, when it differs from the measure's.
+    pub base: Option<Base>,
+    /// Note.
+    pub note: String,
+}
+
+/// A checked measure.
+#[derive(Clone, Debug)]
+pub struct Measure {
+    /// Fixed id (DESIGN.md), e.g. `ieepa_reciprocal_baseline`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Legal source (instrument).
+    pub source: String,
+    /// How sure the sources are.
+    pub certainty: Certainty,
+    /// Uncertainties and assumptions.
+    pub note: String,
+    /// Goods covered.
+    pub products: ProductScope,
+    /// Origins covered.
+    pub origins: CountrySet,
+    /// Origins as written, for display.
+    pub origins_text: String,
+    /// In-force windows (sorted, disjoint).
+    pub in_force: Vec<Window>,
+    /// Suspensions.
+    pub suspended: Vec<Suspension>,
+    /// Dutiable base.
+    pub base: Base,
+    /// Measures that do not apply when this one applies (indices).
+    pub replaces: Vec<usize>,
+    /// Measures whose application excludes this one (indices).
+    pub excluded_by: Vec<usize>,
+    /// Measures that replace this one (inverse of `replaces`).
+    pub replaced_by: Vec<usize>,
+    /// Special programs whose claim exempts the flow.
+    pub exempt_spi: Vec<String>,
+    /// In-transit clause.
+    pub in_transit: Option<InTransit>,
+    /// Exemptions that can lift this measure (indices in [`Scenario::exemptions`]).
+    pub exemptions: Vec<usize>,
+    /// Follows the real entry date even in a frozen scenario.
+    pub scheduled: bool,
+    /// Rates, in order.
+    pub rates: Vec<MeasureRate>,
+    /// The file the measure was last defined or patched in.
+    pub defined_in: String,
+}
+
+impl Measure {
+    /// Does `origin` fall under the measure?
+    pub fn covers_origin(&self, origin: Country) -> bool {
+        self.origins.contains(origin)
+    }
+}
+
+/// A checked scenario, ready for the engine.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name (`historical`).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// The parent scenario, if any.
+    pub extends: Option<String>,
+    /// Entries after this date are assessed under the rules in force on it.
+    pub freeze_on: Option<Date>,
+    /// Product lists.
+    pub lists: Vec<ProductList>,
+    /// Country groups.
+    pub groups: Vec<CountryGroup>,
+    /// Notes on the scenario's assumptions.
+    pub note: String,
+    /// Measures in file order (the output order).
+    pub measures: Vec<Measure>,
+    /// Exemption headings.
+    pub exemptions: Vec<Exemption>,
+    /// Measure indices in evaluation order (respects `replaces` and `excluded_by`).
+    pub eval_order: Vec<usize>,
+    /// Files the scenario was built from.
+    pub files: Vec<String>,
+}
+
+impl Scenario {
+    /// The index of a measure by id.
+    pub fn measure_index(&self, id: &str) -> Option<usize> {
+        self.measures.iter().position(|m| m.id == id)
+    }
+}

@@ -1,0 +1,238 @@
+//! The serde mirror of a scenario file, as close to the TOML as possible. Everything here is
+//! unchecked text with its position; `compile.rs` turns it into a checked [`super::Scenario`].
+
+use serde::{Deserialize, Deserializer};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+thread_local! {
+    /// Index (in the loader's source registry) of the file being deserialized, so that every
+    /// located value knows its file without threading it through serde.
+    pub(crate) static CURRENT_FILE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A text value with the file and byte span it came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct S {
+    pub value: String,
+    pub span: Range<usize>,
+    pub file: usize,
+}
+
+impl<'de> Deserialize<'de> for S {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<S, D::Error> {
+        let spanned = toml::Spanned::<String>::deserialize(d)?;
+        Ok(S { span: spanned.span(), value: spanned.into_inner(), file: CURRENT_FILE.get() })
+    }
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    pub scenario: RawHeader,
+    #[serde(default)]
+    pub lists: BTreeMap<String, RawList>,
+    #[serde(default)]
+    pub groups: BTreeMap<String, RawGroup>,
+    #[serde(default)]
+    pub measure: Vec<RawMeasure>,
+    #[serde(default)]
+    pub patch: Vec<RawPatch>,
+    #[serde(default)]
+    pub exemption: Vec<RawExemption>,
+}
+
+/// An exemption heading (e.g. 9903.01.32 Annex II) that lifts the duties of named measures.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExemption {
+    pub id: S,
+    pub citation: S,
+    pub reason: String,
+    pub source: String,
+    pub certainty: Option<S>,
+    #[serde(default)]
+    pub note: String,
+    pub applies_to: Vec<S>,
+    pub products: RawScope,
+    pub origins: Option<RawScope>,
+    pub from: Option<S>,
+    pub until: Option<S>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHeader {
+    pub name: S,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub note: String,
+    pub extends: Option<S>,
+    pub freeze_on: Option<S>,
+    #[serde(default)]
+    pub include: Vec<S>,
+    #[serde(default)]
+    pub remove: Vec<S>,
+}
+
+/// A file that only holds lists and groups (`include`d by scenarios).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawListsFile {
+    #[serde(default)]
+    pub lists: BTreeMap<String, RawList>,
+    #[serde(default)]
+    pub groups: BTreeMap<String, RawGroup>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawList {
+    pub title: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+    pub from: Option<S>,
+    pub until: Option<S>,
+    pub include: Vec<S>,
+    #[serde(default)]
+    pub exclude: Vec<S>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGroup {
+    pub title: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+    pub countries: Vec<S>,
+}
+
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScope {
+    #[serde(default)]
+    pub include: Vec<S>,
+    #[serde(default)]
+    pub exclude: Vec<S>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWindow {
+    pub from: S,
+    pub until: Option<S>,
+    #[serde(default)]
+    pub reason: String,
+    /// Only for suspensions: the origins suspended (default: all of the measure's).
+    pub origins: Option<RawScope>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawInTransit {
+    pub loaded_before: S,
+    pub entered_before: S,
+    pub citation: S,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRate {
+    pub citation: S,
+    pub duty: Option<S>,
+    pub inclusive: Option<S>,
+    pub citation_at_or_above: Option<S>,
+    pub origins: Option<RawScope>,
+    pub products: Option<RawScope>,
+    pub from: Option<S>,
+    pub until: Option<S>,
+    pub base: Option<S>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMeasure {
+    pub id: S,
+    pub title: String,
+    pub source: String,
+    pub certainty: Option<S>,
+    #[serde(default)]
+    pub note: String,
+    pub products: RawScope,
+    pub origins: RawScope,
+    pub in_force: Vec<RawWindow>,
+    #[serde(default)]
+    pub suspended: Vec<RawWindow>,
+    pub base: Option<S>,
+    #[serde(default)]
+    pub replaces: Vec<S>,
+    #[serde(default)]
+    pub excluded_by: Vec<S>,
+    #[serde(default)]
+    pub exempt_spi: Vec<S>,
+    pub in_transit: Option<RawInTransit>,
+    #[serde(default)]
+    pub scheduled: bool,
+    pub rate: Vec<RawRate>,
+}
+
+/// Changes some fields of an inherited measure; every field but `id` is optional.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPatch {
+    pub id: S,
+    pub title: Option<String>,
+    pub source: Option<String>,
+    pub certainty: Option<S>,
+    pub note: Option<String>,
+    pub products: Option<RawScope>,
+    pub origins: Option<RawScope>,
+    pub in_force: Option<Vec<RawWindow>>,
+    pub suspended: Option<Vec<RawWindow>>,
+    pub base: Option<S>,
+    pub replaces: Option<Vec<S>>,
+    pub excluded_by: Option<Vec<S>>,
+    pub exempt_spi: Option<Vec<S>>,
+    pub in_transit: Option<RawInTransit>,
+    pub scheduled: Option<bool>,
+    pub rate: Option<Vec<RawRate>>,
+}
+
+impl RawPatch {
+    /// Applies the fields present in the patch to `m`.
+    pub fn apply(self, m: &mut RawMeasure) {
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { m.$f = v; } )* };
+        }
+        set!(
+            title,
+            source,
+            note,
+            products,
+            origins,
+            in_force,
+            suspended,
+            replaces,
+            excluded_by,
+            exempt_spi,
+            scheduled,
+            rate
+        );
+        if let Some(c) = self.certainty {
+            m.certainty = Some(c);
+        }
+        if let Some(b) = self.base {
+            m.base = Some(b);
+        }
+        if let Some(t) = self.in_transit {
+            m.in_transit = Some(t);
+        }
+    }
+}
