@@ -1,0 +1,8 @@
+//! The one integration-test binary. Modules by purpose:
+//! - `util`: a temporary work directory and a runner for the `tariffstack` binary;
+//! - `known_rates`: the worked known-rate cases (regression on the law), through the library and the binary;
+//! - `scenario_errors`: scenario files with mistakes and the message each must give.
+
+mod known_rates;
+mod scenario_errors;
+mod util;
