@@ -21,6 +21,7 @@ use crate::rate_text::{RateExpr, special_for};
 use crate::scenario::{Base, Duty, Measure, Scenario};
 use crate::units::Unit;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// US content at or above this share of the customs value is not dutiable under measures whose
@@ -47,8 +48,8 @@ pub enum MfnBasis {
 pub struct MfnOutcome<'a> {
     /// The HTS line used (none with an override).
     pub line: Option<&'a MfnLine>,
-    /// The rate applied.
-    pub rate: &'a RateExpr,
+    /// The rate applied (borrowed from the MFN table, or the row's own `mfn_rate`).
+    pub rate: Cow<'a, RateExpr>,
     /// Where it came from.
     pub basis: MfnBasis,
     /// Quantity used for specific parts, in the rate's unit.
@@ -222,10 +223,10 @@ impl Engine {
     }
 
     /// Prices the MFN layer.
-    fn price_mfn<'a>(&'a self, flow: &'a Flow) -> Result<(MfnOutcome<'a>, Vec<Warning>), PricingError> {
+    fn price_mfn<'a>(&'a self, flow: &Flow) -> Result<(MfnOutcome<'a>, Vec<Warning>), PricingError> {
         let mut warnings = Vec::new();
         let (line, rate, basis) = match &flow.mfn_rate {
-            Some(r) => (None, r, MfnBasis::Override),
+            Some(r) => (None, Cow::Owned(r.clone()), MfnBasis::Override),
             None => {
                 let line = self.mfn.lookup(&flow.hts).map_err(|e| PricingError {
                     column: "hts",
@@ -248,13 +249,13 @@ impl Engine {
                 })?;
                 match flow.spi {
                     Some(p) => match special_for(&line.special, p.as_str()) {
-                        Some(special) => (Some(line), special, MfnBasis::Special(p)),
+                        Some(special) => (Some(line), Cow::Borrowed(special), MfnBasis::Special(p)),
                         None => {
                             warnings.push(Warning::ProgramNotListed(p));
-                            (Some(line), general, MfnBasis::ClaimNotEligible(p))
+                            (Some(line), Cow::Borrowed(general), MfnBasis::ClaimNotEligible(p))
                         }
                     },
-                    None => (Some(line), general, MfnBasis::General),
+                    None => (Some(line), Cow::Borrowed(general), MfnBasis::General),
                 }
             }
         };
@@ -304,7 +305,7 @@ impl Engine {
     }
 
     /// Prices one flow. Errors are rows that cannot be priced (never priced as zero).
-    pub fn assess<'a>(&'a self, flow: &'a Flow) -> Result<Assessment<'a>, PricingError> {
+    pub fn assess<'a>(&'a self, flow: &Flow) -> Result<Assessment<'a>, PricingError> {
         let (mfn, mut warnings) = self.price_mfn(flow)?;
         let scenario = &*self.scenario;
         let value = flow.customs_value;
@@ -313,12 +314,15 @@ impl Engine {
             let status = self.measure_status(&scenario.measures[i], flow, &mfn, &statuses, &mut warnings);
             statuses[i] = status;
         }
-        let additional: Decimal = statuses.iter().filter_map(Status::line).map(|l| l.amount).sum();
+        let mut additional: Decimal = statuses.iter().filter_map(Status::line).map(|l| l.amount).sum();
+        additional.rescale(2);
+        let mut total = mfn.duty + additional;
+        total.rescale(2);
         Ok(Assessment {
             rule_date: self.scenario.freeze_on.map_or(flow.entry_date, |f| flow.entry_date.min(f)),
             mfn_duty: mfn.duty,
             additional_duty: additional,
-            total_duty: mfn.duty + additional,
+            total_duty: total,
             customs_value: value,
             mfn,
             statuses,
@@ -355,6 +359,7 @@ impl Engine {
         if let Some(&k) = m.exemptions.iter().find(|&&k| {
             let e = &self.scenario.exemptions[k];
             e.window.contains(date)
+                && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && e.products.contains(&flow.hts, lists, date)
         }) {
@@ -434,5 +439,316 @@ impl Engine {
                 Status::Applied(DutyLine { rate_index, branch: Branch::TopUp, base, rate: target - mfn_ave, amount })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The engine's rules, one by one, on a small scenario written for the purpose. MFN is set per
+    //! flow with `mfn_rate` where the test is about the arithmetic, and read from the embedded table
+    //! where it is about special programs.
+
+    use super::*;
+    use crate::codes::{Country, HtsCode};
+    use crate::flow::Program;
+    use crate::scenario::load_scenario_str;
+    use std::str::FromStr;
+
+    const RULES: &str = r#"
+[scenario]
+name = "rules"
+title = "rules under test"
+
+[lists.cars]
+title = "cars"
+source = "test"
+include = ["8703"]
+
+[[measure]]
+id = "s232_autos"
+title = "autos"
+source = "test"
+products = { include = ["list:cars"] }
+origins = { include = ["*"] }
+in_force = [{ from = "2025-04-03" }]
+  [[measure.rate]]
+  citation = "9903.94.01"
+  duty = "25%"
+
+[[measure]]
+id = "s232_autos_jp_deal"
+title = "autos, Japan deal"
+source = "test"
+products = { include = ["list:cars"] }
+origins = { include = ["JP"] }
+in_force = [{ from = "2025-09-16" }]
+replaces = ["s232_autos"]
+  [[measure.rate]]
+  citation = "9903.94.41"
+  inclusive = "15%"
+  citation_at_or_above = "9903.94.40"
+
+[[measure]]
+id = "baseline"
+title = "baseline"
+source = "test"
+products = { include = ["*"] }
+origins = { include = ["*"], exclude = ["CA"] }
+in_force = [{ from = "2025-04-05", until = "2026-02-24" }]
+base = "non_us_content"
+excluded_by = ["s232_autos", "s232_autos_jp_deal"]
+in_transit = { loaded_before = "2025-04-05", entered_before = "2025-05-27", citation = "9903.01.28" }
+  [[measure.rate]]
+  citation = "9903.01.25"
+  duty = "10%"
+
+[[measure]]
+id = "country"
+title = "country rate"
+source = "test"
+products = { include = ["*"] }
+origins = { include = ["JP"] }
+in_force = [{ from = "2025-04-09", until = "2025-08-07" }]
+suspended = [{ from = "2025-04-10", until = "2025-07-09", reason = "pause" }]
+replaces = ["baseline"]
+excluded_by = ["s232_autos", "s232_autos_jp_deal"]
+  [[measure.rate]]
+  citation = "9903.01.53"
+  duty = "24%"
+
+[[measure]]
+id = "jp_deal"
+title = "Japan 15% inclusive"
+source = "test"
+products = { include = ["*"] }
+origins = { include = ["JP"] }
+in_force = [{ from = "2025-08-07", until = "2026-02-24" }]
+base = "non_us_content"
+replaces = ["baseline", "country"]
+excluded_by = ["s232_autos", "s232_autos_jp_deal"]
+  [[measure.rate]]
+  citation = "9903.02.73"
+  inclusive = "15%"
+  citation_at_or_above = "9903.02.72"
+
+[[measure]]
+id = "usmca_duty"
+title = "Canada duty, USMCA exempt"
+source = "test"
+products = { include = ["*"] }
+origins = { include = ["CA"] }
+in_force = [{ from = "2025-03-04" }]
+exempt_spi = ["S"]
+  [[measure.rate]]
+  citation = "9903.01.10"
+  duty = "25%"
+
+[[exemption]]
+id = "annex_ii"
+citation = "9903.01.32"
+reason = "Annex II"
+source = "test"
+applies_to = ["baseline", "country", "jp_deal"]
+products = { include = ["3004"] }
+from = "2025-04-05"
+"#;
+
+    fn engine(text: &str) -> Engine {
+        let s = load_scenario_str("rules.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        Engine::new(Arc::new(s), Arc::new(MfnTable::embedded()))
+    }
+
+    fn flow(hts: &str, origin: &str, date: &str, value: &str, mfn: Option<&str>) -> Flow {
+        let mut f = Flow::new(
+            HtsCode::parse(hts).unwrap(),
+            Country::parse(origin).unwrap(),
+            Date::parse(date).unwrap(),
+            Decimal::from_str(value).unwrap(),
+        );
+        f.mfn_rate = mfn.map(|m| RateExpr::parse(m).unwrap());
+        f
+    }
+
+    fn measures(e: &Engine, a: &Assessment<'_>) -> String {
+        let mut ids = vec!["mfn".to_string()];
+        ids.extend(a.applied().map(|(i, l)| format!("{}={}", e.measure(i).id, l.amount)));
+        ids.join(";")
+    }
+
+    fn status<'a>(e: &Engine, a: &'a Assessment<'_>, id: &str) -> &'a Status {
+        &a.statuses[e.scenario().measure_index(id).unwrap()]
+    }
+
+    fn total(e: &Engine, f: &Flow) -> String {
+        e.assess(f).unwrap().total_duty.to_string()
+    }
+
+    #[test]
+    fn window_edges_are_half_open() {
+        let e = engine(RULES);
+        let robot = |d| flow("8479.50.00", "KR", d, "1000", Some("2.5%"));
+        assert_eq!(total(&e, &robot("2025-04-04")), "25.00", "day before the baseline");
+        assert_eq!(total(&e, &robot("2025-04-05")), "125.00", "first day of the baseline");
+        assert_eq!(total(&e, &robot("2026-02-23")), "125.00", "last day in");
+        assert_eq!(total(&e, &robot("2026-02-24")), "25.00", "first day out");
+        let car = |d| flow("8703.23.01", "KR", d, "1000", Some("2.5%"));
+        assert_eq!(total(&e, &car("2025-04-02")), "25.00");
+        assert_eq!(total(&e, &car("2025-04-03")), "275.00");
+    }
+
+    #[test]
+    fn a_country_rate_replaces_the_baseline_and_is_suspended_by_the_pause() {
+        let e = engine(RULES);
+        let f = |d| flow("8479.50.00", "JP", d, "1000", Some("2.5%"));
+        let a = e.assess(&f("2025-04-09")).unwrap();
+        assert_eq!(measures(&e, &a), "mfn;country=240.00");
+        assert!(matches!(status(&e, &a, "baseline"), Status::Replaced(_)));
+        let a = e.assess(&f("2025-04-10")).unwrap();
+        assert_eq!(measures(&e, &a), "mfn;baseline=100.00");
+        assert!(matches!(status(&e, &a, "country"), Status::Suspended(0)));
+        assert_eq!(measures(&e, &e.assess(&f("2025-07-08")).unwrap()), "mfn;baseline=100.00");
+        assert_eq!(measures(&e, &e.assess(&f("2025-07-09")).unwrap()), "mfn;country=240.00");
+    }
+
+    #[test]
+    fn section_232_excludes_the_reciprocal_tariff() {
+        let e = engine(RULES);
+        let a = e.assess(&flow("8703.23.01", "JP", "2025-04-16", "30000", Some("2.5%"))).unwrap();
+        assert_eq!(measures(&e, &a), "mfn;s232_autos=7500.00");
+        let Status::Excluded(j) = status(&e, &a, "baseline") else { panic!("baseline not excluded") };
+        assert_eq!(e.measure(*j).id, "s232_autos");
+        assert_eq!(a.total_duty.to_string(), "8250.00");
+    }
+
+    #[test]
+    fn inclusive_target_with_mfn_below_equal_and_above() {
+        let e = engine(RULES);
+        let car = |m| flow("8703.23.01", "JP", "2025-09-16", "30000", Some(m));
+        let below = e.assess(&car("2.5%")).unwrap();
+        assert_eq!(measures(&e, &below), "mfn;s232_autos_jp_deal=3750.00");
+        assert_eq!(below.total_duty.to_string(), "4500.00");
+        assert!(matches!(status(&e, &below, "s232_autos"), Status::Replaced(_)));
+        let equal = e.assess(&car("15%")).unwrap();
+        assert_eq!(measures(&e, &equal), "mfn;s232_autos_jp_deal=0", "zero branch still declared");
+        let (i, line) = equal.applied().next().unwrap();
+        assert_eq!(line.branch, Branch::AtOrAbove);
+        assert_eq!(e.citation(i, line), "9903.94.40");
+        let above = e.assess(&car("25%")).unwrap();
+        assert_eq!(above.total_duty.to_string(), "7500.00", "never less than MFN");
+        assert!(matches!(status(&e, &above, "jp_deal"), Status::Excluded(_)), "declared 232 still excludes");
+    }
+
+    #[test]
+    fn specific_mfn_is_converted_to_an_ad_valorem_equivalent() {
+        let e = engine(RULES);
+        // 4.4¢/kg on 1000 kg = $44 on $1000: AVE 4.4%, so the 15% target adds $106.
+        let mut f = flow("0201.30.50", "JP", "2025-10-01", "1000", Some("4.4¢/kg"));
+        f.quantity = Some(Decimal::from(1000));
+        f.quantity_unit = Some(Unit::Kilogram);
+        let a = e.assess(&f).unwrap();
+        assert_eq!(a.mfn_duty.to_string(), "44.00");
+        assert_eq!(measures(&e, &a), "mfn;jp_deal=106.00");
+        // The same in grams converts exactly.
+        f.quantity = Some(Decimal::from(1_000_000));
+        f.quantity_unit = Some(Unit::Gram);
+        assert_eq!(e.assess(&f).unwrap().mfn_duty.to_string(), "44.00");
+        // Without a quantity the row cannot be priced.
+        f.quantity = None;
+        assert_eq!(e.assess(&f).unwrap_err().column, "quantity");
+        // In a unit that does not convert, neither.
+        f.quantity = Some(Decimal::from(1000));
+        f.quantity_unit = Some(Unit::Liter);
+        assert_eq!(e.assess(&f).unwrap_err().column, "quantity_unit");
+    }
+
+    #[test]
+    fn us_content_at_twenty_percent_is_carved_out() {
+        let e = engine(RULES);
+        let mut f = flow("8479.50.00", "KR", "2025-05-01", "10000", Some("Free"));
+        f.us_content_value = Some(Decimal::from_str("1999.99").unwrap());
+        assert_eq!(total(&e, &f), "1000.00", "19.9999% is below the threshold");
+        f.us_content_value = Some(Decimal::from(2000));
+        assert_eq!(total(&e, &f), "800.00", "20%: only the non-US 8000 is dutiable");
+    }
+
+    #[test]
+    fn in_transit_clause_before_and_after_the_cutoff() {
+        let e = engine(RULES);
+        let mut f = flow("8479.50.00", "KR", "2025-05-26", "1000", Some("Free"));
+        f.loaded_date = Some(Date::parse("2025-04-04").unwrap());
+        let a = e.assess(&f).unwrap();
+        assert!(matches!(status(&e, &a, "baseline"), Status::InTransit));
+        f.entry_date = Date::parse("2025-05-27").unwrap();
+        assert_eq!(total(&e, &f), "100.00", "entered on the cut-off day: no longer in transit");
+        f.entry_date = Date::parse("2025-05-26").unwrap();
+        f.loaded_date = Some(Date::parse("2025-04-05").unwrap());
+        assert_eq!(total(&e, &f), "100.00", "loaded on the first day: not in transit");
+    }
+
+    #[test]
+    fn special_rate_claims() {
+        let e = engine(RULES);
+        let mut f = flow("8703.23.01", "KR", "2025-01-15", "30000", None);
+        f.spi = Some(Program::parse("KR").unwrap());
+        let a = e.assess(&f).unwrap();
+        assert_eq!(a.mfn_duty.to_string(), "0.00");
+        assert_eq!(a.mfn.basis, MfnBasis::Special(Program::parse("KR").unwrap()));
+        f.spi = Some(Program::parse("JP").unwrap());
+        let a = e.assess(&f).unwrap();
+        assert_eq!(a.mfn_duty.to_string(), "750.00", "JP is not listed for 8703.23.01: general rate");
+        assert_eq!(a.warnings, vec![Warning::ProgramNotListed(Program::parse("JP").unwrap())]);
+    }
+
+    #[test]
+    fn program_claims_and_exemption_headings_lift_measures() {
+        let e = engine(RULES);
+        let mut f = flow("2208.30.60", "CA", "2025-08-15", "20000", Some("Free"));
+        assert_eq!(total(&e, &f), "5000.00");
+        f.spi = Some(Program::parse("S").unwrap());
+        assert_eq!(total(&e, &f), "0.00");
+        let pharma = e.assess(&flow("3004.90.92", "JP", "2025-04-09", "50000", None)).unwrap();
+        assert_eq!(pharma.total_duty.to_string(), "0.00");
+        assert!(matches!(status(&e, &pharma, "country"), Status::Exempt(0)));
+    }
+
+    #[test]
+    fn each_line_rounds_half_up_and_the_total_sums_the_lines() {
+        let e = engine(RULES);
+        // 2.5% of 33.33 = 0.83325 -> 0.83; 10% of 33.33 = 3.333 -> 3.33.
+        let a = e.assess(&flow("8479.50.00", "KR", "2025-05-01", "33.33", Some("2.5%"))).unwrap();
+        assert_eq!((a.mfn_duty.to_string(), a.total_duty.to_string()), ("0.83".into(), "4.16".into()));
+        // 10% of 0.05 = 0.005 -> 0.01 (half-up).
+        let a = e.assess(&flow("8479.50.00", "KR", "2025-05-01", "0.05", Some("Free"))).unwrap();
+        assert_eq!(a.total_duty.to_string(), "0.01");
+        let zero = e.assess(&flow("8479.50.00", "KR", "2025-05-01", "0", Some("2.5%"))).unwrap();
+        assert_eq!(zero.effective_rate(), None);
+        assert_eq!(measures(&e, &zero), "mfn", "nothing owed: not subject to the baseline");
+    }
+
+    #[test]
+    fn a_frozen_scenario_reads_the_rules_of_its_freeze_date() {
+        let frozen = RULES.replace("title = \"rules under test\"", "title = \"frozen\"\nfreeze_on = \"2025-04-16\"");
+        let e = engine(&frozen);
+        let f = flow("8479.50.00", "JP", "2025-10-01", "1000", Some("2.5%"));
+        let a = e.assess(&f).unwrap();
+        assert_eq!(a.rule_date.to_string(), "2025-04-16");
+        assert_eq!(measures(&e, &a), "mfn;baseline=100.00", "pause frozen in place, no deal");
+        let scheduled = frozen.replace(
+            "in_force = [{ from = \"2025-09-16\" }]",
+            "in_force = [{ from = \"2025-09-16\" }]\nscheduled = true",
+        );
+        let e = engine(&scheduled);
+        let car = flow("8703.23.01", "JP", "2025-10-01", "30000", Some("2.5%"));
+        assert_eq!(total(&e, &car), "4500.00", "a scheduled measure follows the entry date");
+    }
+
+    #[test]
+    fn assessments_are_deterministic() {
+        let e = engine(RULES);
+        let f = flow("8703.23.01", "JP", "2025-09-16", "30000", Some("2.5%"));
+        let a = e.assess(&f).unwrap();
+        let b = e.assess(&f).unwrap();
+        assert_eq!(a.statuses, b.statuses);
+        assert_eq!(a.total_duty, b.total_duty);
     }
 }

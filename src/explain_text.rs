@@ -45,7 +45,9 @@ pub fn reason(engine: &Engine, index: usize, status: &Status, flow: &Flow, a: &A
                 ScopeMatch::In(what) => format!(" (HTS {} matches {what})", flow.hts),
                 _ => String::new(),
             };
-            format!("exempt under {}: {}{scope}{}", e.citation, e.reason, certainty_mark(e.certainty))
+            let claim =
+                if e.spi.is_empty() { String::new() } else { format!(" (program {} claimed)", e.spi.join("/")) };
+            format!("exempt under {}: {}{claim}{scope}{}", e.citation, e.reason, certainty_mark(e.certainty))
         }
         Status::ExemptSpi => {
             format!("special program {} claimed: exempt", flow.spi.map(|p| p.to_string()).unwrap_or_default())

@@ -112,3 +112,15 @@ fn public_known_rates_through_the_library() {
 fn public_known_rates_through_the_binary() {
     check_binary("known-rates.csv");
 }
+
+/// Further cases worked by hand from the law (window edges, every scenario, US content, in-transit,
+/// program claims, inclusive branches), each with its source.
+#[test]
+fn extra_known_rates_through_the_library() {
+    check_library("known-rates-extra.csv");
+}
+
+#[test]
+fn extra_known_rates_through_the_binary() {
+    check_binary("known-rates-extra.csv");
+}

@@ -746,7 +746,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
             "rename it, e.g. `s232_autos`",
         ));
     }
-    let key = |k: &str| format!("measure `{}`.{k}", m.id.value);
+    let key = |k: &str| format!("measure.{}.{k}", m.id.value);
     let certainty = match m.certainty.as_ref().map(|c| c.value.as_str()) {
         None | Some("primary") => Certainty::Primary,
         Some("secondary") => Certainty::Secondary,
@@ -1000,7 +1000,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
 
 fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<Exemption> {
     let src = ctx.src;
-    let key = |k: &str| format!("exemption `{}`.{k}", e.id.value);
+    let key = |k: &str| format!("exemption.{}.{k}", e.id.value);
     let certainty = match e.certainty.as_ref().map(|c| c.value.as_str()) {
         None | Some("primary") => Certainty::Primary,
         Some("secondary") => Certainty::Secondary,
@@ -1047,7 +1047,27 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
             "`until` is the first day after the window; make it later than `from`",
         ));
     }
+    let programs = |list: &[S], k: &str| -> Result<Vec<String>> {
+        list.iter()
+            .map(|p| {
+                let ok = (1..=3).contains(&p.value.len())
+                    && p.value.bytes().all(|b| b.is_ascii_uppercase() || b == b'+' || b == b'*');
+                if ok {
+                    Ok(p.value.clone())
+                } else {
+                    Err(src.err(
+                        p,
+                        &key(k),
+                        format!("`{}` is not a special program code", p.value),
+                        "use the HTS code, e.g. \"S\" (USMCA)",
+                    ))
+                }
+            })
+            .collect()
+    };
     Ok(Exemption {
+        spi: programs(&e.spi, "spi")?,
+        unless_spi: programs(&e.unless_spi, "unless_spi")?,
         id: e.id.value.clone(),
         citation: check_citation(src, &e.citation, &key("citation"))?,
         reason: e.reason.clone(),

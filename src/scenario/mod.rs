@@ -279,6 +279,18 @@ pub struct Exemption {
     pub origins: Option<CountrySet>,
     /// When (by rule date).
     pub window: Window,
+    /// Only for flows claiming one of these programs (empty: any flow).
+    pub spi: Vec<String>,
+    /// Not for flows claiming one of these programs.
+    pub unless_spi: Vec<String>,
+}
+
+impl Exemption {
+    /// True when the flow's program claim allows the exemption.
+    pub fn claim_matches(&self, claimed: Option<&str>) -> bool {
+        let listed = |list: &[String]| claimed.is_some_and(|c| list.iter().any(|p| p == c));
+        (self.spi.is_empty() || listed(&self.spi)) && !listed(&self.unless_spi)
+    }
 }
 
 /// An in-transit ("savings") clause: goods loaded before `loaded_before` and entered before

@@ -55,6 +55,10 @@ pub(crate) struct RawExemption {
     #[serde(default)]
     pub note: String,
     pub applies_to: Vec<S>,
+    #[serde(default)]
+    pub spi: Vec<S>,
+    #[serde(default)]
+    pub unless_spi: Vec<S>,
     pub products: RawScope,
     pub origins: Option<RawScope>,
     pub from: Option<S>,
