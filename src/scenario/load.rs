@@ -254,6 +254,8 @@ impl Loader {
         let RawFile { scenario: header, lists, groups, measure, patch, exemption } = raw;
         // Included list files first, so the file's own lists override them.
         let mut seen_in_includes: BTreeMap<String, S> = BTreeMap::new();
+        let mut included_measures = Vec::new();
+        let mut included_exemptions = Vec::new();
         for inc in &header.include {
             let inc_origin = origin.resolve(&inc.value, false);
             let inc_idx = match self.read(&inc_origin, "list file") {
@@ -282,6 +284,8 @@ impl Loader {
             for (name, group) in file.groups {
                 merged.groups.insert(name, group);
             }
+            included_measures.extend(file.measure.into_iter().map(|m| (m, inc_idx)));
+            included_exemptions.extend(file.exemption.into_iter().map(|e| (e, inc_idx)));
         }
         merged.lists.extend(lists);
         merged.groups.extend(groups);
@@ -309,7 +313,12 @@ impl Loader {
             merged.exemptions.retain(|(e, _)| !e.applies_to.is_empty());
         }
         let mut ids_here: BTreeMap<String, S> = BTreeMap::new();
-        for e in exemption {
+        // The file's own measures first, then those of its included parts, in include order.
+        let exemption: Vec<(RawExemption, usize)> =
+            exemption.into_iter().map(|e| (e, idx)).chain(included_exemptions).collect();
+        let measure: Vec<(RawMeasure, usize)> =
+            measure.into_iter().map(|m| (m, idx)).chain(included_measures).collect();
+        for (e, file_idx) in exemption {
             if let Some(prev) = ids_here.insert(e.id.value.clone(), e.id.clone()) {
                 let (_, line, _) = self.sources.locate(&prev);
                 return Err(self.sources.err(
@@ -320,11 +329,11 @@ impl Loader {
                 ));
             }
             match merged.exemptions.iter().position(|(x, _)| x.id.value == e.id.value) {
-                Some(pos) => merged.exemptions[pos] = (e, idx),
-                None => merged.exemptions.push((e, idx)),
+                Some(pos) => merged.exemptions[pos] = (e, file_idx),
+                None => merged.exemptions.push((e, file_idx)),
             }
         }
-        for m in measure {
+        for (m, file_idx) in measure {
             if let Some(prev) = ids_here.insert(m.id.value.clone(), m.id.clone()) {
                 let (_, line, _) = self.sources.locate(&prev);
                 return Err(self.sources.err(
@@ -339,8 +348,8 @@ impl Loader {
                 ));
             }
             match merged.measures.iter().position(|(x, _)| x.id.value == m.id.value) {
-                Some(pos) => merged.measures[pos] = (m, idx),
-                None => merged.measures.push((m, idx)),
+                Some(pos) => merged.measures[pos] = (m, file_idx),
+                None => merged.measures.push((m, file_idx)),
             }
         }
         for p in patch {

@@ -82,7 +82,7 @@ pub(crate) struct RawHeader {
     pub remove: Vec<S>,
 }
 
-/// A file that only holds lists and groups (`include`d by scenarios).
+/// A file `include`d by a scenario: lists, groups, and measures or exemptions (a part of a scenario).
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawListsFile {
@@ -90,6 +90,10 @@ pub(crate) struct RawListsFile {
     pub lists: BTreeMap<String, RawList>,
     #[serde(default)]
     pub groups: BTreeMap<String, RawGroup>,
+    #[serde(default)]
+    pub measure: Vec<RawMeasure>,
+    #[serde(default)]
+    pub exemption: Vec<RawExemption>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
