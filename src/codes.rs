@@ -128,6 +128,18 @@ MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
 QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR \
 TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
+/// `ASSIGNED[i]` is true when the code with [`Country::index`] `i` is assigned (built at compile time).
+static ASSIGNED: [bool; 676] = {
+    let b = ISO_ALPHA2.as_bytes();
+    let mut t = [false; 676];
+    let mut i = 0;
+    while i + 1 < b.len() {
+        t[(b[i] - b'A') as usize * 26 + (b[i + 1] - b'A') as usize] = true;
+        i += 3;
+    }
+    t
+};
+
 /// A country of origin: an assigned ISO 3166-1 alpha-2 code, upper case.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Country([u8; 2]);
@@ -143,7 +155,7 @@ impl Country {
         }
         let code = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
         let c = Country(code);
-        if !ISO_ALPHA2.split(' ').any(|k| k.as_bytes() == code) {
+        if !ASSIGNED[c.index()] {
             return Err(format!("country `{t}` is not an assigned ISO 3166-1 alpha-2 code"));
         }
         Ok(c)

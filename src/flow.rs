@@ -237,10 +237,10 @@ impl FlowColumns {
             Date::parse(date_text).map_err(|e| bad("entry_date", date_text, format!("`{}`: {e}", date_text.trim())))?;
         let value_text = text(self.customs_value, "customs_value")?;
         let customs_value =
-            parse_amount(value_text).map_err(|e| bad("customs_value", value_text, format!("customs value is {e}")))?;
+            parse_amount(value_text).map_err(|e| bad("customs_value", value_text, format!("customs value {e}")))?;
         let mut flow = Flow::new(hts, origin, entry_date, customs_value);
         if let Some(q) = opt(self.quantity, "quantity")? {
-            flow.quantity = Some(parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity is {e}")))?);
+            flow.quantity = Some(parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity {e}")))?);
         }
         if let Some(u) = opt(self.quantity_unit, "quantity_unit")? {
             // Any unit is accepted here: the HTS has many (`m3`, `Dz Pcs`, `Pt g` ...). A unit only
@@ -252,7 +252,7 @@ impl FlowColumns {
             flow.spi = Some(Program::parse(s).map_err(|e| bad("spi", s, e))?);
         }
         if let Some(u) = opt(self.us_content_value, "us_content_value")? {
-            let v = parse_amount(u).map_err(|e| bad("us_content_value", u, format!("US content value is {e}")))?;
+            let v = parse_amount(u).map_err(|e| bad("us_content_value", u, format!("US content value {e}")))?;
             if v > customs_value {
                 return Err(bad(
                     "us_content_value",
@@ -273,7 +273,7 @@ impl FlowColumns {
             ["steel_content_value", "aluminum_content_value", "copper_content_value"].into_iter().enumerate()
         {
             if let Some(t) = opt(self.content[i], column)? {
-                let v = parse_amount(t).map_err(|e| bad(column, t, format!("metal content value is {e}")))?;
+                let v = parse_amount(t).map_err(|e| bad(column, t, format!("metal content value {e}")))?;
                 if v > customs_value {
                     return Err(bad(
                         column,

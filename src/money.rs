@@ -30,12 +30,12 @@ pub enum MoneyError {
 impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            MoneyError::Empty => "empty; a number is required",
-            MoneyError::Negative => "negative; must be zero or more",
+            MoneyError::Empty => "is empty; a number is required",
+            MoneyError::Negative => "is negative; it must be zero or more",
             MoneyError::ThousandsSeparator => {
                 "has a thousands separator; write plain digits with `.` as the decimal point (1234.50)"
             }
-            MoneyError::NotADecimal => "not a plain decimal number (digits with an optional `.`)",
+            MoneyError::NotADecimal => "is not a plain decimal number (digits with an optional `.`)",
             MoneyError::TooManyDigits => "has more than 28 significant digits",
         })
     }
@@ -54,24 +54,76 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
     if digits.starts_with('-') {
         return Err(MoneyError::Negative);
     }
-    let mut dots = 0;
-    let mut count = 0;
+    // One pass: accumulate the mantissa exactly as an integer and count the decimals.
+    let mut mantissa: u128 = 0;
+    let mut scale: u32 = 0;
+    let mut seen_dot = false;
+    let mut count = 0u32;
+    let mut significant = 0u32;
     for c in digits.bytes() {
         match c {
-            b'0'..=b'9' => count += 1,
-            b'.' => dots += 1,
+            b'0'..=b'9' => {
+                count += 1;
+                if mantissa != 0 || c != b'0' {
+                    significant += 1;
+                }
+                if significant > 28 || count > 40 {
+                    return Err(MoneyError::TooManyDigits);
+                }
+                mantissa = mantissa * 10 + u128::from(c - b'0');
+                if seen_dot {
+                    scale += 1;
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            b'.' => return Err(MoneyError::NotADecimal),
             b',' | b'\'' | b'_' | b' ' => return Err(MoneyError::ThousandsSeparator),
             _ => return Err(MoneyError::NotADecimal),
         }
     }
-    if dots > 1 || count == 0 {
+    if count == 0 {
         return Err(MoneyError::NotADecimal);
     }
-    let significant = digits.trim_start_matches(['0', '.']).bytes().filter(u8::is_ascii_digit).count();
-    if significant > 28 || count > 40 {
+    if scale > 28 {
         return Err(MoneyError::TooManyDigits);
     }
-    Decimal::from_str_exact(digits).map_err(|_| MoneyError::TooManyDigits)
+    Decimal::try_from_i128_with_scale(mantissa as i128, scale).map_err(|_| MoneyError::TooManyDigits)
+}
+
+/// Appends `v` with exactly `places` decimals (rounded half away from zero) to `out`, without going
+/// through `fmt` (this runs several times per output row).
+pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
+    let mut r = v.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(places);
+    let m = r.mantissa();
+    if m < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 40];
+    let mut n = m.unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    let places = places as usize;
+    while len <= places {
+        digits[len] = b'0';
+        len += 1;
+    }
+    for i in (0..len).rev() {
+        if i + 1 == places && places > 0 {
+            // `i` counts from the least significant digit: the point goes before digit `places - 1`.
+        }
+        out.push(digits[i] as char);
+        if i == places && places > 0 {
+            out.push('.');
+        }
+    }
 }
 
 /// Rounds a duty amount half-up to the cent.
@@ -116,7 +168,7 @@ impl Rate {
         if number.starts_with('-') {
             return Err(format!("rate `{t}` is negative; rates must be zero or more"));
         }
-        let value = parse_amount(number).map_err(|e| format!("rate `{t}`: the number is {e}"))?;
+        let value = parse_amount(number).map_err(|e| format!("rate `{t}`: the number {e}"))?;
         if value > Decimal::from(1000) {
             return Err(format!("rate `{t}` is above 1000%; check the number"));
         }
@@ -171,6 +223,24 @@ mod tests {
         assert_eq!(parse_amount("1.2.3"), Err(MoneyError::NotADecimal));
         assert_eq!(parse_amount("."), Err(MoneyError::NotADecimal));
         assert_eq!(parse_amount("123456789012345678901234567890"), Err(MoneyError::TooManyDigits));
+    }
+
+    #[test]
+    fn fixed_formatting() {
+        let f = |v: &str, p: u32| {
+            let mut s = String::new();
+            push_fixed(&mut s, d(v), p);
+            s
+        };
+        assert_eq!(f("0", 2), "0.00");
+        assert_eq!(f("7", 2), "7.00");
+        assert_eq!(f("0.5", 2), "0.50");
+        assert_eq!(f("1234567.891", 2), "1234567.89");
+        assert_eq!(f("0.005", 2), "0.01");
+        assert_eq!(f("0.1007333", 6), "0.100733");
+        assert_eq!(f("1.45", 6), "1.450000");
+        assert_eq!(f("-3.5", 2), "-3.50");
+        assert_eq!(f("12", 0), "12");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! - `known_rates`: the worked known-rate cases (regression on the law), through the library and the binary;
 //! - `scenario_errors`: scenario files with mistakes and the message each must give.
 
+mod cli;
 mod known_rates;
 mod scenario_errors;
 mod util;

@@ -90,7 +90,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         if let Some(d) = as_of {
             flow.entry_date = d;
         }
-        let line = input.record.position().map_or(0, |p| p.line());
+        let line = input.line();
         let flow = &*flow;
         let mut assessments: Vec<Assessment<'_>> = Vec::with_capacity(n);
         let mut failure = None;

@@ -28,9 +28,67 @@ pub enum Row {
     Reject(Reject),
 }
 
+/// A reader that remembers where the line terminators are, so that the line a record starts on can
+/// be told exactly: the CSV reader's own record positions may point at the terminator that ends
+/// the previous record (CRLF files) or at skipped blank lines. Memory is bounded by the read-ahead.
+pub struct LineIndexed<R> {
+    inner: R,
+    offset: u64,
+    state: std::cell::RefCell<LineState>,
+}
+
+#[derive(Default)]
+struct LineState {
+    /// Offsets and bytes (`\r` or `\n`) of terminators not yet passed.
+    terms: std::collections::VecDeque<(u64, u8)>,
+    /// `\n` bytes already passed.
+    newlines_before: u64,
+}
+
+impl<R: Read> LineIndexed<R> {
+    fn new(inner: R) -> LineIndexed<R> {
+        LineIndexed { inner, offset: 0, state: std::cell::RefCell::new(LineState::default()) }
+    }
+
+    /// The 1-based line of the first byte at or after `start` that is not a line terminator.
+    /// Calls must come with non-decreasing `start`.
+    pub fn line_of(&self, start: u64) -> u64 {
+        let mut st = self.state.borrow_mut();
+        let mut pos = start;
+        while let Some(&(off, byte)) = st.terms.front() {
+            if off < pos || off == pos {
+                if off == pos {
+                    pos += 1;
+                }
+                if byte == b'\n' {
+                    st.newlines_before += 1;
+                }
+                st.terms.pop_front();
+            } else {
+                break;
+            }
+        }
+        st.newlines_before + 1
+    }
+}
+
+impl<R: Read> Read for LineIndexed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut st = self.state.borrow_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                st.terms.push_back((self.offset + i as u64, b));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Reads flows from a CSV file or standard input, keeping positions for reject reports.
 pub struct FlowInput {
-    rdr: csv::Reader<Box<dyn Read>>,
+    rdr: csv::Reader<LineIndexed<Box<dyn Read>>>,
     /// Name for messages (`flows.csv`, `<stdin>`).
     pub name: String,
     cols: FlowColumns,
@@ -53,7 +111,7 @@ impl FlowInput {
                 (Box::new(io::BufReader::with_capacity(1 << 16, f)), p.display().to_string())
             }
         };
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(LineIndexed::new(reader));
         let mut header = ByteRecord::new();
         let got = rdr
             .read_byte_record(&mut header)
@@ -68,13 +126,18 @@ impl FlowInput {
         Ok(FlowInput { rdr, name, cols, header, record: ByteRecord::new(), rows: 0 })
     }
 
+    /// The 1-based line the last record read starts on.
+    pub fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| self.rdr.get_ref().line_of(p.byte()))
+    }
+
     /// Reads the next row; `None` at the end. I/O errors are fatal.
     pub fn next_row(&mut self) -> Result<Option<Row>, AppError> {
         match self.rdr.read_byte_record(&mut self.record) {
             Ok(false) => Ok(None),
             Ok(true) => {
                 self.rows += 1;
-                let line = self.record.position().map_or(0, |p| p.line());
+                let line = self.line();
                 if self.record.len() != self.cols.width {
                     // A lone empty line inside a file is skipped by the CSV reader already; a
                     // short or long row is refused, never padded or truncated silently.
@@ -94,7 +157,7 @@ impl FlowInput {
                 csv::ErrorKind::Io(_) => Err(AppError::fatal(format!("{}: read error: {e}", self.name))),
                 _ => {
                     self.rows += 1;
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(0, |p| self.rdr.get_ref().line_of(p.byte()));
                     Ok(Some(Row::Reject(Reject {
                         line,
                         column: String::new(),
@@ -169,21 +232,47 @@ impl RejectSink {
 
 /// A file written to a temporary name beside its destination and renamed into place on
 /// [`AtomicFile::commit`]; dropped without commit, the temporary file is removed. A run that fails
-/// (or is killed) never leaves a half-written file at the destination.
+/// (or is killed) never leaves a half-written file at the destination. A destination that is a
+/// symbolic link is written through (the link's target is replaced, not the link); one that is not a
+/// regular file (a device such as `/dev/stdout`, a pipe) is written directly, since it cannot be
+/// renamed over.
 pub struct AtomicFile {
     dest: PathBuf,
-    tmp: PathBuf,
+    /// `None` when writing directly to a non-regular file.
+    tmp: Option<PathBuf>,
     file: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
-    /// Creates the temporary file.
+    /// Creates the temporary file (or opens a non-regular destination directly).
     pub fn create(dest: &Path) -> Result<AtomicFile, AppError> {
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        let fail = |e: io::Error| AppError::fatal(format!("cannot write {}: {e}", dest.display()));
+        // A destination that is not a regular file (device, pipe, `/dev/stdout`) is written directly.
+        if let Ok(m) = std::fs::metadata(dest) {
+            if m.is_dir() {
+                return Err(AppError::fatal(format!("cannot write {}: it is a directory", dest.display())));
+            }
+            if !m.is_file() {
+                let f = std::fs::OpenOptions::new().write(true).open(dest).map_err(fail)?;
+                return Ok(AtomicFile {
+                    dest: dest.to_path_buf(),
+                    tmp: None,
+                    file: Some(BufWriter::with_capacity(1 << 16, f)),
+                });
+            }
+        }
+        // A symbolic link to a regular file: replace the file it points at, not the link.
+        let is_link = std::fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_symlink());
+        let target = if is_link {
+            std::fs::canonicalize(dest).unwrap_or_else(|_| dest.to_path_buf())
+        } else {
+            dest.to_path_buf()
+        };
+        let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
         let tmp = dir.join(format!(".{name}.tariffstack-{}.tmp", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", dest.display())))?;
-        Ok(AtomicFile { dest: dest.to_path_buf(), tmp, file: Some(BufWriter::with_capacity(1 << 16, file)) })
+        let file = File::create(&tmp).map_err(fail)?;
+        Ok(AtomicFile { dest: target, tmp: Some(tmp), file: Some(BufWriter::with_capacity(1 << 16, file)) })
     }
 
     /// Flushes, syncs and renames into place.
@@ -192,9 +281,16 @@ impl AtomicFile {
         let fail = |e: io::Error| AppError::fatal(format!("cannot write {}: {e}", dest.display()));
         if let Some(w) = self.file.take() {
             let f = w.into_inner().map_err(|e| fail(e.into_error()))?;
-            f.sync_all().map_err(fail)?;
+            if self.tmp.is_some() {
+                f.sync_all().map_err(fail)?;
+            }
         }
-        std::fs::rename(&self.tmp, &self.dest).map_err(fail)?;
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = std::fs::rename(&tmp, &self.dest) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(fail(e));
+            }
+        }
         Ok(())
     }
 }
@@ -212,7 +308,9 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.file.is_some() {
             self.file = None;
-            let _ = std::fs::remove_file(&self.tmp);
+            if let Some(tmp) = &self.tmp {
+                let _ = std::fs::remove_file(tmp);
+            }
         }
     }
 }

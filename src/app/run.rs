@@ -42,7 +42,6 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         if let Some(d) = as_of {
             flow.entry_date = d;
         }
-        let line = input.record.position().map_or(0, |p| p.line());
         match engine.assess(&flow) {
             Ok(a) => {
                 columns.fill(&engine, &a);
@@ -54,7 +53,12 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
                 total += a.total_duty;
                 mfn_total += a.mfn_duty;
             }
-            Err(e) => rejects.push(Reject { line, column: e.column.into(), value: e.value, reason: e.reason })?,
+            Err(e) => rejects.push(Reject {
+                line: input.line(),
+                column: e.column.into(),
+                value: e.value,
+                reason: e.reason,
+            })?,
         }
     }
     progress.done();

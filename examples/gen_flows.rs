@@ -1,0 +1,118 @@
+//! Generates N realistic, deterministic flow rows for benchmarks: HTS lines of the embedded MFN
+//! table, origins weighted like US imports (2024 shares, rounded), entry dates over 2025, customs values
+//! log-normal, quantities (with their HTS unit) for every line.
+//!
+//! Usage: cargo run --release --example gen_flows -- ROWS [SEED] > flows.csv
+
+use std::io::{BufWriter, Write};
+use tariffstack::mfn::MfnTable;
+
+/// xorshift64*: small, fast and deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit().max(1e-12), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Origins and their approximate shares of US goods imports (percent, 2024).
+const ORIGINS: &[(&str, u32)] = &[
+    ("MX", 16),
+    ("CN", 13),
+    ("CA", 13),
+    ("DE", 5),
+    ("JP", 5),
+    ("KR", 4),
+    ("VN", 4),
+    ("TW", 4),
+    ("IE", 3),
+    ("IN", 3),
+    ("IT", 2),
+    ("GB", 2),
+    ("CH", 2),
+    ("TH", 2),
+    ("MY", 2),
+    ("FR", 2),
+    ("SG", 1),
+    ("BR", 1),
+    ("NL", 1),
+    ("ID", 1),
+    ("IL", 1),
+    ("AU", 1),
+    ("ES", 1),
+    ("BE", 1),
+    ("AT", 1),
+    ("SE", 1),
+    ("PH", 1),
+    ("CO", 1),
+    ("CL", 1),
+    ("DK", 1),
+    ("PL", 1),
+    ("BD", 1),
+];
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2025);
+    let table = MfnTable::embedded();
+    let lines = table.lines();
+    let total_weight: u32 = ORIGINS.iter().map(|o| o.1).sum();
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let out = std::io::stdout();
+    let mut w = BufWriter::with_capacity(1 << 20, out.lock());
+    writeln!(w, "hts,origin,entry_date,customs_value,quantity,quantity_unit").unwrap();
+    for _ in 0..rows {
+        let line = &lines[(rng.next() % lines.len() as u64) as usize];
+        let mut pick = (rng.next() % u64::from(total_weight)) as u32;
+        let origin = ORIGINS
+            .iter()
+            .find(|(_, wgt)| {
+                if pick < *wgt {
+                    true
+                } else {
+                    pick -= wgt;
+                    false
+                }
+            })
+            .map_or("JP", |o| o.0);
+        let day = 1 + rng.next() % 365;
+        let (month, dom) = month_day(day as u32);
+        // Log-normal around $20,000 (sigma 1.5), to the cent.
+        let value = (20_000.0 * (1.5 * rng.normal()).exp()).min(5.0e8);
+        let cents = (value * 100.0).round() as u64;
+        let unit = line.unit.map(|u| u.hts_name()).unwrap_or("kg");
+        let qty = (value / (5.0 + 200.0 * rng.unit())).max(1.0).round() as u64;
+        writeln!(
+            w,
+            "{},{origin},2025-{month:02}-{dom:02},{}.{:02},{qty},{unit}",
+            line.hts.digits(),
+            cents / 100,
+            cents % 100
+        )
+        .unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn month_day(mut day: u32) -> (u32, u32) {
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    for (m, d) in DAYS.iter().enumerate() {
+        if day <= *d {
+            return (m as u32 + 1, day);
+        }
+        day -= d;
+    }
+    (12, 31)
+}
