@@ -5,7 +5,7 @@
 
 use csv::ByteRecord;
 use rust_decimal::Decimal;
-use std::io::{BufWriter, Write as _};
+use std::io::BufWriter;
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: floor FLOWS.csv");

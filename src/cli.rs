@@ -25,6 +25,8 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Validate scenario files without running anything.
     Check(CheckArgs),
+    /// Read the official USITC HTS file: look up a line, or check how its rate texts are handled.
+    Hts(HtsArgs),
 }
 
 /// Options shared by the commands that read flows.
@@ -42,6 +44,9 @@ pub struct InputArgs {
     /// No progress display and no summary on standard error (the reconciliation line stays).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Take MFN rates from this official USITC HTS export (CSV) instead of the embedded table.
+    #[arg(long = "hts", alias = "hts-file", value_name = "FILE")]
+    pub hts_file: Option<PathBuf>,
 }
 
 /// `run`.
@@ -155,6 +160,9 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
+    /// Take MFN rates from this official USITC HTS export (CSV); `--hts` here is the HTS code.
+    #[arg(long = "hts-file", value_name = "FILE")]
+    pub hts_file: Option<PathBuf>,
 }
 
 /// `scenarios`.
@@ -184,4 +192,37 @@ pub struct CheckArgs {
     /// Scenario files (or bundled names).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
+}
+
+/// `hts`.
+#[derive(Args, Debug)]
+pub struct HtsArgs {
+    /// `lookup` or `check`.
+    #[command(subcommand)]
+    pub action: HtsAction,
+}
+
+/// `hts lookup CODE`, `hts check FILE`.
+#[derive(Subcommand, Debug)]
+pub enum HtsAction {
+    /// Print an HTS line: its description path, general and special rates, and unit.
+    Lookup {
+        /// HTS code (4-10 digits, dots allowed).
+        code: String,
+        /// The official USITC HTS export (CSV); default the embedded table.
+        #[arg(long = "hts", alias = "hts-file", value_name = "FILE")]
+        hts_file: Option<PathBuf>,
+    },
+    /// Parse an HTS file and report its coverage: lines, rates priced, rates that need a rule (listed).
+    Check {
+        /// The official USITC HTS export (CSV).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// List every line carrying a rate that needs a rule (default: the first few of each text).
+        #[arg(long)]
+        all: bool,
+        /// Also time loading the file (read, parse, build the MFN table) over RUNS runs; print the median.
+        #[arg(long, value_name = "RUNS", num_args = 0..=1, default_missing_value = "11")]
+        time: Option<u32>,
+    },
 }

@@ -88,6 +88,18 @@ impl HtsCode {
         self.prefix(n).key()
     }
 
+    /// The keys of every prefix at once: element `n` is the key of the first `n` digits (for
+    /// `n <= len`; 0 beyond). One pass, for the per-row scope checks.
+    pub fn prefix_keys(&self) -> [u64; 11] {
+        let mut keys = [0u64; 11];
+        let mut v = 0u64;
+        for (n, &d) in self.digits[..self.len as usize].iter().enumerate() {
+            v = v * 10 + u64::from(d - b'0');
+            keys[n + 1] = (v << 4) | (n + 1) as u64;
+        }
+        keys
+    }
+
     /// True when this code starts with `prefix`.
     pub fn starts_with(&self, prefix: &HtsCode) -> bool {
         prefix.len <= self.len && self.digits[..prefix.len as usize] == prefix.digits[..prefix.len as usize]

@@ -18,10 +18,12 @@ use crate::flow::{Flow, Program};
 use crate::mfn::{MfnLine, MfnLookupError, MfnTable};
 use crate::money::{effective_rate, round_cents};
 use crate::rate_text::{RateExpr, special_for};
-use crate::scenario::{Base, Duty, Measure, Scenario};
+use crate::scenario::{Base, Duty, ListMask, Measure, Scenario};
 use crate::units::Unit;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// US content at or above this share of the customs value is not dutiable under measures whose
@@ -183,12 +185,27 @@ pub struct PricingError {
 pub struct Engine {
     scenario: Arc<Scenario>,
     mfn: Arc<MfnTable>,
+    /// Per measure: its product scope (or a rate's or an exemption's) uses a dated list, so
+    /// membership must be checked on the rule date.
+    dated_scope: Vec<bool>,
+    /// Per exemption: its product scope uses a dated list.
+    dated_exemption: Vec<bool>,
 }
 
 impl Engine {
     /// Builds an engine over a checked scenario and an MFN table.
     pub fn new(scenario: Arc<Scenario>, mfn: Arc<MfnTable>) -> Engine {
-        Engine { scenario, mfn }
+        let mut dated = ListMask::default();
+        for (i, l) in scenario.lists.iter().enumerate() {
+            if l.window != crate::scenario::Window::ALWAYS {
+                dated.insert(i);
+            }
+        }
+        let uses_dated =
+            |p: &crate::scenario::ProductScope| p.include_mask.intersects(&dated) || p.exclude_mask.intersects(&dated);
+        let dated_scope = scenario.measures.iter().map(|m| uses_dated(&m.products)).collect();
+        let dated_exemption = scenario.exemptions.iter().map(|e| uses_dated(&e.products)).collect();
+        Engine { scenario, mfn, dated_scope, dated_exemption }
     }
 
     /// The scenario.
@@ -222,43 +239,48 @@ impl Engine {
         }
     }
 
-    /// Prices the MFN layer.
-    fn price_mfn<'a>(&'a self, flow: &Flow) -> Result<(MfnOutcome<'a>, Vec<Warning>), PricingError> {
-        let mut warnings = Vec::new();
-        let (line, rate, basis) = match &flow.mfn_rate {
-            Some(r) => (None, Cow::Owned(r.clone()), MfnBasis::Override),
-            None => {
-                let line = self.mfn.lookup(&flow.hts).map_err(|e| PricingError {
-                    column: "hts",
-                    value: flow.hts.dotted(),
-                    reason: match e {
-                        MfnLookupError::TooShort => format!(
-                            "HTS `{}` is not specific enough for an MFN rate (rates are set at 8 or 10 digits)",
-                            flow.hts
-                        ),
-                        MfnLookupError::NotFound => format!(
-                            "no MFN rate for HTS `{}` in the {}; give --hts with the official HTS file, or an `mfn_rate` column",
-                            flow.hts, self.mfn.origin
-                        ),
-                    },
-                })?;
-                let general = line.general.as_ref().map_err(|e| PricingError {
-                    column: "hts",
-                    value: flow.hts.dotted(),
-                    reason: format!("the MFN {e}; give an `mfn_rate` column for this row"),
-                })?;
-                match flow.spi {
-                    Some(p) => match special_for(&line.special, p.as_str()) {
-                        Some(special) => (Some(line), Cow::Borrowed(special), MfnBasis::Special(p)),
-                        None => {
-                            warnings.push(Warning::ProgramNotListed(p));
-                            (Some(line), Cow::Borrowed(general), MfnBasis::ClaimNotEligible(p))
-                        }
-                    },
-                    None => (Some(line), Cow::Borrowed(general), MfnBasis::General),
+    /// Chooses the MFN rate of a flow: its own `mfn_rate`, the claimed program's special rate, or the
+    /// general rate of its HTS line.
+    fn select_mfn<'a>(
+        &'a self,
+        flow: &Flow,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(Option<&'a MfnLine>, Cow<'a, RateExpr>, MfnBasis), PricingError> {
+        if let Some(r) = &flow.mfn_rate {
+            return Ok((None, Cow::Owned(r.clone()), MfnBasis::Override));
+        }
+        let line = self.mfn.lookup(&flow.hts).map_err(|e| PricingError {
+            column: "hts",
+            value: flow.hts.dotted(),
+            reason: match e {
+                MfnLookupError::TooShort => {
+                    format!("HTS `{}` is not specific enough for an MFN rate (rates are set at 8 or 10 digits)", flow.hts)
                 }
-            }
-        };
+                MfnLookupError::NotFound => format!(
+                    "no MFN rate for HTS `{}` in the {}; give --hts with the official HTS file, or an `mfn_rate` column",
+                    flow.hts, self.mfn.origin
+                ),
+            },
+        })?;
+        let general = line.general.as_ref().map_err(|e| PricingError {
+            column: "hts",
+            value: flow.hts.dotted(),
+            reason: format!("the MFN {e}; give an `mfn_rate` column for this row"),
+        })?;
+        Ok(match flow.spi {
+            Some(p) => match special_for(&line.special, p.as_str()) {
+                Some(special) => (Some(line), Cow::Borrowed(special), MfnBasis::Special(p)),
+                None => {
+                    warnings.push(Warning::ProgramNotListed(p));
+                    (Some(line), Cow::Borrowed(general), MfnBasis::ClaimNotEligible(p))
+                }
+            },
+            None => (Some(line), Cow::Borrowed(general), MfnBasis::General),
+        })
+    }
+
+    /// The exact MFN duty of `rate` on a flow, and the quantity used for its specific parts.
+    fn mfn_amount(rate: &RateExpr, flow: &Flow) -> Result<(Decimal, Option<(Decimal, Unit)>), PricingError> {
         let mut exact = rate.ad_valorem * flow.customs_value;
         let mut quantity = None;
         for part in &rate.specific {
@@ -300,6 +322,14 @@ impl Engine {
             exact += part.usd_per_unit * converted;
             quantity = Some((converted, part.unit));
         }
+        Ok((exact, quantity))
+    }
+
+    /// Prices the MFN layer.
+    fn price_mfn<'a>(&'a self, flow: &Flow) -> Result<(MfnOutcome<'a>, Vec<Warning>), PricingError> {
+        let mut warnings = Vec::new();
+        let (line, rate, basis) = self.select_mfn(flow, &mut warnings)?;
+        let (exact, quantity) = Self::mfn_amount(&rate, flow)?;
         let duty = round_cents(exact);
         Ok((MfnOutcome { line, rate, basis, quantity, exact, duty }, warnings))
     }
@@ -310,8 +340,11 @@ impl Engine {
         let scenario = &*self.scenario;
         let value = flow.customs_value;
         let mut statuses: Vec<Status> = vec![Status::NotInForce; scenario.measures.len()];
+        let keys = flow.hts.prefix_keys();
+        let codes = Codes { keys: &keys, mfn_duty: mfn.duty, ..self.codes(flow) };
         for &i in &scenario.eval_order {
-            let status = self.measure_status(&scenario.measures[i], flow, &mfn, &statuses, &mut warnings);
+            let applied = |j: usize| statuses[j].line().is_some();
+            let status = self.measure_status(&scenario.measures[i], flow, &codes, &applied, true, &mut warnings);
             statuses[i] = status;
         }
         let mut additional: Decimal = statuses.iter().filter_map(Status::line).map(|l| l.amount).sum();
@@ -334,16 +367,17 @@ impl Engine {
         &self,
         m: &Measure,
         flow: &Flow,
-        mfn: &MfnOutcome<'_>,
-        decided: &[Status],
+        codes: &Codes<'_>,
+        applied: &dyn Fn(usize) -> bool,
+        check_scope: bool,
         warnings: &mut Vec<Warning>,
     ) -> Status {
-        let lists = &self.scenario.lists;
-        if !m.origins.contains(flow.origin) {
+        if check_scope && !m.origins.contains(flow.origin) {
             return Status::OriginNotCovered;
         }
         let date = self.rule_date(m, flow.entry_date);
-        if !m.products.contains(&flow.hts, lists, date) {
+        let lists = if date == flow.entry_date { &codes.at_entry } else { &codes.at_freeze };
+        if check_scope && !m.products.contains_fast(codes.keys, codes.len, lists) {
             return Status::ProductNotCovered;
         }
         if !m.in_force.iter().any(|w| w.contains(date)) {
@@ -358,10 +392,11 @@ impl Engine {
         }
         if let Some(&k) = m.exemptions.iter().find(|&&k| {
             let e = &self.scenario.exemptions[k];
-            e.window.contains(date)
+            (k >= 128 || codes.exemptions & (1u128 << k) != 0)
+                && e.window.contains(date)
                 && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && e.products.contains(&flow.hts, lists, date)
+                && e.products.contains_fast(codes.keys, codes.len, lists)
         }) {
             return Status::Exempt(k);
         }
@@ -379,16 +414,32 @@ impl Engine {
         let Some(rate_index) = m.rates.iter().position(|r| {
             r.window.contains(date)
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && r.products.as_ref().is_none_or(|p| p.contains(&flow.hts, lists, date))
+                && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
         }) else {
             return Status::NoRate;
         };
-        if let Some(&j) = m.excluded_by.iter().find(|&&j| decided[j].line().is_some()) {
+        if let Some(&j) = m.excluded_by.iter().find(|&&j| applied(j)) {
             return Status::Excluded(j);
         }
-        if let Some(&j) = m.replaced_by.iter().find(|&&j| decided[j].line().is_some()) {
+        if let Some(&j) = m.replaced_by.iter().find(|&&j| applied(j)) {
             return Status::Replaced(j);
         }
+        match self.duty_line(m, rate_index, flow, codes.mfn_duty, warnings) {
+            Some(line) => Status::Applied(line),
+            None => Status::ZeroOwed(rate_index),
+        }
+    }
+
+    /// The duty line of rate `rate_index` of measure `m` for a flow whose MFN duty is `mfn_duty`;
+    /// `None` when nothing is owed (the flow is then not "subject to" the measure).
+    fn duty_line(
+        &self,
+        m: &Measure,
+        rate_index: usize,
+        flow: &Flow,
+        mfn_duty: Decimal,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<DutyLine> {
         let value = flow.customs_value;
         let base_kind = m.rates[rate_index].base.unwrap_or(m.base);
         let content = match base_kind {
@@ -412,20 +463,23 @@ impl Engine {
         match &m.rates[rate_index].duty {
             Duty::AddOn(rate) => {
                 let amount = round_cents(rate.fraction() * base);
-                if amount.is_zero() {
-                    return Status::ZeroOwed(rate_index);
-                }
-                Status::Applied(DutyLine { rate_index, branch: Branch::AddOn, base, rate: rate.fraction(), amount })
+                (!amount.is_zero()).then_some(DutyLine {
+                    rate_index,
+                    branch: Branch::AddOn,
+                    base,
+                    rate: rate.fraction(),
+                    amount,
+                })
             }
             Duty::Inclusive { target, .. } => {
                 if value.is_zero() {
-                    return Status::ZeroOwed(rate_index);
+                    return None;
                 }
                 let target = target.fraction();
                 // MFN_AVE = MFN duty / customs value (CBP's conversion for specific and compound rates).
-                let mfn_ave = mfn.duty / value;
+                let mfn_ave = mfn_duty / value;
                 if mfn_ave >= target {
-                    return Status::Applied(DutyLine {
+                    return Some(DutyLine {
                         rate_index,
                         branch: Branch::AtOrAbove,
                         base,
@@ -434,12 +488,250 @@ impl Engine {
                     });
                 }
                 // With the whole value as base, top-up = target x value - MFN duty exactly.
-                let exact = if base == value { target * value - mfn.duty } else { (target - mfn_ave) * base };
-                let amount = round_cents(exact);
-                Status::Applied(DutyLine { rate_index, branch: Branch::TopUp, base, rate: target - mfn_ave, amount })
+                let exact = if base == value { target * value - mfn_duty } else { (target - mfn_ave) * base };
+                Some(DutyLine {
+                    rate_index,
+                    branch: Branch::TopUp,
+                    base,
+                    rate: target - mfn_ave,
+                    amount: round_cents(exact),
+                })
             }
         }
     }
+
+    /// Prices a flow like [`Engine::assess`], keeping only the applied lines, with every buffer
+    /// reused from row to row (`scratch`, `out`): nothing is allocated on this per-row path unless
+    /// the row has a warning or its own `mfn_rate`.
+    ///
+    /// Which measures' products cover a flow depends only on its HTS code, so `scratch` remembers,
+    /// per code, those measures (as bits), the product lists that hold the code, and its MFN line; a
+    /// row then evaluates only those measures that also cover its origin (dates, suspensions,
+    /// exemptions, claims, in-transit clauses, relations, amounts). A measure whose scope uses a dated list is re-checked
+    /// on the row's date. The memory is bounded: the memo is emptied when it holds `Scratch::CAPACITY`
+    /// entries.
+    pub fn price(&self, flow: &Flow, scratch: &mut Scratch, out: &mut Priced) -> Result<(), PricingError> {
+        out.lines.clear();
+        out.warnings.clear();
+        let scenario = &*self.scenario;
+        if scenario.measures.len() > 128 || scenario.exemptions.len() > 128 {
+            return self.price_slow(flow, out);
+        }
+        let key = flow.hts.key();
+        if !scratch.memo.contains_key(&key) {
+            if scratch.memo.len() >= Scratch::CAPACITY {
+                scratch.memo.clear();
+            }
+            let entry = self.memo_entry(flow);
+            scratch.memo.insert(key, entry);
+        }
+        let entry = &scratch.memo[&key];
+        let (rate, mfn_line) = match (&flow.mfn_rate, entry.mfn_line) {
+            (None, Some(i)) => {
+                let line = &self.mfn.lines()[i as usize];
+                match (&line.general, flow.spi) {
+                    (Ok(general), None) => (Cow::Borrowed(general), Some(line)),
+                    _ => {
+                        let (l, r, _) = self.select_mfn(flow, &mut out.warnings)?;
+                        (r, l)
+                    }
+                }
+            }
+            _ => {
+                let (l, r, _) = self.select_mfn(flow, &mut out.warnings)?;
+                (r, l)
+            }
+        };
+        let _ = mfn_line;
+        let (exact, _) = Self::mfn_amount(&rate, flow)?;
+        let mfn_duty = round_cents(exact);
+        let keys = flow.hts.prefix_keys();
+        let mut active = |d: Date| match scratch.active.get(&d) {
+            Some(m) => *m,
+            None => {
+                let m = scenario.list_index.active(&scenario.lists, d);
+                if scratch.active.len() > 4096 {
+                    scratch.active.clear();
+                }
+                scratch.active.insert(d, m);
+                m
+            }
+        };
+        let at_entry = active(flow.entry_date);
+        let at_freeze = scenario.freeze_on.map(&mut active).unwrap_or_default();
+        let entry = &scratch.memo[&key];
+        let codes = Codes {
+            keys: &keys,
+            len: flow.hts.len(),
+            at_entry: entry.members.and(&at_entry),
+            at_freeze: entry.members.and(&at_freeze),
+            mfn_duty,
+            exemptions: entry.exemptions,
+        };
+        let mut applied_bits = 0u128;
+        let mut additional = Decimal::ZERO;
+        for &i in &scenario.eval_order {
+            let m = &scenario.measures[i];
+            if entry.products & (1u128 << i) == 0 || !m.origins.contains(flow.origin) {
+                continue;
+            }
+            let applied = |j: usize| applied_bits & (1u128 << j) != 0;
+            let st = self.measure_status(m, flow, &codes, &applied, self.dated_scope[i], &mut out.warnings);
+            if let Status::Applied(l) = st {
+                applied_bits |= 1u128 << i;
+                additional += l.amount;
+                out.lines.push((i, l));
+            }
+        }
+        out.lines.sort_unstable_by_key(|(i, _)| *i);
+        additional.rescale(2);
+        out.mfn_duty = mfn_duty;
+        out.additional_duty = additional;
+        out.total_duty = mfn_duty + additional;
+        out.total_duty.rescale(2);
+        out.customs_value = flow.customs_value;
+        Ok(())
+    }
+
+    fn price_slow(&self, flow: &Flow, out: &mut Priced) -> Result<(), PricingError> {
+        let a = self.assess(flow)?;
+        out.mfn_duty = a.mfn_duty;
+        out.additional_duty = a.additional_duty;
+        out.total_duty = a.total_duty;
+        out.customs_value = a.customs_value;
+        out.lines.clear();
+        out.lines.extend(a.applied().map(|(i, l)| (i, l.clone())));
+        out.warnings.clear();
+        out.warnings.extend(a.warnings.iter().cloned());
+        Ok(())
+    }
+
+    /// The measures whose products can cover a code (as bits), with the code's lists and MFN line.
+    fn memo_entry(&self, flow: &Flow) -> MemoEntry {
+        let scenario = &*self.scenario;
+        let keys = flow.hts.prefix_keys();
+        let members = scenario.list_index.members(&keys, flow.hts.len());
+        let mut products = 0u128;
+        for (i, m) in scenario.measures.iter().enumerate() {
+            if self.dated_scope[i] || m.products.contains_fast(&keys, flow.hts.len(), &members) {
+                products |= 1u128 << i;
+            }
+        }
+        let mut exemptions = 0u128;
+        for (k, e) in scenario.exemptions.iter().enumerate().take(128) {
+            if self.dated_exemption[k] || e.products.contains_fast(&keys, flow.hts.len(), &members) {
+                exemptions |= 1u128 << k;
+            }
+        }
+        let lines = self.mfn.lines();
+        let mfn_line = self.mfn.lookup(&flow.hts).ok().map(|l| {
+            // The line's index, from its address in the table's slice.
+            ((l as *const MfnLine as usize - lines.as_ptr() as usize) / std::mem::size_of::<MfnLine>()) as u32
+        });
+        MemoEntry { members, products, exemptions, mfn_line }
+    }
+}
+
+impl Engine {
+    /// The code's list memberships on the entry and freeze dates (keys filled in by the caller).
+    fn codes(&self, flow: &Flow) -> Codes<'static> {
+        static NO_KEYS: [u64; 11] = [0; 11];
+        let scenario = &*self.scenario;
+        let keys = flow.hts.prefix_keys();
+        let members = scenario.list_index.members(&keys, flow.hts.len());
+        let on = |d: Date| members.and(&scenario.list_index.active(&scenario.lists, d));
+        Codes {
+            keys: &NO_KEYS,
+            len: flow.hts.len(),
+            at_entry: on(flow.entry_date),
+            at_freeze: scenario.freeze_on.map(on).unwrap_or_default(),
+            mfn_duty: Decimal::ZERO,
+            exemptions: u128::MAX,
+        }
+    }
+}
+
+/// What [`Engine::price`] remembers about a code.
+struct MemoEntry {
+    members: ListMask,
+    /// Bit i: measure i's products can cover the code (always set when they use a dated list).
+    products: u128,
+    /// Bit k: exemption k's products can cover the code (likewise).
+    exemptions: u128,
+    mfn_line: Option<u32>,
+}
+
+/// A hasher for the memo's code keys: a multiply.
+#[derive(Default, Clone, Copy)]
+struct MemoHasher(u64);
+
+impl std::hash::Hasher for MemoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(31);
+    }
+}
+
+/// Per-thread state reused by [`Engine::price`] from row to row: the per-code memo.
+#[derive(Default)]
+pub struct Scratch {
+    memo: HashMap<u64, MemoEntry, BuildHasherDefault<MemoHasher>>,
+    /// The product lists in effect on a date.
+    active: HashMap<Date, ListMask>,
+}
+
+impl Scratch {
+    /// Codes remembered at most (a few MB); the memo is emptied when full.
+    pub const CAPACITY: usize = 1 << 17;
+
+    /// An empty memo.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+}
+
+/// The applied lines and totals of one flow, reused from row to row by [`Engine::price`].
+#[derive(Clone, Debug, Default)]
+pub struct Priced {
+    /// MFN duty (rounded).
+    pub mfn_duty: Decimal,
+    /// Sum of the additional lines.
+    pub additional_duty: Decimal,
+    /// MFN + additional.
+    pub total_duty: Decimal,
+    /// The customs value.
+    pub customs_value: Decimal,
+    /// (measure index, line), in file order.
+    pub lines: Vec<(usize, DutyLine)>,
+    /// Remarks.
+    pub warnings: Vec<Warning>,
+}
+
+impl Priced {
+    /// `total / value` with 6 places; `None` for a zero value.
+    pub fn effective_rate(&self) -> Option<Decimal> {
+        effective_rate(self.total_duty, self.customs_value)
+    }
+}
+
+/// A flow's code, prepared once for the scope checks of every measure: its prefix keys and the
+/// product lists that hold it on the entry date and on the freeze date.
+struct Codes<'k> {
+    keys: &'k [u64; 11],
+    len: usize,
+    at_entry: ListMask,
+    at_freeze: ListMask,
+    /// The flow's MFN duty (rounded), for inclusive rates.
+    mfn_duty: Decimal,
+    /// Bit k: exemption k may cover the code (all bits when unknown).
+    exemptions: u128,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod date;
 pub mod engine;
 pub mod explain_text;
 pub mod flow;
+pub mod hts_file;
 pub mod mfn;
 pub mod money;
 pub mod rate_text;

@@ -1,13 +1,19 @@
 //! The MFN (column 1) rate source: which rate text applies to an HTS code.
 //!
 //! The default table (`data/mfn-default.csv`, embedded) covers the HTS lines of the bundled sample
-//! and the tests, each with its source. The most specific line wins: a 10-digit line with its own
-//! rate, else its 8-digit parent.
+//! and the tests, each with its source. With `--hts FILE` the table is built from the official USITC
+//! export instead ([`MfnTable::from_hts_path`]). The most specific line with a rate wins: a 10-digit
+//! line with its own rate, else its 8-digit line; an 8-digit code whose rate the HTS sets on its one
+//! 10-digit line (`0101.30.00.00`) finds that line.
 
 use crate::codes::HtsCode;
+use crate::hts_file::{HtsFile, HtsFileError};
 use crate::rate_text::{RateExpr, RateTextError, SpecialRate, parse_special};
 use crate::units::Unit;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::Path;
+use std::sync::Arc;
 
 /// The embedded default MFN table (CSV text).
 pub const DEFAULT_TABLE: &str = include_str!("../data/mfn-default.csv");
@@ -21,12 +27,15 @@ pub struct MfnLine {
     pub general: Result<RateExpr, RateTextError>,
     /// The general rate text as written.
     pub general_text: String,
-    /// Special rates by program.
-    pub special: Vec<SpecialRate>,
+    /// Special rates by program (shared between the lines with the same special text).
+    pub special: Arc<[SpecialRate]>,
     /// The special text as written.
     pub special_text: String,
-    /// The line's unit of quantity.
+    /// The line's unit of quantity: the unit of its specific rate when the line reports in it, else
+    /// its first unit.
     pub unit: Option<Unit>,
+    /// Every unit the line (or, for an 8-digit line, its statistical lines) reports in.
+    pub units: Vec<Unit>,
     /// Description.
     pub description: String,
     /// Where the rate comes from.
@@ -46,10 +55,36 @@ pub enum MfnLookupError {
 #[derive(Clone, Debug, Default)]
 pub struct MfnTable {
     lines: Vec<MfnLine>,
-    index: HashMap<u64, usize>,
+    index: HashMap<u64, usize, KeyHash>,
+    /// 8-digit key -> the 10-digit line under it with a rate, when there is one (or all agree).
+    only_child: HashMap<u64, Option<usize>, KeyHash>,
     /// Where the table came from (for messages).
     pub origin: String,
 }
+
+/// A hasher for [`HtsCode::key`] values: the keys are distinct integers from a file, not adversarial,
+/// so a multiply and a rotation spread them well enough (and the official file's 27 000 lines load faster).
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
+    }
+}
+
+/// The hasher of the tables keyed by [`HtsCode::key`].
+pub(crate) type KeyHash = BuildHasherDefault<KeyHasher>;
 
 impl MfnTable {
     /// The embedded default table.
@@ -75,13 +110,15 @@ impl MfnTable {
             let hts = HtsCode::parse(&get(Some(h))).map_err(|e| format!("{origin}: line {}: {e}", i + 2))?;
             let general_text = get(Some(g));
             let special_text = get(s);
+            let unit = Unit::parse(&get(u));
             table.insert(MfnLine {
                 hts,
                 general: RateExpr::parse(&general_text),
                 general_text,
-                special: parse_special(&special_text),
+                special: parse_special(&special_text).into(),
                 special_text,
-                unit: Unit::parse(&get(u)),
+                unit,
+                units: unit.into_iter().collect(),
                 description: get(d),
                 source: get(src),
             });
@@ -89,19 +126,91 @@ impl MfnTable {
         Ok(table)
     }
 
+    /// Builds the table from the official USITC export: one line per 8- or 10-digit line with a
+    /// General rate; an 8-digit line takes the units of its statistical lines.
+    pub fn from_hts_file(file: &HtsFile) -> MfnTable {
+        let origin = format!("HTS file {}", file.name);
+        let mut table = MfnTable { origin: origin.clone(), ..MfnTable::default() };
+        // Units of the statistical lines that inherit an 8-digit line's rate.
+        let mut inherited: HashMap<usize, Vec<Unit>> = HashMap::new();
+        for (i, row) in file.rows.iter().enumerate() {
+            if row.general.is_empty()
+                && let Some(r) = file.rate_row(i)
+            {
+                let units = inherited.entry(r).or_default();
+                for u in &row.units {
+                    if !units.contains(u) {
+                        units.push(*u);
+                    }
+                }
+            }
+        }
+        // Many lines share a text: parse each distinct text once.
+        let mut generals: HashMap<&str, Result<RateExpr, RateTextError>> = HashMap::new();
+        let mut specials: HashMap<&str, Arc<[SpecialRate]>> = HashMap::new();
+        for (i, row) in file.rows.iter().enumerate() {
+            let Some(hts) = row.hts.filter(|h| h.len() >= 8) else { continue };
+            if row.general.is_empty() {
+                continue;
+            }
+            let general = generals.entry(&row.general).or_insert_with(|| RateExpr::parse(&row.general)).clone();
+            let special =
+                Arc::clone(specials.entry(&row.special).or_insert_with(|| parse_special(&row.special).into()));
+            let units = if row.units.is_empty() { inherited.remove(&i).unwrap_or_default() } else { row.units.clone() };
+            let rate_unit = general.as_ref().ok().and_then(RateExpr::specific_unit);
+            let unit = rate_unit
+                .and_then(|ru| units.iter().copied().find(|u| u.converts_to(ru)))
+                .or_else(|| units.first().copied());
+            table.insert(MfnLine {
+                hts,
+                general,
+                general_text: row.general.clone(),
+                special,
+                special_text: row.special.clone(),
+                unit,
+                units,
+                description: file.short_path(i),
+                source: format!("{origin}, line {}", row.line),
+            });
+        }
+        table
+    }
+
+    /// Reads the official USITC export at `path` and builds the table from it.
+    pub fn from_hts_path(path: &Path) -> Result<MfnTable, HtsFileError> {
+        Ok(MfnTable::from_hts_file(&HtsFile::from_path(path)?))
+    }
+
     /// Adds a line (a later line for the same code replaces the earlier one).
     pub fn insert(&mut self, line: MfnLine) {
         let key = line.hts.key();
-        match self.index.get(&key) {
-            Some(&i) => self.lines[i] = line,
+        let i = match self.index.get(&key) {
+            Some(&i) => {
+                self.lines[i] = line;
+                i
+            }
             None => {
                 self.index.insert(key, self.lines.len());
                 self.lines.push(line);
+                self.lines.len() - 1
             }
+        };
+        let hts = self.lines[i].hts;
+        if hts.len() == 10 {
+            let lines = &self.lines;
+            let same = |j: usize| {
+                lines[j].general_text == lines[i].general_text && lines[j].special_text == lines[i].special_text
+            };
+            self.only_child
+                .entry(hts.prefix_key(8))
+                .and_modify(|c| *c = c.filter(|&j| j == i || same(j)))
+                .or_insert(Some(i));
         }
     }
 
-    /// The most specific line for `hts`: its own 10-digit line, else its 8-digit line.
+    /// The most specific line with a rate for `hts`: its own 10-digit line, else its 8-digit line,
+    /// else (for a code of 8 or more digits) the 10-digit line the HTS sets the subheading's rate on,
+    /// when there is one or all such lines agree.
     pub fn lookup(&self, hts: &HtsCode) -> Result<&MfnLine, MfnLookupError> {
         for n in [10, 8] {
             if hts.len() >= n
@@ -110,7 +219,19 @@ impl MfnTable {
                 return Ok(&self.lines[i]);
             }
         }
-        if hts.len() < 8 { Err(MfnLookupError::TooShort) } else { Err(MfnLookupError::NotFound) }
+        if hts.len() < 8 {
+            return Err(MfnLookupError::TooShort);
+        }
+        match self.only_child.get(&hts.prefix_key(8)) {
+            Some(Some(i)) => Ok(&self.lines[*i]),
+            Some(None) if hts.len() == 8 => Err(MfnLookupError::TooShort),
+            _ => Err(MfnLookupError::NotFound),
+        }
+    }
+
+    /// The line of exactly this code, if the table has one.
+    pub fn line(&self, hts: &HtsCode) -> Option<&MfnLine> {
+        self.index.get(&hts.key()).map(|&i| &self.lines[i])
     }
 
     /// Number of lines.
@@ -153,5 +274,35 @@ mod tests {
         assert_eq!(t.lookup(&code("87032301")).unwrap().general_text, "2.5%");
         assert_eq!(t.lookup(&code("870323")).unwrap_err(), MfnLookupError::TooShort);
         assert_eq!(t.lookup(&code("87032401")).unwrap_err(), MfnLookupError::NotFound);
+    }
+
+    #[test]
+    fn from_the_official_file_a_statistical_line_inherits_its_8_digit_rate() {
+        let f = HtsFile::from_bytes(crate::hts_file::tests::SAMPLE.as_bytes(), "sample.csv").unwrap();
+        let t = MfnTable::from_hts_file(&f);
+        let code = |s| HtsCode::parse(s).unwrap();
+        let horse = t.lookup(&code("0101.21.00.10")).unwrap();
+        assert_eq!((horse.hts, horse.general_text.as_str()), (code("0101.21.00"), "Free"));
+        assert_eq!(horse.units, vec![Unit::Number]);
+        assert_eq!(horse.source, "HTS file sample.csv, line 4");
+        let cattle = t.lookup(&code("0102.29.40.28")).unwrap();
+        assert_eq!(cattle.units, vec![Unit::Number, Unit::Kilogram]);
+        assert_eq!(cattle.unit, Some(Unit::Kilogram), "the unit the specific rate is charged in");
+        // The rate of 0101.30 is set on its one 10-digit line; the 8-digit code finds it.
+        let asses = t.lookup(&code("0101.30.00")).unwrap();
+        assert_eq!((asses.hts, asses.general_text.as_str()), (code("0101.30.00.00"), "6.8%"));
+        assert_eq!(t.lookup(&code("0101.30.00.90")).unwrap().hts, code("0101.30.00.00"));
+        assert_eq!(t.lookup(&code("9802.00.91.00")).unwrap_err(), MfnLookupError::NotFound, "no rate, no line");
+        assert!(t.lookup(&code("9822.04.01")).unwrap().general.is_err(), "a reference is found, then refused");
+    }
+
+    #[test]
+    fn differing_10_digit_rates_under_one_8_digit_code_are_not_guessed() {
+        let csv = "hts,general\n1234.56.78.10,1%\n1234.56.78.20,2%\n";
+        let t = MfnTable::from_csv(csv, "test").unwrap();
+        let code = |s| HtsCode::parse(s).unwrap();
+        assert_eq!(t.lookup(&code("1234.56.78")).unwrap_err(), MfnLookupError::TooShort);
+        assert_eq!(t.lookup(&code("1234.56.78.20")).unwrap().general_text, "2%");
+        assert_eq!(t.lookup(&code("1234.56.78.30")).unwrap_err(), MfnLookupError::NotFound);
     }
 }

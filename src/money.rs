@@ -93,21 +93,39 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
 /// Appends `v` with exactly `places` decimals (rounded half away from zero) to `out`, without going
 /// through `fmt` (this runs several times per output row).
 pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
-    let mut r = v.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-    r.rescale(places);
+    let r = if v.scale() == places {
+        v
+    } else {
+        let mut r = v.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        r.rescale(places);
+        r
+    };
     let m = r.mantissa();
     if m < 0 {
         out.push('-');
     }
     let mut digits = [0u8; 40];
-    let mut n = m.unsigned_abs();
     let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        n /= 10;
-        len += 1;
-        if n == 0 {
-            break;
+    let n = m.unsigned_abs();
+    if let Ok(mut small) = u64::try_from(n) {
+        // The usual case: 64-bit division is far cheaper than 128-bit.
+        loop {
+            digits[len] = b'0' + (small % 10) as u8;
+            small /= 10;
+            len += 1;
+            if small == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut n = n;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+            if n == 0 {
+                break;
+            }
         }
     }
     let places = places as usize;
@@ -116,9 +134,7 @@ pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
         len += 1;
     }
     for i in (0..len).rev() {
-        if i + 1 == places && places > 0 {
-            // `i` counts from the least significant digit: the point goes before digit `places - 1`.
-        }
+        // `i` counts from the least significant digit: the point goes after digit `places`.
         out.push(digits[i] as char);
         if i == places && places > 0 {
             out.push('.');
@@ -133,14 +149,38 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     r
 }
 
-/// The effective rate `total / value` as a fraction with 6 places, or `None` for a zero value.
+/// The effective rate `total / value` as a fraction with 6 places, rounded half-up, or `None` for a
+/// zero value. Computed exactly in integers when the numbers allow (always, for money with a few
+/// decimals), else with `Decimal` division.
 pub fn effective_rate(total: Decimal, value: Decimal) -> Option<Decimal> {
     if value.is_zero() {
         return None;
     }
+    if let Some(r) = exact_ratio(total, value, 6) {
+        return Some(r);
+    }
     let mut r = (total / value).round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(6);
     Some(r)
+}
+
+/// `a / b` rounded half-up to `places`, in integer arithmetic; `None` on overflow or negatives.
+fn exact_ratio(a: Decimal, b: Decimal, places: u32) -> Option<Decimal> {
+    if a.is_sign_negative() || b.is_sign_negative() {
+        return None;
+    }
+    let (am, asc) = (a.mantissa().unsigned_abs(), a.scale());
+    let (bm, bsc) = (b.mantissa().unsigned_abs(), b.scale());
+    // a/b = (am / 10^asc) / (bm / 10^bsc); scaled by 10^places: am * 10^(bsc + places - asc) / bm.
+    let shift = i64::from(bsc) + i64::from(places) - i64::from(asc);
+    let (num, den) = if shift >= 0 {
+        (am.checked_mul(10u128.checked_pow(shift as u32)?)?, bm)
+    } else {
+        (am, bm.checked_mul(10u128.checked_pow((-shift) as u32)?)?)
+    };
+    let (q, r) = (num / den, num % den);
+    let q = if r.checked_mul(2)? >= den { q + 1 } else { q };
+    Decimal::try_from_i128_with_scale(i128::try_from(q).ok()?, places).ok()
 }
 
 /// A percentage rate, stored as a fraction (`"24%"` -> `0.24`).
@@ -250,6 +290,23 @@ mod tests {
         assert_eq!(round_cents(d("1062.5")).to_string(), "1062.50");
         assert_eq!(round_cents(d("7")).to_string(), "7.00");
         assert_eq!(round_cents(d("2.675")).to_string(), "2.68");
+    }
+
+    #[test]
+    fn exact_and_decimal_ratios_agree() {
+        for (t, v) in [
+            ("6044.00", "60000"),
+            ("1", "3"),
+            ("2", "3"),
+            ("14500.00", "10000"),
+            ("0.01", "0.07"),
+            ("44.00", "60000.123"),
+        ] {
+            let exact = effective_rate(d(t), d(v)).unwrap();
+            let mut dec = (d(t) / d(v)).round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+            dec.rescale(6);
+            assert_eq!(exact, dec, "{t}/{v}");
+        }
     }
 
     #[test]

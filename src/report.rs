@@ -1,8 +1,8 @@
 //! Formatting assessments as the DESIGN.md result columns, reusing buffers on the per-row path.
 
-use crate::engine::{Assessment, Engine};
+use crate::engine::{Assessment, Engine, Priced};
+use crate::money::push_fixed;
 use csv::ByteRecord;
-use std::fmt::Write as _;
 
 /// The seven result columns of one assessment, kept in reusable buffers.
 #[derive(Default, Debug)]
@@ -19,30 +19,47 @@ pub struct ResultColumns {
 impl ResultColumns {
     /// Fills the buffers from an assessment.
     pub fn fill(&mut self, engine: &Engine, a: &Assessment<'_>) {
+        let lines = a.applied().map(|(i, l)| (i, engine.citation(i, l)));
+        self.fill_parts(engine, a.mfn_duty, a.additional_duty, a.total_duty, a.effective_rate(), lines);
+    }
+
+    /// Fills the buffers from the fast pricing path.
+    pub fn fill_priced(&mut self, engine: &Engine, p: &Priced) {
+        let lines = p.lines.iter().map(|(i, l)| (*i, engine.citation(*i, l)));
+        self.fill_parts(engine, p.mfn_duty, p.additional_duty, p.total_duty, p.effective_rate(), lines);
+    }
+
+    fn fill_parts<'e>(
+        &mut self,
+        engine: &'e Engine,
+        mfn: rust_decimal::Decimal,
+        additional: rust_decimal::Decimal,
+        total: rust_decimal::Decimal,
+        rate: Option<rust_decimal::Decimal>,
+        lines: impl Iterator<Item = (usize, &'e str)>,
+    ) {
         self.scenario.clear();
         self.scenario.push_str(&engine.scenario().name);
-        for (buf, v) in [
-            (&mut self.mfn_duty, a.mfn_duty),
-            (&mut self.additional_duty, a.additional_duty),
-            (&mut self.total_duty, a.total_duty),
-        ] {
+        for (buf, v) in
+            [(&mut self.mfn_duty, mfn), (&mut self.additional_duty, additional), (&mut self.total_duty, total)]
+        {
             buf.clear();
-            let _ = write!(buf, "{v:.2}");
+            push_fixed(buf, v, 2);
         }
         self.effective_rate.clear();
-        if let Some(r) = a.effective_rate() {
-            let _ = write!(self.effective_rate, "{r:.6}");
+        if let Some(r) = rate {
+            push_fixed(&mut self.effective_rate, r, 6);
         }
         self.measures.clear();
         self.measures.push_str("mfn");
         self.citations.clear();
-        for (i, line) in a.applied() {
+        for (i, citation) in lines {
             self.measures.push(';');
             self.measures.push_str(&engine.measure(i).id);
             if !self.citations.is_empty() {
                 self.citations.push(';');
             }
-            self.citations.push_str(engine.citation(i, line));
+            self.citations.push_str(citation);
         }
     }
 

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 const RESULT_COLUMNS: [&str; 7] =
     ["scenario", "mfn_duty", "additional_duty", "total_duty", "effective_rate", "measures", "citations"];
-const BUNDLED: [&str; 4] = ["historical", "status-quo", "pause-expires", "deal-reached"];
+const BUNDLED: [&str; 5] = ["historical", "status-quo", "pause-expires", "deal-reached", "no-ieepa"];
 
 /// A Japanese car (2.5% MFN), Japanese furniture (Free), a Chinese table, a Japanese light truck
 /// (25% MFN, the zero branch of the inclusive 15%), a part; with one unknown column.
@@ -187,8 +187,8 @@ fn run_measures_start_with_mfn_and_citations_follow_in_the_same_order() {
     let o =
         run(&w, &["run", "-s", "historical"], "hts,origin,entry_date,customs_value\n9403.60.80,CN,2025-05-01,1000\n");
     let r = &records(&stdout(&o))[0];
-    assert_eq!(r["measures"], "mfn;ieepa_fentanyl_cn;ieepa_reciprocal_country");
-    assert_eq!(r["citations"], "9903.01.24;9903.01.63");
+    assert_eq!(r["measures"], "mfn;ieepa_fentanyl_cn;ieepa_reciprocal_country;s301_china");
+    assert_eq!(r["citations"], "9903.01.24;9903.01.63;9903.88.03");
 }
 
 #[test]
@@ -1002,7 +1002,7 @@ fn check_is_ok_on_the_bundled_names() {
     let o = run(&w, &args, "");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert_eq!(out.lines().filter(|l| l.starts_with("ok: ")).count(), 4, "{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("ok: ")).count(), BUNDLED.len(), "{out}");
 }
 
 #[test]

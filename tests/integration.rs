@@ -4,6 +4,8 @@
 //! - `scenario_errors`: scenario files with mistakes and the message each must give.
 
 mod cli;
+mod hts;
 mod known_rates;
+mod properties;
 mod scenario_errors;
 mod util;

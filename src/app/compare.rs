@@ -4,10 +4,10 @@
 //! scenario is rejected for all, so that the totals compare like with like. Aggregates grow with the
 //! number of groups, never with the number of rows.
 
-use super::io::{FlowInput, Output, Progress, Reject, RejectSink, Row};
+use super::io::{FlowInput, Output, Progress, Reject, RejectSink, Row, ThreadedInput};
 use super::{AppError, engine_for, parse_as_of, reconcile};
 use crate::cli::{By, CompareArgs, Format};
-use crate::engine::{Assessment, Engine};
+use crate::engine::{Assessment, Engine, Priced, Scratch};
 use crate::explain_text::short_state;
 use crate::flow::Flow;
 use crate::mfn::MfnTable;
@@ -35,7 +35,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, value: Decimal, a: &Assessment<'_>) {
+    fn add(&mut self, value: Decimal, a: &Priced) {
         self.rows += 1;
         self.value += value;
         self.mfn += a.mfn_duty;
@@ -52,11 +52,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     if args.scenario.len() < 2 {
         return Err(AppError::fatal("compare needs at least two --scenario (the first is the reference)"));
     }
-    let mfn = Arc::new(MfnTable::embedded());
+    let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
     let engines = args.scenario.iter().map(|s| engine_for(s, &mfn)).collect::<Result<Vec<Engine>, _>>()?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
     let as_of = parse_as_of(args.input.as_of.as_deref())?;
-    let mut input = FlowInput::open(args.input.flows.as_deref())?;
+    let input = FlowInput::open(args.input.flows.as_deref())?;
+    let input_name = input.name.clone();
     let mut rejects = RejectSink::new(args.input.rejects.as_deref(), &input.name)?;
     let mut lines = match &args.lines {
         Some(p) => {
@@ -77,53 +78,60 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let mut totals = vec![Totals::default(); n];
     let mut groups: BTreeMap<String, Vec<Totals>> = BTreeMap::new();
     let mut progress = Progress::new(args.input.quiet);
-    let mut assessed = 0u64;
-    while let Some(row) = input.next_row()? {
-        progress.tick(input.rows);
-        let mut flow = match row {
-            Row::Flow(f) => f,
-            Row::Reject(r) => {
-                rejects.push(r)?;
-                continue;
+    let (mut rows, mut assessed) = (0u64, 0u64);
+    let mut scratch: Vec<Scratch> = (0..n).map(|_| Scratch::new()).collect();
+    let mut priced: Vec<Priced> = vec![Priced::default(); n];
+    let mut stream = ThreadedInput::spawn(input);
+    while let Some(mut chunk) = stream.next_chunk()? {
+        for item in &mut chunk {
+            rows += 1;
+            progress.tick(rows);
+            let flow = match &mut item.row {
+                Row::Flow(f) => f,
+                Row::Reject(r) => {
+                    rejects.push(std::mem::take(r))?;
+                    continue;
+                }
+            };
+            if let Some(d) = as_of {
+                flow.entry_date = d;
             }
-        };
-        if let Some(d) = as_of {
-            flow.entry_date = d;
-        }
-        let line = input.line();
-        let flow = &*flow;
-        let mut assessments: Vec<Assessment<'_>> = Vec::with_capacity(n);
-        let mut failure = None;
-        for e in &engines {
-            match e.assess(flow) {
-                Ok(a) => assessments.push(a),
-                Err(err) => {
+            let flow = &*flow;
+            let mut failure = None;
+            for (i, e) in engines.iter().enumerate() {
+                if let Err(err) = e.price(flow, &mut scratch[i], &mut priced[i]) {
                     failure = Some((err, e.scenario().name.clone()));
                     break;
                 }
             }
+            if let Some((err, scen)) = failure {
+                rejects.push(Reject {
+                    line: item.line,
+                    column: err.column.into(),
+                    value: err.value,
+                    reason: format!("{} (scenario {scen})", err.reason),
+                })?;
+                continue;
+            }
+            assessed += 1;
+            for (t, p) in totals.iter_mut().zip(&priced) {
+                t.add(flow.customs_value, p);
+            }
+            if let Some(by) = args.by {
+                add_groups(&mut groups, by, flow, &engines, &priced, n);
+            }
+            if let Some((w, p)) = &mut lines {
+                // The causes need every measure's status: assess fully (only with --lines).
+                let assessments = engines.iter().map(|e| e.assess(flow)).collect::<Result<Vec<_>, _>>();
+                if let Ok(assessments) = assessments {
+                    let rec = line_record(item.line, flow, &engines, &assessments);
+                    w.write_record(&rec).map_err(|e| AppError::write(p, &e))?;
+                }
+            }
         }
-        if let Some((err, scen)) = failure {
-            rejects.push(Reject {
-                line,
-                column: err.column.into(),
-                value: err.value,
-                reason: format!("{} (scenario {scen})", err.reason),
-            })?;
-            continue;
-        }
-        assessed += 1;
-        for (i, a) in assessments.iter().enumerate() {
-            totals[i].add(flow.customs_value, a);
-        }
-        if let Some(by) = args.by {
-            add_groups(&mut groups, by, flow, &engines, &assessments, n);
-        }
-        if let Some((w, p)) = &mut lines {
-            let rec = line_record(line, flow, &engines, &assessments);
-            w.write_record(&rec).map_err(|e| AppError::write(p, &e))?;
-        }
+        stream.recycle(chunk);
     }
+    stream.finish();
     progress.done();
     if let Some((w, p)) = lines {
         let out =
@@ -131,7 +139,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         out.commit()?;
     }
     let report = Report {
-        input: &input.name,
+        input: &input_name,
         as_of: args.input.as_of.as_deref(),
         names: &names,
         totals: &totals,
@@ -149,7 +157,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     out.commit()?;
     let rejected = rejects.count;
     rejects.finish()?;
-    reconcile(input.rows, assessed, rejected)
+    reconcile(rows, assessed, rejected)
 }
 
 fn add_groups(
@@ -157,21 +165,24 @@ fn add_groups(
     by: By,
     flow: &Flow,
     engines: &[Engine],
-    assessments: &[Assessment<'_>],
+    priced: &[Priced],
     n: usize,
 ) {
     let value = flow.customs_value;
     match by {
         By::Measure => {
-            for (i, a) in assessments.iter().enumerate() {
+            for (i, p) in priced.iter().enumerate() {
                 let mfn = groups.entry("mfn".into()).or_insert_with(|| vec![Totals::default(); n]);
                 mfn[i].rows += 1;
                 mfn[i].value += value;
-                mfn[i].total += a.mfn_duty;
-                mfn[i].mfn += a.mfn_duty;
-                for (m, line) in a.applied() {
-                    let g =
-                        groups.entry(engines[i].measure(m).id.clone()).or_insert_with(|| vec![Totals::default(); n]);
+                mfn[i].total += p.mfn_duty;
+                mfn[i].mfn += p.mfn_duty;
+                for (m, line) in &p.lines {
+                    let id = &engines[i].measure(*m).id;
+                    let g = match groups.get_mut(id) {
+                        Some(g) => g,
+                        None => groups.entry(id.clone()).or_insert_with(|| vec![Totals::default(); n]),
+                    };
                     g[i].rows += 1;
                     g[i].value += value;
                     g[i].additional += line.amount;
@@ -185,9 +196,12 @@ fn add_groups(
                 By::Chapter => flow.hts.chapter().to_string(),
                 _ => flow.hts.prefix(4).digits().to_string(),
             };
-            let g = groups.entry(key).or_insert_with(|| vec![Totals::default(); n]);
-            for (i, a) in assessments.iter().enumerate() {
-                g[i].add(value, a);
+            let g = match groups.get_mut(&key) {
+                Some(g) => g,
+                None => groups.entry(key).or_insert_with(|| vec![Totals::default(); n]),
+            };
+            for (i, p) in priced.iter().enumerate() {
+                g[i].add(value, p);
             }
         }
     }

@@ -56,7 +56,7 @@ fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
 }
 
 pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
-    let mfn = Arc::new(MfnTable::embedded());
+    let mfn: Arc<MfnTable> = super::mfn_table(args.hts_file.as_deref())?;
     let engine = engine_for(&args.scenario, &mfn)?;
     let flow = flow_from(args)?;
     let a = engine.assess(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
@@ -173,7 +173,7 @@ pub fn render_text(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> String {
         let _ = writeln!(o, "  {mark} {}{} — {}", m.id, certainty_mark(m.certainty), m.title);
         let _ = writeln!(o, "              {}", reason(engine, i, st, flow, a));
         let _ = writeln!(o, "              source: {}", m.source);
-        if m.certainty != crate::scenario::Certainty::Primary && !m.note.is_empty() {
+        if st.line().is_some() && m.certainty != crate::scenario::Certainty::Primary && !m.note.is_empty() {
             let _ = writeln!(o, "              note: {}", one_line(&m.note));
         }
     }

@@ -8,7 +8,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// A row that could not be read or priced.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Reject {
     /// 1-based line where the record starts (the header is line 1).
     pub line: u64,
@@ -21,9 +21,10 @@ pub struct Reject {
 }
 
 /// The outcome of reading one record.
+#[allow(clippy::large_enum_variant)] // rows live in reused chunks: no per-row allocation wanted
 pub enum Row {
     /// A checked flow.
-    Flow(Box<Flow>),
+    Flow(Flow),
     /// A row that cannot be read.
     Reject(Reject),
 }
@@ -56,7 +57,7 @@ impl<R: Read> LineIndexed<R> {
         let mut st = self.state.borrow_mut();
         let mut pos = start;
         while let Some(&(off, byte)) = st.terms.front() {
-            if off < pos || off == pos {
+            if off <= pos {
                 if off == pos {
                     pos += 1;
                 }
@@ -88,7 +89,7 @@ impl<R: Read> Read for LineIndexed<R> {
 
 /// Reads flows from a CSV file or standard input, keeping positions for reject reports.
 pub struct FlowInput {
-    rdr: csv::Reader<LineIndexed<Box<dyn Read>>>,
+    rdr: csv::Reader<LineIndexed<Box<dyn Read + Send>>>,
     /// Name for messages (`flows.csv`, `<stdin>`).
     pub name: String,
     cols: FlowColumns,
@@ -103,9 +104,11 @@ pub struct FlowInput {
 impl FlowInput {
     /// Opens `path` (`None` or `-`: standard input) and reads its header.
     pub fn open(path: Option<&Path>) -> Result<FlowInput, AppError> {
-        let (reader, name): (Box<dyn Read>, String) = match path {
-            None => (Box::new(io::stdin().lock()), "<stdin>".into()),
-            Some(p) if p.as_os_str() == "-" => (Box::new(io::stdin().lock()), "<stdin>".into()),
+        let (reader, name): (Box<dyn Read + Send>, String) = match path {
+            None => (Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())), "<stdin>".into()),
+            Some(p) if p.as_os_str() == "-" => {
+                (Box::new(io::BufReader::with_capacity(1 << 16, io::stdin())), "<stdin>".into())
+            }
             Some(p) => {
                 let f = File::open(p).map_err(|e| AppError::fatal(format!("cannot open {}: {e}", p.display())))?;
                 (Box::new(io::BufReader::with_capacity(1 << 16, f)), p.display().to_string())
@@ -149,7 +152,7 @@ impl FlowInput {
                     })));
                 }
                 Ok(Some(match self.cols.parse(&self.record) {
-                    Ok(flow) => Row::Flow(Box::new(flow)),
+                    Ok(flow) => Row::Flow(flow),
                     Err(e) => Row::Reject(Reject { line, column: e.column.into(), value: e.value, reason: e.reason }),
                 }))
             }
@@ -167,6 +170,103 @@ impl FlowInput {
                 }
             },
         }
+    }
+}
+
+/// One record read by [`ThreadedInput`]: the raw record (for pass-through), its reading, its line.
+pub struct Item {
+    /// The record as read.
+    pub record: ByteRecord,
+    /// The checked flow or the reject.
+    pub row: Row,
+    /// The 1-based line it starts on.
+    pub line: u64,
+    /// Set by the consumer: the record is to be written out.
+    pub keep: bool,
+}
+
+/// Reads and checks rows on a second thread, a chunk at a time, so that reading and parsing overlap
+/// pricing and writing. Chunks travel back for reuse: records and flows are not reallocated.
+pub struct ThreadedInput {
+    rx: std::sync::mpsc::Receiver<Result<Vec<Item>, AppError>>,
+    back: std::sync::mpsc::SyncSender<Vec<Item>>,
+    handle: Option<std::thread::JoinHandle<u64>>,
+    /// Name for messages.
+    pub name: String,
+    /// The header as read.
+    pub header: ByteRecord,
+}
+
+impl ThreadedInput {
+    /// Rows per chunk.
+    const CHUNK: usize = 1024;
+
+    /// Starts the reading thread.
+    pub fn spawn(mut input: FlowInput) -> ThreadedInput {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Item>, AppError>>(8);
+        let (back, back_rx) = std::sync::mpsc::sync_channel::<Vec<Item>>(16);
+        let name = input.name.clone();
+        let header = input.header.clone();
+        let handle = std::thread::spawn(move || {
+            loop {
+                let mut chunk = back_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(Self::CHUNK));
+                let mut n = 0;
+                while n < Self::CHUNK {
+                    let row = match input.next_row() {
+                        Ok(Some(row)) => row,
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return input.rows;
+                        }
+                    };
+                    let line = input.line();
+                    if n == chunk.len() {
+                        chunk.push(Item { record: ByteRecord::new(), row, line, keep: false });
+                    } else {
+                        chunk[n].row = row;
+                        chunk[n].line = line;
+                        chunk[n].keep = false;
+                    }
+                    std::mem::swap(&mut chunk[n].record, &mut input.record);
+                    n += 1;
+                }
+                chunk.truncate(n);
+                let last = n < Self::CHUNK;
+                if n > 0 && tx.send(Ok(chunk)).is_err() {
+                    return input.rows;
+                }
+                if last {
+                    return input.rows;
+                }
+            }
+        });
+        ThreadedInput { rx, back, handle: Some(handle), name, header }
+    }
+
+    /// The next chunk, or `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<Item>>, AppError> {
+        match self.rx.recv() {
+            Ok(Ok(chunk)) => Ok(Some(chunk)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Gives a chunk back for reuse.
+    pub fn recycle(&self, chunk: Vec<Item>) {
+        let _ = self.back.try_send(chunk);
+    }
+
+    /// A handle another thread can give chunks back with.
+    pub fn recycler(&self) -> std::sync::mpsc::SyncSender<Vec<Item>> {
+        self.back.clone()
+    }
+
+    /// Waits for the reading thread; returns the number of records it read.
+    pub fn finish(mut self) -> u64 {
+        drop(std::mem::replace(&mut self.rx, std::sync::mpsc::sync_channel(1).1));
+        self.handle.take().and_then(|h| h.join().ok()).unwrap_or(0)
     }
 }
 
@@ -285,11 +385,11 @@ impl AtomicFile {
                 f.sync_all().map_err(fail)?;
             }
         }
-        if let Some(tmp) = self.tmp.take() {
-            if let Err(e) = std::fs::rename(&tmp, &self.dest) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(fail(e));
-            }
+        if let Some(tmp) = self.tmp.take()
+            && let Err(e) = std::fs::rename(&tmp, &self.dest)
+        {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(fail(e));
         }
         Ok(())
     }

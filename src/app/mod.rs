@@ -3,6 +3,7 @@
 
 mod compare;
 mod explain;
+mod hts;
 pub mod io;
 mod run;
 mod scenarios;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Explain(a) => explain::explain(&a),
         Command::Scenarios(a) => scenarios::scenarios(&a),
         Command::Check(a) => scenarios::check(&a),
+        Command::Hts(a) => hts::hts(&a),
     };
     match result {
         Ok(code) => code,
@@ -81,6 +83,15 @@ pub fn run(cli: Cli) -> u8 {
 pub(crate) fn engine_for(spec: &str, mfn: &Arc<MfnTable>) -> Result<Engine, AppError> {
     let scenario = load_scenario(spec).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
     Ok(Engine::new(Arc::new(scenario), Arc::clone(mfn)))
+}
+
+/// The MFN table to price with: the official USITC HTS export given with `--hts`, else the embedded
+/// default table.
+pub(crate) fn mfn_table(hts: Option<&Path>) -> Result<Arc<MfnTable>, AppError> {
+    match hts {
+        Some(path) => MfnTable::from_hts_path(path).map(Arc::new).map_err(|e| AppError::fatal(format!("--hts: {e}"))),
+        None => Ok(Arc::new(MfnTable::embedded())),
+    }
 }
 
 /// Parses `--as-of`.

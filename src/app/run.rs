@@ -1,9 +1,9 @@
 //! `run`: stream rows in, rows out with the result columns appended.
 
-use super::io::{FlowInput, Output, Progress, Reject, RejectSink, Row};
+use super::io::{FlowInput, Item, Output, Progress, Reject, RejectSink, Row, ThreadedInput};
 use super::{AppError, engine_for, parse_as_of, reconcile};
 use crate::cli::RunArgs;
-use crate::engine::{Assessment, Engine};
+use crate::engine::{Engine, Priced, Scratch};
 use crate::mfn::MfnTable;
 use crate::money::percent;
 use crate::report::ResultColumns;
@@ -15,10 +15,10 @@ pub const RESULT_COLUMNS: [&str; 7] =
     ["scenario", "mfn_duty", "additional_duty", "total_duty", "effective_rate", "measures", "citations"];
 
 pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
-    let mfn = Arc::new(MfnTable::embedded());
+    let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
     let engine = engine_for(&args.scenario, &mfn)?;
     let as_of = parse_as_of(args.input.as_of.as_deref())?;
-    let mut input = FlowInput::open(args.input.flows.as_deref())?;
+    let input = FlowInput::open(args.input.flows.as_deref())?;
     let mut rejects = RejectSink::new(args.input.rejects.as_deref(), &input.name)?;
     let out_path = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Output::to(out_path)?);
@@ -28,39 +28,65 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     }
     out.write_byte_record(&header).map_err(|e| AppError::csv_out(e, out_path))?;
     let mut columns = ResultColumns::default();
+    let mut scratch = Scratch::new();
+    let mut priced = Priced::default();
     let mut progress = Progress::new(args.input.quiet);
-    let (mut assessed, mut value, mut total, mut mfn_total) = (0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    while let Some(row) = input.next_row()? {
-        progress.tick(input.rows);
-        let mut flow = match row {
-            Row::Flow(f) => f,
-            Row::Reject(r) => {
-                rejects.push(r)?;
-                continue;
+    let (mut rows, mut assessed, mut value, mut total, mut mfn_total) =
+        (0u64, 0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    // Three stages: a thread reads and checks rows, this one prices them, a third writes them;
+    // chunks flow in input order and come back to the reader for reuse.
+    let mut stream = ThreadedInput::spawn(input);
+    let recycle = stream.recycler();
+    let (to_writer, from_main) = std::sync::mpsc::sync_channel::<Vec<Item>>(8);
+    let out_path_owned = out_path.map(std::path::Path::to_path_buf);
+    let writer = std::thread::spawn(move || -> Result<csv::Writer<Output>, AppError> {
+        for chunk in from_main {
+            for item in chunk.iter().filter(|i| i.keep) {
+                out.write_byte_record(&item.record).map_err(|e| AppError::csv_out(e, out_path_owned.as_deref()))?;
             }
-        };
-        if let Some(d) = as_of {
-            flow.entry_date = d;
+            let _ = recycle.try_send(chunk);
         }
-        match engine.assess(&flow) {
-            Ok(a) => {
-                columns.fill(&engine, &a);
-                let rec = &mut input.record;
-                columns.append_to(rec);
-                out.write_byte_record(rec).map_err(|e| AppError::csv_out(e, out_path))?;
-                assessed += 1;
-                value += flow.customs_value;
-                total += a.total_duty;
-                mfn_total += a.mfn_duty;
+        Ok(out)
+    });
+    'rows: while let Some(mut chunk) = stream.next_chunk()? {
+        for item in &mut chunk {
+            rows += 1;
+            progress.tick(rows);
+            let flow = match &mut item.row {
+                Row::Flow(f) => f,
+                Row::Reject(r) => {
+                    rejects.push(std::mem::take(r))?;
+                    continue;
+                }
+            };
+            if let Some(d) = as_of {
+                flow.entry_date = d;
             }
-            Err(e) => rejects.push(Reject {
-                line: input.line(),
-                column: e.column.into(),
-                value: e.value,
-                reason: e.reason,
-            })?,
+            match engine.price(flow, &mut scratch, &mut priced) {
+                Ok(()) => {
+                    columns.fill_priced(&engine, &priced);
+                    columns.append_to(&mut item.record);
+                    item.keep = true;
+                    assessed += 1;
+                    value += flow.customs_value;
+                    total += priced.total_duty;
+                    mfn_total += priced.mfn_duty;
+                }
+                Err(e) => rejects.push(Reject {
+                    line: item.line,
+                    column: e.column.into(),
+                    value: e.value,
+                    reason: e.reason,
+                })?,
+            }
+        }
+        if to_writer.send(chunk).is_err() {
+            break 'rows; // the writer stopped (e.g. a closed pipe): its error is reported below
         }
     }
+    drop(to_writer);
+    let out = writer.join().map_err(|_| AppError::fatal("internal error: the writer thread failed"))??;
+    stream.finish();
     progress.done();
     let output = out.into_inner().map_err(|e| {
         let err = e.into_error();
@@ -76,7 +102,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     }
     let rejected = rejects.count;
     rejects.finish()?;
-    reconcile(input.rows, assessed, rejected)
+    reconcile(rows, assessed, rejected)
 }
 
 fn summary(engine: &Engine, rows: u64, value: Decimal, mfn: Decimal, total: Decimal) {
@@ -87,6 +113,3 @@ fn summary(engine: &Engine, rows: u64, value: Decimal, mfn: Decimal, total: Deci
         total - mfn,
     );
 }
-
-#[allow(dead_code)]
-fn _assert_send(_: &Assessment<'_>) {}

@@ -535,7 +535,13 @@ impl Ctx<'_> {
                             &format!("define [lists.{name}] or use one of: {}", abbreviate(&known)),
                         ));
                     };
-                    if is_include { out.include_lists.push(i) } else { out.exclude_lists.push(i) }
+                    if is_include {
+                        out.include_lists.push(i);
+                        out.include_mask.insert(i);
+                    } else {
+                        out.exclude_lists.push(i);
+                        out.exclude_mask.insert(i);
+                    }
                 } else {
                     let p = HtsCode::parse_prefix(v).map_err(|m| {
                         self.src.err(
@@ -660,6 +666,15 @@ fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
             window: Window { from, until },
         });
     }
+    if lists.len() > ListMask::CAPACITY {
+        let first = merged.name.clone().unwrap_or_else(unreachable_name);
+        return Err(src.err(
+            &first,
+            "lists",
+            format!("the scenario has {} product lists; at most {} are supported", lists.len(), ListMask::CAPACITY),
+            "merge some lists",
+        ));
+    }
     let ctx = Ctx { src, list_index, groups: group_sets };
     let ids: Vec<String> = merged.measures.iter().map(|(m, _)| m.id.value.clone()).collect();
     let mut measures = Vec::new();
@@ -734,6 +749,7 @@ fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         extends: merged.extends,
         freeze_on,
         note: merged.note,
+        list_index: ListIndex::new(&lists),
         lists,
         groups,
         measures,
@@ -741,6 +757,10 @@ fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         eval_order,
         files: src.files.iter().map(|f| f.name.clone()).collect(),
     })
+}
+
+fn unreachable_name() -> S {
+    S { value: String::new(), span: 0..0, file: 0 }
 }
 
 fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure> {

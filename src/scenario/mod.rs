@@ -15,7 +15,7 @@ pub use load::{ScenarioError, load_scenario, load_scenario_str};
 use crate::codes::{Country, CountrySet, HtsCode};
 use crate::date::Date;
 use crate::money::Rate;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A hasher for `u64` keys that are already well spread (HTS prefix keys): one multiply.
@@ -60,6 +60,23 @@ impl PrefixSet {
             .rev()
             .find(|&n| self.lengths & (1 << n) != 0 && self.keys.contains(&code.prefix_key(n)))
             .map(|n| code.prefix(n))
+    }
+
+    /// [`PrefixSet::matches`] with the code's prefix keys computed once ([`HtsCode::prefix_keys`]).
+    #[inline]
+    pub fn matches_keys(&self, keys: &[u64; 11], len: usize) -> bool {
+        let mut lengths = self.lengths;
+        while lengths != 0 {
+            let n = lengths.trailing_zeros() as usize;
+            if n > len {
+                return false;
+            }
+            if self.keys.contains(&keys[n]) {
+                return true;
+            }
+            lengths &= lengths - 1;
+        }
+        false
     }
 
     /// True when a prefix of `code` is in the set.
@@ -140,6 +157,105 @@ pub struct CountryGroup {
     pub countries: CountrySet,
 }
 
+/// A set of product lists (by index), as bits: up to 512 lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListMask([u64; 8]);
+
+impl ListMask {
+    /// The most lists a scenario may have.
+    pub const CAPACITY: usize = 512;
+
+    /// Adds list `i`.
+    pub fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    /// True when the two masks share a list.
+    #[inline]
+    pub fn intersects(&self, other: &ListMask) -> bool {
+        self.0.iter().zip(other.0.iter()).any(|(a, b)| a & b != 0)
+    }
+
+    /// The lists in both.
+    #[inline]
+    pub fn and(&self, other: &ListMask) -> ListMask {
+        let mut r = *self;
+        r.0.iter_mut().zip(other.0.iter()).for_each(|(a, b)| *a &= b);
+        r
+    }
+
+    /// The lists in `self` and not in `other`.
+    #[inline]
+    pub fn and_not(&self, other: &ListMask) -> ListMask {
+        let mut r = *self;
+        r.0.iter_mut().zip(other.0.iter()).for_each(|(a, b)| *a &= !b);
+        r
+    }
+}
+
+/// All lists' prefixes in one map, so that the lists holding a code are found with one lookup per
+/// prefix length instead of one per list.
+#[derive(Clone, Debug, Default)]
+pub struct ListIndex {
+    map: HashMap<u64, Vec<(u16, bool)>, BuildHasherDefault<KeyHasher>>,
+    lengths: u16,
+    /// Lists without a window.
+    undated: ListMask,
+    /// Lists with a window.
+    dated: Vec<usize>,
+}
+
+impl ListIndex {
+    /// Builds the index of `lists`.
+    pub fn new(lists: &[ProductList]) -> ListIndex {
+        let mut index = ListIndex::default();
+        for (i, l) in lists.iter().enumerate() {
+            for (set, include) in [(&l.include, true), (&l.exclude, false)] {
+                for p in set.prefixes() {
+                    index.map.entry(p.key()).or_default().push((i as u16, include));
+                    index.lengths |= 1 << p.len();
+                }
+            }
+            if l.window == Window::ALWAYS {
+                index.undated.insert(i);
+            } else {
+                index.dated.push(i);
+            }
+        }
+        index
+    }
+
+    /// The lists that hold a code (included and not excluded), whatever the date.
+    pub fn members(&self, keys: &[u64; 11], len: usize) -> ListMask {
+        let (mut inc, mut exc) = (ListMask::default(), ListMask::default());
+        let mut lengths = self.lengths;
+        while lengths != 0 {
+            let n = lengths.trailing_zeros() as usize;
+            if n > len {
+                break;
+            }
+            if let Some(v) = self.map.get(&keys[n]) {
+                for &(l, include) in v {
+                    if include { inc.insert(l as usize) } else { exc.insert(l as usize) }
+                }
+            }
+            lengths &= lengths - 1;
+        }
+        inc.and_not(&exc)
+    }
+
+    /// The lists in effect on `date`.
+    pub fn active(&self, lists: &[ProductList], date: Date) -> ListMask {
+        let mut m = self.undated;
+        for &i in &self.dated {
+            if lists[i].window.contains(date) {
+                m.insert(i);
+            }
+        }
+        m
+    }
+}
+
 /// Which goods a measure (or one of its rates) covers.
 #[derive(Clone, Debug, Default)]
 pub struct ProductScope {
@@ -153,6 +269,10 @@ pub struct ProductScope {
     pub exclude: PrefixSet,
     /// Lists excluded.
     pub exclude_lists: Vec<usize>,
+    /// `include_lists` as bits.
+    pub include_mask: ListMask,
+    /// `exclude_lists` as bits.
+    pub exclude_mask: ListMask,
     /// The scope as written, for display.
     pub text: String,
 }
@@ -174,6 +294,15 @@ impl ProductScope {
         (self.all || self.include.matches(code) || self.include_lists.iter().any(|&l| lists[l].contains(code, date)))
             && !self.exclude.matches(code)
             && !self.exclude_lists.iter().any(|&l| lists[l].contains(code, date))
+    }
+
+    /// [`ProductScope::contains`] for a code whose prefix keys and list memberships on the date
+    /// (`lists`: the lists that hold it and are in effect) are already known.
+    #[inline]
+    pub fn contains_fast(&self, keys: &[u64; 11], len: usize, lists: &ListMask) -> bool {
+        (self.all || self.include_mask.intersects(lists) || self.include.matches_keys(keys, len))
+            && !self.exclude_mask.intersects(lists)
+            && !self.exclude.matches_keys(keys, len)
     }
 
     /// The same test as [`ProductScope::contains`], saying which entry decided it.
@@ -458,6 +587,8 @@ pub struct Scenario {
     pub freeze_on: Option<Date>,
     /// Product lists.
     pub lists: Vec<ProductList>,
+    /// The lists' prefixes indexed together.
+    pub list_index: ListIndex,
     /// Country groups.
     pub groups: Vec<CountryGroup>,
     /// Notes on the scenario's assumptions.

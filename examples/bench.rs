@@ -1,0 +1,143 @@
+//! The benchmark: times, in one run, the I/O floor, `run` and `compare`, and the engine alone.
+//!
+//! Usage (from the repository root):
+//!     cargo build --release --examples && target/release/examples/bench [ROWS] [RUNS]
+//! ROWS defaults to 2,000,000 and RUNS to 5. It generates ROWS realistic flows with the `gen_flows`
+//! example (deterministic), then runs each command RUNS times and prints the median wall time,
+//! rows/s, MB/s of input, the ratio to the floor, and the peak resident memory (through
+//! /usr/bin/time when it is installed). Then it times `Engine::assess` and `Engine::price` alone on
+//! flows already in memory. The machine is noisy: compare medians, and ratios from the same run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Runs `cmd` with stdout to /dev/null; returns (seconds, peak RSS in KB when known).
+fn timed(cmd: &[&str]) -> (f64, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    let start = Instant::now();
+    let out = if time.exists() {
+        Command::new(time).arg("-f").arg("%M").args(cmd).stdout(Stdio::null()).stderr(Stdio::piped()).output()
+    } else {
+        Command::new(cmd[0]).args(&cmd[1..]).stdout(Stdio::null()).stderr(Stdio::piped()).output()
+    }
+    .expect("run benchmark command");
+    let secs = start.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let rss = err.lines().rev().find_map(|l| l.trim().parse::<u64>().ok());
+    (secs, rss)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
+    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5).max(1);
+    let exe = std::env::current_exe().unwrap();
+    let examples = exe.parent().unwrap().to_path_buf();
+    let bin: PathBuf = examples.parent().unwrap().join("tariffstack");
+    let dir = std::env::temp_dir().join(format!("tariffstack-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let flows = dir.join("flows.csv");
+    let t = Instant::now();
+    let status = Command::new(examples.join("gen_flows"))
+        .arg(rows.to_string())
+        .stdout(std::fs::File::create(&flows).unwrap())
+        .status()
+        .expect("gen_flows (build it with --examples)");
+    assert!(status.success());
+    let mb = std::fs::metadata(&flows).unwrap().len() as f64 / 1e6;
+    println!("{rows} rows, {mb:.1} MB generated in {:.1} s; {runs} runs each; medians", t.elapsed().as_secs_f64());
+    let f = flows.to_str().unwrap();
+    let out = dir.join("out.csv");
+    let o = out.to_str().unwrap();
+    let b = bin.to_str().unwrap();
+    let floor_bin = examples.join("floor");
+    let fl = floor_bin.to_str().unwrap();
+    let commands: Vec<(&str, Vec<&str>)> = vec![
+        ("floor (read, parse value, write 7 columns)", vec![fl, f]),
+        ("run --scenario historical", vec![b, "run", f, "-s", "historical", "-q", "-o", o]),
+        (
+            "compare (4 scenarios)",
+            vec![
+                b,
+                "compare",
+                f,
+                "-s",
+                "historical",
+                "-s",
+                "status-quo",
+                "-s",
+                "pause-expires",
+                "-s",
+                "deal-reached",
+                "-q",
+            ],
+        ),
+    ];
+    let mut results: Vec<(f64, Option<u64>)> = Vec::new();
+    for (_, cmd) in &commands {
+        let mut secs = Vec::new();
+        let mut rss = None;
+        for _ in 0..runs {
+            let (s, r) = timed(cmd);
+            secs.push(s);
+            rss = rss.max(r);
+        }
+        results.push((median(secs), rss));
+    }
+    let floor = results[0].0;
+    println!("{:<44} {:>9} {:>12} {:>8} {:>9} {:>10}", "command", "median s", "rows/s", "MB/s", "x floor", "peak RSS");
+    for ((name, _), (s, rss)) in commands.iter().zip(&results) {
+        println!(
+            "{:<44} {:>9.3} {:>12.0} {:>8.1} {:>9.2} {:>10}",
+            name,
+            s,
+            rows as f64 / s,
+            mb / s,
+            s / floor,
+            rss.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "-".into())
+        );
+    }
+    println!("compare / run: {:.2}", results[2].0 / results[1].0);
+    micro(&flows);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `Engine::assess` and `Engine::price` alone, on up to 200,000 flows read beforehand.
+fn micro(flows: &Path) {
+    use tariffstack::engine::{Engine, Priced, Scratch};
+    use tariffstack::flow::FlowColumns;
+    let mut rdr = csv::Reader::from_path(flows).unwrap();
+    let cols = FlowColumns::from_header(rdr.byte_headers().unwrap()).unwrap();
+    let parsed: Vec<_> = rdr.byte_records().take(200_000).filter_map(|r| cols.parse(&r.unwrap()).ok()).collect();
+    let mfn = Arc::new(tariffstack::mfn::MfnTable::embedded());
+    let engine = Engine::new(Arc::new(tariffstack::scenario::load_scenario("historical").unwrap()), mfn);
+    let per_flow = |f: &mut dyn FnMut()| {
+        let mut v = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            f();
+            v.push(t.elapsed().as_secs_f64() * 1e9 / parsed.len() as f64);
+        }
+        median(v)
+    };
+    let assess = per_flow(&mut || {
+        for fl in &parsed {
+            std::hint::black_box(engine.assess(fl).ok().map(|a| a.total_duty));
+        }
+    });
+    let mut scratch = Scratch::new();
+    let mut p = Priced::default();
+    let price = per_flow(&mut || {
+        for fl in &parsed {
+            std::hint::black_box(engine.price(fl, &mut scratch, &mut p).is_ok());
+        }
+    });
+    println!("engine alone ({} flows, historical): assess {assess:.0} ns/flow, price {price:.0} ns/flow", parsed.len());
+}

@@ -1,0 +1,219 @@
+//! Property tests against simple models: the fast pricing path equals the full assessment; a total is
+//! the sum of its lines; duty never falls when the value rises; an inclusive rate never yields less
+//! than MFN nor more than its target when MFN is below it; pricing is deterministic and independent
+//! of row order; money survives text round trips exactly; every row read is assessed or rejected.
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+use tariffstack::codes::{Country, HtsCode};
+use tariffstack::date::Date;
+use tariffstack::engine::{Engine, Priced, Scratch};
+use tariffstack::flow::{Flow, Program};
+use tariffstack::mfn::MfnTable;
+use tariffstack::money::{parse_amount, push_fixed};
+use tariffstack::scenario::{bundled_names, load_scenario, load_scenario_str};
+
+fn engines() -> &'static Vec<Engine> {
+    static E: OnceLock<Vec<Engine>> = OnceLock::new();
+    E.get_or_init(|| {
+        let mfn = Arc::new(MfnTable::embedded());
+        bundled_names().iter().map(|n| Engine::new(Arc::new(load_scenario(n).unwrap()), Arc::clone(&mfn))).collect()
+    })
+}
+
+fn table_codes() -> &'static Vec<HtsCode> {
+    static C: OnceLock<Vec<HtsCode>> = OnceLock::new();
+    C.get_or_init(|| MfnTable::embedded().lines().iter().map(|l| l.hts).collect())
+}
+
+const ORIGINS: [&str; 16] =
+    ["JP", "CN", "CA", "MX", "DE", "FR", "GB", "KR", "VN", "IN", "BR", "CH", "TW", "HK", "AU", "SG"];
+
+prop_compose! {
+    fn arb_flow()(
+        code in 0usize..10_000,
+        origin in 0usize..ORIGINS.len(),
+        day in 0i32..700,
+        cents in 0u64..5_000_000_000,
+        qty in 1u64..100_000,
+        spi in prop::option::of(prop::sample::select(vec!["S", "KR", "JP", "C", "A"])),
+        us_pct in prop::option::of(0u64..=100),
+        loaded_back in prop::option::of(0i32..40),
+        steel_pct in prop::option::of(0u64..=100),
+    ) -> Flow {
+        let codes = table_codes();
+        let hts = codes[code % codes.len()];
+        let date = {
+            let mut d = Date::parse("2025-01-01").unwrap();
+            for _ in 0..day { d = d.succ(); }
+            d
+        };
+        let value = Decimal::new(cents as i64, 2);
+        let mut f = Flow::new(hts, Country::parse(ORIGINS[origin]).unwrap(), date, value);
+        f.quantity = Some(Decimal::from(qty));
+        f.quantity_unit = MfnTable::embedded_unit(&hts);
+        f.spi = spi.map(|p| Program::parse(p).unwrap());
+        f.us_content_value = us_pct.map(|p| (value * Decimal::from(p) / Decimal::from(100)).round_dp(2));
+        f.steel_content_value = steel_pct.map(|p| (value * Decimal::from(p) / Decimal::from(100)).round_dp(2));
+        f.loaded_date = loaded_back.map(|b| { let mut d = date; for _ in 0..b { d = d.pred(); } d });
+        f
+    }
+}
+
+trait EmbeddedUnit {
+    fn embedded_unit(hts: &HtsCode) -> Option<tariffstack::units::Unit>;
+}
+
+impl EmbeddedUnit for MfnTable {
+    fn embedded_unit(hts: &HtsCode) -> Option<tariffstack::units::Unit> {
+        static T: OnceLock<MfnTable> = OnceLock::new();
+        T.get_or_init(MfnTable::embedded).lookup(hts).ok().and_then(|l| l.unit)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// The per-row fast path gives exactly the full assessment's lines and totals, in every scenario.
+    #[test]
+    fn fast_path_equals_full_assessment(flow in arb_flow()) {
+        for e in engines() {
+            let mut scratch = Scratch::new();
+            let mut p = Priced::default();
+            match (e.assess(&flow), e.price(&flow, &mut scratch, &mut p)) {
+                (Ok(a), Ok(())) => {
+                    prop_assert_eq!(a.total_duty, p.total_duty);
+                    prop_assert_eq!(a.mfn_duty, p.mfn_duty);
+                    let lines: Vec<_> = a.applied().map(|(i, l)| (i, l.clone())).collect();
+                    prop_assert_eq!(lines, p.lines.clone());
+                    prop_assert_eq!(a.warnings, p.warnings.clone());
+                }
+                (Err(x), Err(y)) => prop_assert_eq!(x, y),
+                (a, b) => prop_assert!(false, "paths disagree: {:?} vs {:?}", a.map(|a| a.total_duty), b),
+            }
+        }
+    }
+
+    /// The total is MFN plus the sum of the rounded lines; every line has exactly two places.
+    #[test]
+    fn total_is_the_sum_of_the_lines(flow in arb_flow()) {
+        for e in engines() {
+            if let Ok(a) = e.assess(&flow) {
+                let sum: Decimal = a.applied().map(|(_, l)| l.amount).sum::<Decimal>() + a.mfn_duty;
+                prop_assert_eq!(sum, a.total_duty);
+                prop_assert_eq!(a.total_duty.scale(), 2);
+                prop_assert!(a.total_duty >= Decimal::ZERO);
+            }
+        }
+    }
+
+    /// Raising the customs value (all else equal) never lowers the duty.
+    #[test]
+    fn duty_never_falls_when_the_value_rises(flow in arb_flow(), extra in 1u64..10_000_000) {
+        let mut more = flow.clone();
+        more.customs_value += Decimal::new(extra as i64, 2);
+        for e in engines() {
+            if let (Ok(a), Ok(b)) = (e.assess(&flow), e.assess(&more)) {
+                prop_assert!(b.total_duty >= a.total_duty, "{}: {} then {}", e.scenario().name, a.total_duty, b.total_duty);
+            }
+        }
+    }
+
+    /// Pricing is deterministic and does not depend on what was priced before (row order).
+    #[test]
+    fn pricing_is_independent_of_row_order(flows in prop::collection::vec(arb_flow(), 1..30)) {
+        let e = &engines()[0];
+        let price_all = |fs: &[Flow]| -> Decimal {
+            let mut scratch = Scratch::new();
+            let mut p = Priced::default();
+            fs.iter().filter_map(|f| e.price(f, &mut scratch, &mut p).ok().map(|()| p.total_duty)).sum()
+        };
+        let mut reversed = flows.clone();
+        reversed.reverse();
+        prop_assert_eq!(price_all(&flows), price_all(&reversed));
+    }
+
+    /// Money written with two places reads back to the same number, and no float is involved.
+    #[test]
+    fn money_round_trips_exactly(units in 0u64..u64::MAX / 4, scale in 0u32..6) {
+        let v = Decimal::from_i128_with_scale(units as i128, scale);
+        let mut text = String::new();
+        push_fixed(&mut text, v, scale);
+        prop_assert_eq!(parse_amount(&text).unwrap(), v);
+        prop_assert_eq!(Decimal::from_str(&text).unwrap(), v);
+    }
+}
+
+const INCLUSIVE: &str = r#"
+[scenario]
+name = "inclusive"
+title = "one inclusive measure"
+
+[[measure]]
+id = "deal"
+title = "15% inclusive of MFN"
+source = "test"
+products = { include = ["*"] }
+origins = { include = ["*"] }
+in_force = [{ from = "2025-01-01" }]
+  [[measure.rate]]
+  citation = "9903.02.73"
+  inclusive = "15%"
+  citation_at_or_above = "9903.02.72"
+"#;
+
+proptest! {
+    /// An inclusive target never yields less than MFN, nor (with MFN below it) more than the target.
+    #[test]
+    fn inclusive_target_bounds(cents in 1u64..1_000_000_000, mfn_bp in 0u32..4000) {
+        static E: OnceLock<Engine> = OnceLock::new();
+        let e = E.get_or_init(|| Engine::new(Arc::new(load_scenario_str("inclusive.toml", INCLUSIVE).unwrap()), Arc::new(MfnTable::embedded())));
+        let value = Decimal::new(cents as i64, 2);
+        let mut f = Flow::new(HtsCode::parse("8479.50.00").unwrap(), Country::parse("JP").unwrap(), Date::parse("2025-10-01").unwrap(), value);
+        let mfn_rate = Decimal::new(i64::from(mfn_bp), 2);
+        f.mfn_rate = Some(tariffstack::rate_text::RateExpr::parse(&format!("{mfn_rate}%")).unwrap());
+        let a = e.assess(&f).unwrap();
+        prop_assert!(a.total_duty >= a.mfn_duty);
+        let target = (value * Decimal::new(15, 2)).round_dp(2);
+        if a.mfn_duty < target {
+            prop_assert!(a.total_duty <= target + Decimal::new(1, 2), "{} > {}", a.total_duty, target);
+        } else {
+            prop_assert_eq!(a.total_duty, a.mfn_duty);
+        }
+    }
+}
+
+/// Every row read is assessed or rejected, on files with random bad rows (through the binary).
+#[test]
+fn rows_read_equal_rows_assessed_plus_rejected() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let row = prop::sample::select(vec![
+        "8703.23.01,JP,2025-04-16,30000",
+        "8703.23.01,JP,2025-02-30,30000",
+        "8703.23.01,XX,2025-04-16,30000",
+        "8703.23.01,JP,2025-04-16,-5",
+        "9999.99.99,JP,2025-04-16,100",
+        "0201.30.50,JP,2025-04-16,100",
+        "8703.23.01,JP,2025-04-16",
+        "\"8479.50.00\",\"JP\",\"2025-04-16\",\"1,000.00\"",
+        "8479.50.00,jp,2025-04-16,1000.50",
+    ]);
+    for _ in 0..12 {
+        let rows = prop::collection::vec(row.clone(), 0..40).new_tree(&mut runner).unwrap().current();
+        let input = format!("hts,origin,entry_date,customs_value\n{}\n", rows.join("\n"));
+        let wd = crate::util::Workdir::new();
+        let out = wd.run(&["run", "-s", "historical", "-q"], &input);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        let line = stderr.lines().find(|l| l.starts_with("rows read:")).expect("reconciliation line");
+        let nums: Vec<u64> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|t| t.parse().ok()).collect();
+        assert_eq!(nums[0], rows.len() as u64, "{line}");
+        assert_eq!(nums[0], nums[1] + nums[2], "{line}");
+        let written = String::from_utf8_lossy(&out.stdout).lines().count() as u64 - 1;
+        assert_eq!(written, nums[1], "rows written = rows assessed");
+        assert_eq!(out.status.code(), Some(if nums[2] > 0 { 1 } else { 0 }));
+    }
+}
