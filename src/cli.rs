@@ -27,6 +27,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Read the official USITC HTS file: look up a line, or check how its rate texts are handled.
     Hts(HtsArgs),
+    /// The IEEPA duty owed back on past entries: per line, per entry, per origin and per month.
+    Refund(RefundArgs),
 }
 
 /// Options shared by the commands that read flows.
@@ -225,4 +227,38 @@ pub enum HtsAction {
         #[arg(long, value_name = "RUNS", num_args = 0..=1, default_missing_value = "11")]
         time: Option<u32>,
     },
+}
+
+/// `refund`.
+#[derive(Args, Debug)]
+pub struct RefundArgs {
+    /// Entry lines: the flow columns, plus optional `entry_number` and `ieepa_paid` (the IEEPA duty
+    /// actually deposited). `-` or absent: standard input.
+    #[arg(value_name = "ENTRIES")]
+    pub entries: Option<PathBuf>,
+    /// The scenario under which the IEEPA duty was owed.
+    #[arg(long, short = 's', default_value = "historical", value_name = "SCENARIO")]
+    pub scenario: String,
+    /// The scenario of the legal position without IEEPA.
+    #[arg(long, default_value = "no-ieepa", value_name = "SCENARIO")]
+    pub baseline: String,
+    /// Take MFN rates from this official USITC HTS export (CSV) instead of the embedded table.
+    #[arg(long = "hts", alias = "hts-file", value_name = "FILE")]
+    pub hts_file: Option<PathBuf>,
+    /// Write rejected rows (file, line, column, value, reason) to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Write one row per entry line (the input columns, then ieepa_duty, ieepa_deposited,
+    /// total_historical, total_no_ieepa, refund, flag).
+    #[arg(long, value_name = "OUT")]
+    pub lines: Option<PathBuf>,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// No progress display (the reconciliation line stays).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }

@@ -1027,7 +1027,6 @@ fn check_is_exit_2_when_any_file_is_bad() {
 // DESIGN.md: `run ... [--hts HTS_CSV]`
 
 #[test]
-#[ignore = "bug: DESIGN.md's `run --hts HTS_CSV` is not implemented (usage error), though the reject reason tells users to give --hts"]
 fn run_hts_option_prices_a_line_missing_from_the_embedded_table() {
     let w = Workdir::new();
     w.create(

@@ -7,5 +7,6 @@ mod cli;
 mod hts;
 mod known_rates;
 mod properties;
+mod refund;
 mod scenario_errors;
 mod util;

@@ -124,3 +124,15 @@ fn extra_known_rates_through_the_library() {
 fn extra_known_rates_through_the_binary() {
     check_binary("known-rates-extra.csv");
 }
+
+/// The 2026 window edges: last IEEPA day, first and last Section 122 day, first forced-labor 301 day,
+/// the restructured 232 metals, China 301 with Section 122.
+#[test]
+fn known_rates_2026_edges_through_the_library() {
+    check_library("known-rates-2026.csv");
+}
+
+#[test]
+fn known_rates_2026_edges_through_the_binary() {
+    check_binary("known-rates-2026.csv");
+}

@@ -183,6 +183,8 @@ pub struct Item {
     pub line: u64,
     /// Set by the consumer: the record is to be written out.
     pub keep: bool,
+    /// The consumer's result for the row (reused from chunk to chunk).
+    pub priced: crate::engine::Priced,
 }
 
 /// Reads and checks rows on a second thread, a chunk at a time, so that reading and parsing overlap
@@ -222,7 +224,13 @@ impl ThreadedInput {
                     };
                     let line = input.line();
                     if n == chunk.len() {
-                        chunk.push(Item { record: ByteRecord::new(), row, line, keep: false });
+                        chunk.push(Item {
+                            record: ByteRecord::new(),
+                            row,
+                            line,
+                            keep: false,
+                            priced: Default::default(),
+                        });
                     } else {
                         chunk[n].row = row;
                         chunk[n].line = line;

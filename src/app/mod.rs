@@ -5,6 +5,7 @@ mod compare;
 mod explain;
 mod hts;
 pub mod io;
+mod refund;
 mod run;
 mod scenarios;
 
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Scenarios(a) => scenarios::scenarios(&a),
         Command::Check(a) => scenarios::check(&a),
         Command::Hts(a) => hts::hts(&a),
+        Command::Refund(a) => refund::refund(&a),
     };
     match result {
         Ok(code) => code,

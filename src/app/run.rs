@@ -3,7 +3,7 @@
 use super::io::{FlowInput, Item, Output, Progress, Reject, RejectSink, Row, ThreadedInput};
 use super::{AppError, engine_for, parse_as_of, reconcile};
 use crate::cli::RunArgs;
-use crate::engine::{Engine, Priced, Scratch};
+use crate::engine::{Engine, Scratch};
 use crate::mfn::MfnTable;
 use crate::money::percent;
 use crate::report::ResultColumns;
@@ -27,9 +27,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         header.push_field(c.as_bytes());
     }
     out.write_byte_record(&header).map_err(|e| AppError::csv_out(e, out_path))?;
-    let mut columns = ResultColumns::default();
     let mut scratch = Scratch::new();
-    let mut priced = Priced::default();
     let mut progress = Progress::new(args.input.quiet);
     let (mut rows, mut assessed, mut value, mut total, mut mfn_total) =
         (0u64, 0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
@@ -39,9 +37,13 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     let recycle = stream.recycler();
     let (to_writer, from_main) = std::sync::mpsc::sync_channel::<Vec<Item>>(8);
     let out_path_owned = out_path.map(std::path::Path::to_path_buf);
+    let writer_engine = engine.clone();
     let writer = std::thread::spawn(move || -> Result<csv::Writer<Output>, AppError> {
-        for chunk in from_main {
-            for item in chunk.iter().filter(|i| i.keep) {
+        let mut columns = ResultColumns::default();
+        for mut chunk in from_main {
+            for item in chunk.iter_mut().filter(|i| i.keep) {
+                columns.fill_priced(&writer_engine, &item.priced);
+                columns.append_to(&mut item.record);
                 out.write_byte_record(&item.record).map_err(|e| AppError::csv_out(e, out_path_owned.as_deref()))?;
             }
             let _ = recycle.try_send(chunk);
@@ -62,15 +64,13 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             if let Some(d) = as_of {
                 flow.entry_date = d;
             }
-            match engine.price(flow, &mut scratch, &mut priced) {
+            match engine.price(flow, &mut scratch, &mut item.priced) {
                 Ok(()) => {
-                    columns.fill_priced(&engine, &priced);
-                    columns.append_to(&mut item.record);
                     item.keep = true;
                     assessed += 1;
                     value += flow.customs_value;
-                    total += priced.total_duty;
-                    mfn_total += priced.mfn_duty;
+                    total += item.priced.total_duty;
+                    mfn_total += item.priced.mfn_duty;
                 }
                 Err(e) => rejects.push(Reject {
                     line: item.line,

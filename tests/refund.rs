@@ -1,0 +1,76 @@
+//! `refund` end to end on entries across 2025 and 2026, with totals checked by hand:
+//! - E100 robot, JP, 2025-04-16, 100,000: 10% baseline = 10,000 refunded; the car beside it owed
+//!   Section 232 only (no IEEPA): 0.
+//! - E200 green tea, JP, 2025-10-01, 10,000: the Japan deal tops MFN 6.4% up to 15% (860.00), but
+//!   1,500.00 was deposited: flagged; 1,500.00 refunded (none of it is owed without IEEPA).
+//! - E300 steel, CA, 2025-05-01, 100,000: the Canada IEEPA duty (25%) had priority over 232 steel (EO
+//!   14289); without IEEPA the 232 duty (25%) is owed: refund 0.
+//! - E400 coat, JP, 2026-03-10: after the ruling (Section 122 instead): 0.
+//! - E500 toys, CN, 2025-04-15, 10,000: fentanyl 20% + reciprocal 125% = 14,500 (no Section 301:
+//!   List 4B); furniture, CN, 2025-06-01, 1,000: fentanyl 200 + reciprocal 100 = 300 (List 3 stays).
+//! - E600: an impossible date, rejected (line 9).
+//!
+//! Totals: refund 26,300.00; by entry E100 10,000, E200 1,500, E300 0, E400 0, E500 14,800; by
+//! origin CA 0, CN 14,800, JP 11,500; by month 2025-04 24,500, 2025-05 0, 2025-06 300, 2025-10
+//! 1,500, 2026-03 0.
+
+use crate::util::{Workdir, data, stderr, stdout};
+use std::collections::BTreeMap;
+
+fn report() -> (BTreeMap<(String, String), Vec<String>>, String, Option<i32>, String) {
+    let wd = Workdir::new();
+    let out = wd
+        .command(&["refund", data("refund-entries.csv").to_str().unwrap(), "--format", "csv", "--lines", "lines.csv"])
+        .output()
+        .unwrap();
+    let mut rows = BTreeMap::new();
+    let text = stdout(&out);
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    for r in rdr.records() {
+        let r = r.unwrap();
+        rows.insert((r[0].to_string(), r[1].to_string()), r.iter().skip(2).map(str::to_string).collect());
+    }
+    let lines = std::fs::read_to_string(wd.path("lines.csv")).unwrap();
+    (rows, lines, out.status.code(), stderr(&out))
+}
+
+#[test]
+fn refund_totals_per_entry_origin_and_month() {
+    let (rows, _, code, err) = report();
+    let refund = |by: &str, g: &str| rows[&(by.to_string(), g.to_string())][4].clone();
+    assert_eq!(rows[&("total".into(), String::new())][4], "26300.00");
+    assert_eq!(refund("entry", "E100"), "10000.00");
+    assert_eq!(refund("entry", "E200"), "1500.00");
+    assert_eq!(refund("entry", "E300"), "0.00");
+    assert_eq!(refund("entry", "E400"), "0.00");
+    assert_eq!(refund("entry", "E500"), "14800.00");
+    assert_eq!(refund("origin", "CA"), "0.00");
+    assert_eq!(refund("origin", "CN"), "14800.00");
+    assert_eq!(refund("origin", "JP"), "11500.00");
+    assert_eq!(refund("month", "2025-04"), "24500.00");
+    assert_eq!(refund("month", "2025-06"), "300.00");
+    assert_eq!(refund("month", "2025-10"), "1500.00");
+    assert_eq!(refund("month", "2026-03"), "0.00");
+    assert_eq!(rows[&("total".into(), String::new())][5], "1", "one line flagged");
+    assert_eq!(code, Some(1), "one row rejected");
+    assert!(err.contains("rows read: 8 = assessed 7 + rejected 1"), "{err}");
+}
+
+#[test]
+fn refund_lines_flag_a_deposit_that_differs_from_the_law() {
+    let (_, lines, _, _) = report();
+    let mut rdr = csv::Reader::from_reader(lines.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 7);
+    let tea = rows.iter().find(|r| &r[col("hts")] == "0902.10.10").unwrap();
+    assert_eq!(&tea[col("ieepa_duty")], "860.00");
+    assert_eq!(&tea[col("ieepa_deposited")], "1500.00");
+    assert!(tea[col("flag")].contains("paid 1500.00 but historical computes 860.00"));
+    let steel = rows.iter().find(|r| &r[col("hts")] == "7208.51.00").unwrap();
+    assert_eq!(
+        (&steel[col("ieepa_duty")], &steel[col("total_no_ieepa")], &steel[col("refund")]),
+        ("25000.00", "25000.00", "0.00")
+    );
+}
