@@ -17,7 +17,10 @@
 use crate::util::{Workdir, data, stderr, stdout};
 use std::collections::BTreeMap;
 
-fn report() -> (BTreeMap<(String, String), Vec<String>>, String, Option<i32>, String) {
+/// The report rows keyed by (by, group), the per-line file, the exit code and standard error.
+type Report = (BTreeMap<(String, String), Vec<String>>, String, Option<i32>, String);
+
+fn report() -> Report {
     let wd = Workdir::new();
     let out = wd
         .command(&["refund", data("refund-entries.csv").to_str().unwrap(), "--format", "csv", "--lines", "lines.csv"])
