@@ -104,6 +104,13 @@ impl Flow {
     }
 }
 
+/// The largest customs value or quantity priced: 10^15 (a quadrillion). Duties are computed exactly
+/// in 96-bit decimals; far above this, products of value and rate would lose digits, so larger
+/// numbers are refused rather than priced wrong.
+pub fn max_amount() -> Decimal {
+    Decimal::from(1_000_000_000_000_000u64)
+}
+
 /// A field that could not be read, with its column name and value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -238,9 +245,33 @@ impl FlowColumns {
         let value_text = text(self.customs_value, "customs_value")?;
         let customs_value =
             parse_amount(value_text).map_err(|e| bad("customs_value", value_text, format!("customs value {e}")))?;
+        if customs_value > max_amount() {
+            return Err(bad(
+                "customs_value",
+                value_text,
+                format!("customs value {customs_value} is above the largest value priced ({})", max_amount()),
+            ));
+        }
+        // A value above zero but below a cent would make duty / value (the MFN ad valorem equivalent
+        // of inclusive rates, the effective rate) overflow a 96-bit decimal.
+        if !customs_value.is_zero() && customs_value < Decimal::new(1, 2) {
+            return Err(bad(
+                "customs_value",
+                value_text,
+                format!("customs value {customs_value} is below one cent; give 0 or at least 0.01"),
+            ));
+        }
         let mut flow = Flow::new(hts, origin, entry_date, customs_value);
         if let Some(q) = opt(self.quantity, "quantity")? {
-            flow.quantity = Some(parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity {e}")))?);
+            let v = parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity {e}")))?;
+            if v > max_amount() {
+                return Err(bad(
+                    "quantity",
+                    q,
+                    format!("quantity {v} is above the largest quantity priced ({})", max_amount()),
+                ));
+            }
+            flow.quantity = Some(v);
         }
         if let Some(u) = opt(self.quantity_unit, "quantity_unit")? {
             // Any unit is accepted here: the HTS has many (`m3`, `Dz Pcs`, `Pt g` ...). A unit only
@@ -318,6 +349,19 @@ mod tests {
         assert!(e.contains("missing required column `entry_date`"), "{e}");
         let e = FlowColumns::from_header(&rec(&["hts", "origin", "entry_date", "customs_value", "HTS"])).unwrap_err();
         assert!(e.contains("column `hts` appears twice"), "{e}");
+    }
+
+    #[test]
+    fn customs_values_below_a_cent_are_refused() {
+        let cols = FlowColumns::from_header(&rec(&["hts", "origin", "entry_date", "customs_value"])).unwrap();
+        for ok in ["0", "0.00", "0.01", "0.010", "12.345"] {
+            assert!(cols.parse(&rec(&["8703.23.01", "JP", "2025-04-16", ok])).is_ok(), "{ok}");
+        }
+        for tiny in ["0.001", "0.0099", "0.0000000000000000000000000001"] {
+            let e = cols.parse(&rec(&["8703.23.01", "JP", "2025-04-16", tiny])).unwrap_err();
+            assert_eq!(e.column, "customs_value");
+            assert!(e.reason.contains("below one cent"), "{}", e.reason);
+        }
     }
 
     #[test]

@@ -182,6 +182,11 @@ impl RateExpr {
                 Err((kind, reason)) => return Err(err(kind, reason)),
             }
         }
+        // Each term is bounded (`parse_term`), so these sums cannot overflow.
+        let specific: Decimal = expr.specific.iter().map(|p| p.usd_per_unit).sum();
+        if expr.ad_valorem > max_ad_valorem() || specific > max_specific() {
+            return Err(err(NeedsRule::Unreadable, too_high()));
+        }
         let mut units = expr.specific.iter().filter(|p| !p.usd_per_unit.is_zero()).map(|p| p.unit);
         if let Some(first) = units.next()
             && let Some(other) = units.find(|u| !u.converts_to(first))
@@ -227,6 +232,21 @@ fn normalise(text: &str) -> String {
     }
 }
 
+/// The highest ad valorem rate read, as a fraction: 1000% (the HTS's highest is 350%). With the
+/// bounds on a flow's value and quantity, duties then stay far inside `Decimal`'s range.
+fn max_ad_valorem() -> Decimal {
+    Decimal::TEN
+}
+
+/// The highest specific rate read, in dollars per unit: $1,000 (the HTS's highest is $40/kg).
+fn max_specific() -> Decimal {
+    Decimal::ONE_THOUSAND
+}
+
+fn too_high() -> String {
+    "is above the highest rate priced (1000% ad valorem, $1,000 per unit); check the number".into()
+}
+
 /// One `+`-separated term of a rate text.
 enum Term {
     Free,
@@ -245,6 +265,9 @@ fn parse_term(term: &str) -> Result<Term, TermError> {
     {
         if v.is_sign_negative() {
             return Err((NeedsRule::Unreadable, "is negative".into()));
+        }
+        if v / Decimal::ONE_HUNDRED > max_ad_valorem() {
+            return Err((NeedsRule::Unreadable, too_high()));
         }
         let q = qualifier.trim().to_ascii_lowercase();
         // "6.5% on the entire set", "5% on the full value of the imported article": the whole value.
@@ -282,6 +305,9 @@ fn parse_specific(term: &str) -> Option<Result<SpecificPart, TermError>> {
     let value = Decimal::from_str(number).ok()?;
     if value.is_sign_negative() {
         return Some(Err((NeedsRule::Unreadable, "is negative".into())));
+    }
+    if value * scale > max_specific() {
+        return Some(Err((NeedsRule::Unreadable, too_high())));
     }
     let rest = rest.trim();
     let unit_text = if let Some(u) = rest.strip_prefix('/') {
@@ -612,6 +638,21 @@ mod tests {
         assert_eq!(kind("43¢ each + 2.8¢/jewel over 7 + 3.7% on the case"), NeedsRule::Formula);
         assert_eq!(kind("3.9% on the movement and case + 5.3% on the battery"), NeedsRule::ComponentValue);
         assert_eq!(kind("2.5% on the value of the lead content"), NeedsRule::ComponentValue);
+    }
+
+    #[test]
+    fn rates_above_any_in_the_hts_are_refused() {
+        assert!(RateExpr::parse("1000%").is_ok());
+        assert_eq!(kind("1000.01%"), NeedsRule::Unreadable);
+        assert_eq!(kind("79228162514264337593543950335%"), NeedsRule::Unreadable);
+        assert_eq!(kind(&["900%"; 2].join(" + ")), NeedsRule::Unreadable);
+        // Many terms: each is bounded, so the sum cannot overflow (this used to panic).
+        assert_eq!(kind(&vec!["79228162514264337593543950335%"; 120].join(" + ")), NeedsRule::Unreadable);
+        assert!(RateExpr::parse("$1000/kg").is_ok());
+        assert_eq!(kind("$1000.01/kg"), NeedsRule::Unreadable);
+        assert_eq!(kind("100001¢/kg"), NeedsRule::Unreadable);
+        assert_eq!(kind("$600/kg + $600/t"), NeedsRule::Unreadable);
+        assert!(RateExpr::parse("$600/kg + 500% + 900%").unwrap_err().reason.contains("highest rate"));
     }
 
     #[test]

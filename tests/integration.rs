@@ -1,9 +1,15 @@
 //! The one integration-test binary. Modules by purpose:
 //! - `util`: a temporary work directory and a runner for the `tariffstack` binary;
 //! - `known_rates`: the worked known-rate cases (regression on the law), through the library and the binary;
-//! - `scenario_errors`: scenario files with mistakes and the message each must give.
+//! - `scenario_errors`: scenario files with mistakes and the message each must give;
+//! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
+//! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
+//! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
 
+mod bad_inputs;
 mod cli;
+mod faults;
+mod fuzz_regressions;
 mod hts;
 mod known_rates;
 mod properties;

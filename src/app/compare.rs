@@ -81,6 +81,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let (mut rows, mut assessed) = (0u64, 0u64);
     let mut scratch: Vec<Scratch> = (0..n).map(|_| Scratch::new()).collect();
     let mut priced: Vec<Priced> = vec![Priced::default(); n];
+    let mut tally = super::WarningTally::default();
     let mut stream = ThreadedInput::spawn(input);
     while let Some(mut chunk) = stream.next_chunk()? {
         for item in &mut chunk {
@@ -94,7 +95,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
                 }
             };
             if let Some(d) = as_of {
+                // As if entered on that date: a loading date from the real shipment would trigger
+                // in-transit clauses that have nothing to do with the hypothetical entry.
                 flow.entry_date = d;
+                flow.loaded_date = None;
             }
             let flow = &*flow;
             let mut failure = None;
@@ -116,6 +120,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             assessed += 1;
             for (t, p) in totals.iter_mut().zip(&priced) {
                 t.add(flow.customs_value, p);
+            }
+            if let Some(p) = priced.iter().find(|p| !p.warnings.is_empty()) {
+                tally.add(&p.warnings);
             }
             if let Some(by) = args.by {
                 add_groups(&mut groups, by, flow, &engines, &priced, n);
@@ -155,6 +162,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let mut out = Output::to(args.output.as_deref())?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     out.commit()?;
+    if !args.input.quiet {
+        tally.report();
+    }
     let rejected = rejects.count;
     rejects.finish()?;
     reconcile(rows, assessed, rejected)

@@ -378,7 +378,9 @@ impl AtomicFile {
         };
         let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
-        let tmp = dir.join(format!(".{name}.tariffstack-{}.tmp", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tariffstack-{}-{n}.tmp", std::process::id()));
         let file = File::create(&tmp).map_err(fail)?;
         Ok(AtomicFile { dest: target, tmp: Some(tmp), file: Some(BufWriter::with_capacity(1 << 16, file)) })
     }

@@ -89,6 +89,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mut progress = Progress::new(args.quiet);
     let (mut rows, mut assessed) = (0u64, 0u64);
     let mut buf = String::new();
+    let mut tally = super::WarningTally::default();
     let mut stream = ThreadedInput::spawn(input);
     while let Some(mut chunk) = stream.next_chunk()? {
         for item in &mut chunk {
@@ -126,6 +127,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
                 continue;
             }
             assessed += 1;
+            tally.add(&pa.warnings);
             let duty = ieepa_duty(&owed, &pa);
             let paid = paid_given.unwrap_or(duty);
             let refund = (pa.total_duty - duty + paid - pb.total_duty).max(Decimal::ZERO);
@@ -180,7 +182,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
                     "lines": t.lines,
                     "customs_value": format!("{:.2}", t.value),
                     "ieepa_duty": format!("{:.2}", t.ieepa_duty),
-                    "ieepa_paid": format!("{:.2}", t.ieepa_paid),
+                    "ieepa_deposited": format!("{:.2}", t.ieepa_paid),
                     "refund": format!("{:.2}", t.refund),
                     "flagged_lines": t.flagged,
                 })
@@ -196,6 +198,9 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mut out = Output::to(args.output.as_deref())?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     out.commit()?;
+    if !args.quiet {
+        tally.report();
+    }
     let rejected = rejects.count;
     rejects.finish()?;
     reconcile(rows, assessed, rejected)
@@ -212,7 +217,7 @@ fn cells(t: &RefundTotals) -> [String; 6] {
     ]
 }
 
-const HEADER: [&str; 7] = ["group", "lines", "customs_value", "ieepa_duty", "ieepa_paid", "refund", "flagged"];
+const HEADER: [&str; 7] = ["group", "lines", "customs_value", "ieepa_duty", "ieepa_deposited", "refund", "flagged"];
 
 fn text_report(
     all: &RefundTotals,
@@ -224,7 +229,7 @@ fn text_report(
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "IEEPA refund: duty owed under `{owed}` less `{without}`; {} lines, refund {:.2} (IEEPA duty paid {:.2}); {} lines flagged",
+        "IEEPA refund: duty owed under `{owed}` less `{without}`; {} lines, refund {:.2} (IEEPA duty deposited {:.2}); {} lines flagged",
         all.lines, all.refund, all.ieepa_paid, all.flagged
     );
     for (name, map) in sections {
@@ -267,7 +272,8 @@ fn text_report(
 
 fn csv_report(all: &RefundTotals, sections: &[(&str, &BTreeMap<String, RefundTotals>)]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["by", "group", "lines", "customs_value", "ieepa_duty", "ieepa_paid", "refund", "flagged"]);
+    let _ =
+        w.write_record(["by", "group", "lines", "customs_value", "ieepa_duty", "ieepa_deposited", "refund", "flagged"]);
     for (name, map) in sections {
         for (k, t) in map.iter() {
             let _ = w.write_record([name.to_string(), k.clone()].into_iter().chain(cells(t)));

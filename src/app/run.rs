@@ -50,42 +50,56 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         }
         Ok(out)
     });
-    'rows: while let Some(mut chunk) = stream.next_chunk()? {
-        for item in &mut chunk {
-            rows += 1;
-            progress.tick(rows);
-            let flow = match &mut item.row {
-                Row::Flow(f) => f,
-                Row::Reject(r) => {
-                    rejects.push(std::mem::take(r))?;
-                    continue;
+    let mut tally = super::WarningTally::default();
+    // The loop's errors are returned only after the writer thread has stopped and dropped its
+    // temporary file, so a failed run leaves nothing behind.
+    let outcome = (|| -> Result<(), AppError> {
+        while let Some(mut chunk) = stream.next_chunk()? {
+            for item in &mut chunk {
+                rows += 1;
+                progress.tick(rows);
+                let flow = match &mut item.row {
+                    Row::Flow(f) => f,
+                    Row::Reject(r) => {
+                        rejects.push(std::mem::take(r))?;
+                        continue;
+                    }
+                };
+                if let Some(d) = as_of {
+                    // As if entered on that date: a loading date from the real shipment would trigger
+                    // in-transit clauses that have nothing to do with the hypothetical entry.
+                    flow.entry_date = d;
+                    flow.loaded_date = None;
                 }
-            };
-            if let Some(d) = as_of {
-                flow.entry_date = d;
+                match engine.price(flow, &mut scratch, &mut item.priced) {
+                    Ok(()) => {
+                        item.keep = true;
+                        assessed += 1;
+                        value += flow.customs_value;
+                        total += item.priced.total_duty;
+                        mfn_total += item.priced.mfn_duty;
+                        if !item.priced.warnings.is_empty() {
+                            tally.add(&item.priced.warnings);
+                        }
+                    }
+                    Err(e) => rejects.push(Reject {
+                        line: item.line,
+                        column: e.column.into(),
+                        value: e.value,
+                        reason: e.reason,
+                    })?,
+                }
             }
-            match engine.price(flow, &mut scratch, &mut item.priced) {
-                Ok(()) => {
-                    item.keep = true;
-                    assessed += 1;
-                    value += flow.customs_value;
-                    total += item.priced.total_duty;
-                    mfn_total += item.priced.mfn_duty;
-                }
-                Err(e) => rejects.push(Reject {
-                    line: item.line,
-                    column: e.column.into(),
-                    value: e.value,
-                    reason: e.reason,
-                })?,
+            if to_writer.send(chunk).is_err() {
+                break; // the writer stopped (e.g. a closed pipe): its error is reported below
             }
         }
-        if to_writer.send(chunk).is_err() {
-            break 'rows; // the writer stopped (e.g. a closed pipe): its error is reported below
-        }
-    }
+        Ok(())
+    })();
     drop(to_writer);
-    let out = writer.join().map_err(|_| AppError::fatal("internal error: the writer thread failed"))??;
+    let written = writer.join().map_err(|_| AppError::fatal("internal error: the writer thread failed"))?;
+    outcome?;
+    let out = written?;
     stream.finish();
     progress.done();
     let output = out.into_inner().map_err(|e| {
@@ -99,6 +113,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     output.commit()?;
     if !args.input.quiet {
         summary(&engine, assessed, value, mfn_total, total);
+        tally.report();
     }
     let rejected = rejects.count;
     rejects.finish()?;

@@ -1,0 +1,243 @@
+//! Faults around the output: a run killed mid-way, an output path that cannot be written, a full
+//! disk. The README's promise: files are written atomically, so a failed or killed run never leaves
+//! half a file at the `-o` path; a write failure is exit 2 with the path in a one-line message.
+//!
+//! A full disk is simulated two ways: `/dev/full` (every write fails with ENOSPC; a device, so the
+//! tool writes it directly), and for a regular file a file-size limit of 0 (`ulimit -f 0` with
+//! SIGXFSZ ignored, so every write fails with EFBIG, through the temporary-file path).
+
+use crate::util::{Workdir, stderr};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// Writes `name` with a header and `rows` rows of Japanese furniture (each assessed: no rejects).
+fn write_flows(w: &Workdir, name: &str, rows: usize) {
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(w.path(name)).unwrap());
+    f.write_all(b"hts,origin,entry_date,customs_value,id\n").unwrap();
+    for i in 0..rows {
+        writeln!(f, "9403.60.80,JP,2025-05-01,{}.{:02},{i}", 1000 + i % 997, i % 100).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+/// The lines of standard error that start with `error:`.
+fn errors(o: &Output) -> Vec<String> {
+    stderr(o).lines().filter(|l| l.starts_with("error:")).map(str::to_string).collect()
+}
+
+/// Runs the binary under `sh` with a file-size limit of 0 and SIGXFSZ ignored: every write to a
+/// regular file fails with EFBIG, like a full disk (pipes are not limited, so stderr still works).
+fn run_with_no_file_space(w: &Workdir, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 0 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_tariffstack"))
+        .args(args)
+        .current_dir(w.dir())
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh")
+}
+
+/// Asserts a clean fatal error: exit 2, one `error:` line naming `path`, and no file left but `keep`.
+fn assert_clean_failure(w: &Workdir, o: &Output, path: &str, keep: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let errors = errors(o);
+    assert_eq!(errors.len(), 1, "one-line cause: {err}");
+    assert!(errors[0].contains(path), "the message does not name `{path}`: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(files_in(w.dir()), keep, "files left after the failure");
+}
+
+// ------------------------------------------------------------------------------------------------
+// killed mid-way
+
+/// Starts `run big.csv -o out.csv --rejects rej.csv`, waits until it is writing its temporary
+/// output (at most ~200 ms), kills it with SIGKILL, and returns its process id.
+fn kill_mid_run(w: &Workdir) -> u32 {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = w
+        .command(&["run", "big.csv", "-s", "historical", "-o", "out.csv", "--rejects", "rej.csv", "-q"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = Instant::now();
+    // Kill once some output has reached a temporary file of this process (or after ~200 ms at the
+    // latest, when reading and pricing are surely under way), never after the end.
+    loop {
+        let writing = files_in(w.dir())
+            .iter()
+            .any(|f| is_temp_of(f, "out.csv", pid) && std::fs::metadata(w.path(f)).is_ok_and(|m| m.len() > 0));
+        if writing || started.elapsed() > Duration::from_millis(200) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed: make the input larger");
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "{status:?}: the run was not killed mid-way: make the input larger");
+    pid
+}
+
+/// True for the name of a temporary file of process `pid` for `dest`: `.DEST.tariffstack-PID[-N].tmp`.
+fn is_temp_of(name: &str, dest: &str, pid: u32) -> bool {
+    name.strip_prefix(&format!(".{dest}.tariffstack-{pid}"))
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .is_some_and(|n| n.is_empty() || n.strip_prefix('-').is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())))
+}
+
+#[test]
+fn a_run_killed_mid_way_leaves_no_file_at_the_output_path() {
+    let w = Workdir::new();
+    // 1 million rows (40 MB): a whole run takes seconds, the test a fraction of one.
+    write_flows(&w, "big.csv", 1_000_000);
+
+    let pid = kill_mid_run(&w);
+    assert!(!w.path("out.csv").exists(), "a killed run left out.csv");
+    assert!(!w.path("rej.csv").exists(), "a killed run left rej.csv");
+    let left: Vec<String> = files_in(w.dir()).into_iter().filter(|f| f != "big.csv").collect();
+    // SIGKILL gives no chance to clean up: the temporary files (dot-files named by the process id,
+    // beside the destinations) may stay. Accepted; nothing else may.
+    assert!(
+        left.iter().all(|f| is_temp_of(f, "out.csv", pid) || is_temp_of(f, "rej.csv", pid)),
+        "unexpected files left: {left:?}"
+    );
+    eprintln!("killed run: files left beside the output: {left:?} (temporary files, accepted)");
+    for f in &left {
+        std::fs::remove_file(w.path(f)).unwrap();
+    }
+
+    // An earlier result at the output path stays as it was.
+    w.create("out.csv", "previous result\n");
+    kill_mid_run(&w);
+    assert_eq!(std::fs::read_to_string(w.path("out.csv")).unwrap(), "previous result\n");
+    assert!(!w.path("rej.csv").exists());
+}
+
+// ------------------------------------------------------------------------------------------------
+// output paths that cannot be written
+
+const FLOWS: &str =
+    "hts,origin,entry_date,customs_value\n9403.60.80,JP,2025-05-01,1000\n9403.60.80,XX,2025-05-01,1000\n";
+
+#[test]
+fn output_in_a_directory_that_does_not_exist_is_exit_2_naming_the_path() {
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    let o = w.run(&["run", "f.csv", "-s", "historical", "-o", "no/such/dir/out.csv", "--rejects", "rej.csv"], "");
+    assert_clean_failure(&w, &o, "no/such/dir/out.csv", &["f.csv"]);
+}
+
+#[test]
+fn output_under_a_regular_file_is_exit_2_naming_the_path() {
+    // Not a directory (ENOTDIR): unwritable even for root.
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    let o = w.run(&["run", "f.csv", "-s", "historical", "-o", "f.csv/out.csv", "--rejects", "rej.csv"], "");
+    assert_clean_failure(&w, &o, "f.csv/out.csv", &["f.csv"]);
+}
+
+#[test]
+fn output_at_a_directory_is_exit_2_naming_the_path() {
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    std::fs::create_dir(w.path("out.csv")).unwrap();
+    let o = w.run(&["run", "f.csv", "-s", "historical", "-o", "out.csv", "--rejects", "rej.csv"], "");
+    assert_clean_failure(&w, &o, "out.csv", &["f.csv", "out.csv"]);
+    assert!(files_in(&w.path("out.csv")).is_empty());
+}
+
+#[test]
+fn output_in_a_read_only_directory_is_exit_2_naming_the_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    std::fs::create_dir(w.path("ro")).unwrap();
+    std::fs::set_permissions(w.path("ro"), std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Root (CAP_DAC_OVERRIDE) writes into a 0555 directory anyway: then there is nothing to test.
+    if std::fs::File::create(w.path("ro/probe")).is_ok() {
+        std::fs::remove_file(w.path("ro/probe")).unwrap();
+        std::fs::set_permissions(w.path("ro"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!("SKIPPED output_in_a_read_only_directory: permissions do not stop writes here (running as root)");
+        return;
+    }
+    let o = w.run(&["run", "f.csv", "-s", "historical", "-o", "ro/out.csv", "--rejects", "rej.csv"], "");
+    std::fs::set_permissions(w.path("ro"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_clean_failure(&w, &o, "ro/out.csv", &["f.csv", "ro"]);
+    assert!(files_in(&w.path("ro")).is_empty());
+}
+
+// ------------------------------------------------------------------------------------------------
+// a full disk
+
+fn have_dev_full() -> bool {
+    let there = Path::new("/dev/full").exists();
+    if !there {
+        eprintln!("SKIPPED: no /dev/full on this system");
+    }
+    there
+}
+
+#[test]
+fn output_to_dev_full_failing_mid_stream_is_exit_2_naming_the_path() {
+    // 5000 rows: more output than the buffers hold, so writes fail while rows are still coming.
+    if !have_dev_full() {
+        return;
+    }
+    let w = Workdir::new();
+    write_flows(&w, "f.csv", 5000);
+    let o = w.run(&["run", "f.csv", "-s", "historical", "-o", "/dev/full", "--rejects", "rej.csv"], "");
+    assert_clean_failure(&w, &o, "/dev/full", &["f.csv"]);
+}
+
+#[test]
+#[ignore = "bug: a write error found at the final flush says `cannot write output: ...` without the -o path"]
+fn output_to_dev_full_is_exit_2_naming_the_path() {
+    if !have_dev_full() {
+        return;
+    }
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    let o = w.run(&["run", "f.csv", "-s", "historical", "-o", "/dev/full", "--rejects", "rej.csv"], "");
+    assert_clean_failure(&w, &o, "/dev/full", &["f.csv"]);
+}
+
+#[test]
+fn a_full_disk_mid_stream_is_exit_2_naming_the_path_and_leaves_no_file() {
+    let w = Workdir::new();
+    write_flows(&w, "f.csv", 5000);
+    let o = run_with_no_file_space(&w, &["run", "f.csv", "-s", "historical", "-o", "out.csv", "--rejects", "rej.csv"]);
+    assert_clean_failure(&w, &o, "out.csv", &["f.csv"]);
+}
+
+#[test]
+#[ignore = "bug: a write error found at the final flush says `cannot write output: ...` without the -o path"]
+fn a_full_disk_at_the_final_flush_is_exit_2_naming_the_path_and_leaves_no_file() {
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    let o = run_with_no_file_space(&w, &["run", "f.csv", "-s", "historical", "-o", "out.csv"]);
+    assert_clean_failure(&w, &o, "out.csv", &["f.csv"]);
+}
+
+#[test]
+#[ignore = "bug: AtomicFile::commit leaves its temporary file when the flush fails (seen with compare -o)"]
+fn compare_with_a_full_disk_leaves_no_temporary_file() {
+    let w = Workdir::new();
+    w.create("f.csv", FLOWS);
+    let o = run_with_no_file_space(&w, &["compare", "f.csv", "-s", "historical", "-s", "status-quo", "-o", "rep.csv"]);
+    assert_clean_failure(&w, &o, "rep.csv", &["f.csv"]);
+}

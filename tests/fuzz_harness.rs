@@ -1,0 +1,246 @@
+//! The code the fuzz targets run (`fuzz/fuzz_targets/*.rs` include this file), shared with the
+//! stable regression test `fuzz_regressions`, so that a saved input is replayed exactly as the
+//! fuzzer ran it. Each function takes the raw fuzz input and panics only on a real defect.
+//!
+//! - [`flow_row`]: a flow CSV through `FlowColumns`, then `Engine::assess` and `Engine::price`, which
+//!   must agree (same totals and lines, or the same error).
+//! - [`scenario_toml`]: a scenario text through `load_scenario_str`; a scenario that loads prices a
+//!   few fixed flows on both paths.
+//! - [`rate_text`]: an HTS rate text through `RateExpr::parse`, the special-column parsers and
+//!   `Unit::parse`, and as rows of a USITC export through `HtsFile::from_bytes` and
+//!   `MfnTable::from_hts_file`.
+
+#![allow(dead_code)]
+
+use csv::ByteRecord;
+use rust_decimal::Decimal;
+use std::sync::{Arc, OnceLock};
+use tariffstack::codes::{Country, HtsCode};
+use tariffstack::date::Date;
+use tariffstack::engine::{Engine, Priced, Scratch};
+use tariffstack::explain_text;
+use tariffstack::flow::{Flow, FlowColumns, Program};
+use tariffstack::hts_file::HtsFile;
+use tariffstack::mfn::MfnTable;
+use tariffstack::money::push_fixed;
+use tariffstack::rate_text::{RateExpr, parse_special, parse_special_groups, special_for, special_group_for};
+use tariffstack::report::ResultColumns;
+use tariffstack::scenario::{bundled_names, load_scenario, load_scenario_str};
+use tariffstack::units::Unit;
+
+/// The header put before the rows when the first input byte is even (every flow column).
+pub const FLOW_HEADER: &str = "hts,origin,entry_date,customs_value,quantity,quantity_unit,spi,us_content_value,\
+loaded_date,mfn_rate,steel_content_value,aluminum_content_value,copper_content_value\n";
+
+/// The header of a USITC export, put before the rows given to [`HtsFile::from_bytes`].
+pub const HTS_HEADER: &str = "HTS Number,Indent,Description,Unit of Quantity,General Rate of Duty,\
+Special Rate of Duty,Column 2 Rate of Duty,Quota Quantity,Additional Duties\n";
+
+/// Rows read from one flow input at most.
+const MAX_ROWS: usize = 200;
+
+fn mfn() -> Arc<MfnTable> {
+    static T: OnceLock<Arc<MfnTable>> = OnceLock::new();
+    Arc::clone(T.get_or_init(|| Arc::new(MfnTable::embedded())))
+}
+
+/// An engine per bundled scenario, `historical` first; loaded once per process.
+pub fn engines() -> &'static [Engine] {
+    static E: OnceLock<Vec<Engine>> = OnceLock::new();
+    E.get_or_init(|| {
+        let mut names = bundled_names();
+        names.sort_by_key(|n| *n != "historical");
+        names.iter().map(|n| Engine::new(Arc::new(load_scenario(n).expect("bundled scenario")), mfn())).collect()
+    })
+}
+
+/// Prices `flow` on both paths and checks that they agree, then formats the result as the
+/// commands do.
+pub fn check_flow(engine: &Engine, flow: &Flow, scratch: &mut Scratch, priced: &mut Priced) {
+    let full = engine.assess(flow);
+    let fast = engine.price(flow, scratch, priced);
+    match (full, fast) {
+        (Ok(a), Ok(())) => {
+            assert_eq!(a.total_duty, priced.total_duty, "total: assess vs price for {flow:?}");
+            assert_eq!(a.mfn_duty, priced.mfn_duty, "MFN: assess vs price for {flow:?}");
+            assert_eq!(a.additional_duty, priced.additional_duty, "additional: assess vs price for {flow:?}");
+            let lines: Vec<_> = a.applied().map(|(i, l)| (i, l.clone())).collect();
+            assert_eq!(lines, priced.lines, "lines: assess vs price for {flow:?}");
+            assert_eq!(a.warnings, priced.warnings, "warnings: assess vs price for {flow:?}");
+            let sum: Decimal = lines.iter().map(|(_, l)| l.amount).sum::<Decimal>() + a.mfn_duty;
+            assert_eq!(sum, a.total_duty, "total is not MFN + lines for {flow:?}");
+            assert_eq!(a.total_duty.scale(), 2, "total has not two places for {flow:?}");
+            assert!(!a.total_duty.is_sign_negative() || a.total_duty.is_zero(), "negative duty for {flow:?}");
+            // Formatting, as `run` and `explain` do.
+            let mut cols = ResultColumns::default();
+            cols.fill(engine, &a);
+            let mut cols2 = ResultColumns::default();
+            cols2.fill_priced(engine, priced);
+            assert_eq!(cols.fields(), cols2.fields(), "result columns: assess vs price for {flow:?}");
+            let mut s = String::new();
+            push_fixed(&mut s, a.total_duty, 2);
+            if let Some(r) = a.effective_rate() {
+                push_fixed(&mut s, r, 6);
+            }
+            for (i, st) in a.statuses.iter().enumerate() {
+                s.push_str(&explain_text::reason(engine, i, st, flow, &a));
+                s.push_str(&explain_text::short_state(engine, i, st, flow, &a));
+                if let Some(l) = st.line() {
+                    s.push_str(&explain_text::rate_text(engine, i, l, &a));
+                    s.push_str(engine.citation(i, l));
+                }
+            }
+            std::hint::black_box(s);
+        }
+        (Err(x), Err(y)) => assert_eq!(x, y, "errors: assess vs price for {flow:?}"),
+        (a, b) => panic!("assess and price disagree for {flow:?}: {:?} vs {b:?}", a.map(|a| a.total_duty)),
+    }
+}
+
+/// Flow target: byte 0 chooses the header (even: [`FLOW_HEADER`] then the rest as rows; odd: the
+/// rest is the whole CSV, header included) and the scenario (`byte0 >> 1`, `historical` = 0).
+pub fn flow_row(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let owned;
+    let bytes: &[u8] = if mode & 1 == 0 {
+        owned = [FLOW_HEADER.as_bytes(), rest].concat();
+        &owned
+    } else {
+        rest
+    };
+    let engines = engines();
+    let engine = &engines[usize::from(mode >> 1) % engines.len()];
+    // As `FlowInput::open` reads it.
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut header = ByteRecord::new();
+    if !matches!(rdr.read_byte_record(&mut header), Ok(true)) {
+        return;
+    }
+    let Ok(cols) = FlowColumns::from_header(&header) else { return };
+    let mut scratch = Scratch::new();
+    let mut priced = Priced::default();
+    let mut rec = ByteRecord::new();
+    for _ in 0..MAX_ROWS {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => break,
+        }
+        if rec.len() != cols.width {
+            continue;
+        }
+        match cols.parse(&rec) {
+            Ok(flow) => check_flow(engine, &flow, &mut scratch, &mut priced),
+            Err(e) => {
+                std::hint::black_box(format!("{}: {} ({})", e.column, e.reason, e.value));
+            }
+        }
+    }
+}
+
+/// Fixed flows priced under every scenario the scenario target loads.
+fn fixed_flows() -> Vec<Flow> {
+    let f = |hts: &str, origin: &str, date: &str, value: i64| {
+        Flow::new(
+            HtsCode::parse(hts).unwrap(),
+            Country::parse(origin).unwrap(),
+            Date::parse(date).unwrap(),
+            Decimal::new(value, 0),
+        )
+    };
+    let mut v = vec![
+        f("8703.23.01", "JP", "2025-04-16", 30000),
+        f("7208.10.15", "CN", "2025-06-10", 10000),
+        f("8479.50.00", "DE", "2026-03-01", 5000),
+    ];
+    let mut mx = f("8708.29.50", "MX", "2025-05-10", 1000);
+    mx.spi = Some(Program::parse("S").unwrap());
+    mx.us_content_value = Some(Decimal::new(300, 0));
+    mx.steel_content_value = Some(Decimal::new(200, 0));
+    mx.loaded_date = Some(Date::parse("2025-03-01").unwrap());
+    v.push(mx);
+    let mut wine = f("2204.21.50", "FR", "2025-08-20", 700);
+    wine.mfn_rate = Some(RateExpr::parse("6.3¢/liter + 2%").unwrap());
+    wine.quantity = Some(Decimal::new(90, 0));
+    wine.quantity_unit = Unit::parse("liters");
+    v.push(wine);
+    v
+}
+
+/// Scenario target: the input as UTF-8 text is a scenario file `fuzz.toml`. Texts that name device
+/// or process files are skipped (an `include` of `/dev/zero` would read forever).
+pub fn scenario_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if ["/dev", "/proc", "/sys", "\\\\"].iter().any(|p| text.contains(p)) {
+        return;
+    }
+    let Ok(s) = load_scenario_str("fuzz.toml", text) else { return };
+    let engine = Engine::new(Arc::new(s), mfn());
+    let mut scratch = Scratch::new();
+    let mut priced = Priced::default();
+    for flow in fixed_flows() {
+        check_flow(&engine, &flow, &mut scratch, &mut priced);
+    }
+}
+
+/// Rate target: the input as UTF-8 text through every rate-text reader, and as the body of a USITC
+/// export (after [`HTS_HEADER`]).
+pub fn rate_text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    for line in std::iter::once(text).chain(text.lines().take(20)) {
+        rate_line(line);
+    }
+    let body = [HTS_HEADER.as_bytes(), data].concat();
+    if let Ok(file) = HtsFile::from_bytes(&body, "fuzz.csv") {
+        let c = file.coverage();
+        std::hint::black_box((c.all_general_handled(), c.general.needs_rule_by_kind(), c.special.needs_rule_by_kind()));
+        for i in 0..file.rows.len() {
+            std::hint::black_box((file.rate_row(i), file.ancestry(i), file.short_path(i)));
+            if let Some(h) = file.rows[i].hts {
+                assert!(file.find(&h).is_some(), "row {i} not found by its own code");
+            }
+        }
+        let table = MfnTable::from_hts_file(&file);
+        // Rates are set at 8 or 10 digits (a 9-digit number, which the HTS does not have, is never looked up).
+        for line in table.lines().iter().filter(|l| matches!(l.hts.len(), 8 | 10)) {
+            assert!(table.lookup(&line.hts).is_ok(), "line {} not found in the table", line.hts);
+        }
+    }
+}
+
+fn rate_line(text: &str) {
+    match RateExpr::parse(text) {
+        Ok(r) => {
+            std::hint::black_box((r.is_free(), r.is_specific(), r.specific_unit(), r.form(), r.to_string()));
+            // The normalised text (what is displayed) reads back to the same rate.
+            match RateExpr::parse(&r.text) {
+                Ok(again) => assert!(
+                    again.ad_valorem == r.ad_valorem && again.specific == r.specific,
+                    "normalised text `{}` of `{text}` reads as another rate",
+                    r.text
+                ),
+                Err(e) => panic!("normalised text `{}` of `{text}` does not read: {e}", r.text),
+            }
+            for p in &r.specific {
+                for u in ["kg", "g", "t", "liters", "ml", "No.", "doz.", "m3", "Pb kg", "pf.liters"] {
+                    let unit = Unit::parse(u).unwrap();
+                    std::hint::black_box(unit.convert(Decimal::new(12345, 2), p.unit));
+                }
+                std::hint::black_box(p.unit.to_string());
+            }
+        }
+        Err(e) => {
+            std::hint::black_box((e.to_string(), e.kind.label(), e.kind.is_understood()));
+        }
+    }
+    let groups = parse_special_groups(text);
+    let specials = parse_special(text);
+    for g in &groups {
+        for p in &g.programs {
+            assert!(special_group_for(&groups, p.as_str()).is_some());
+            std::hint::black_box(special_for(&specials, p.as_str()));
+        }
+    }
+    if let Some(u) = Unit::parse(text) {
+        std::hint::black_box((u.to_string(), u.hts_name(), u.converts_to(Unit::Kilogram)));
+    }
+}
