@@ -320,8 +320,7 @@ fn check_case(name: &str) -> Vec<String> {
 }
 
 /// The cases with a known bug, each run by its own ignored test below.
-const KNOWN_BUGS: [&str; 4] =
-    ["specific-rate-unknown-unit", "unterminated-quote-at-end", "unterminated-quote-swallows-rows", "utf16-le"];
+const KNOWN_BUGS: [&str; 1] = ["specific-rate-unknown-unit"];
 
 fn assert_case(name: &str) {
     let bad = check_case(name);
@@ -369,19 +368,16 @@ fn every_bad_flow_file_gives_its_message_exit_code_and_reject_report() {
 }
 
 #[test]
-#[ignore = "bug: an unterminated quote at the end of the file is not detected; the row is priced (exit 0)"]
 fn bug_unterminated_quote_at_the_end_is_rejected() {
     assert_case("unterminated-quote-at-end");
 }
 
 #[test]
-#[ignore = "bug: a quote never closed swallows the rest of the file into one field; rows vanish without a reject"]
 fn bug_unterminated_quote_does_not_swallow_rows_silently() {
     assert_case("unterminated-quote-swallows-rows");
 }
 
 #[test]
-#[ignore = "bug: a UTF-16 file's error prints the raw header bytes (NUL, U+FFFD) instead of naming the encoding"]
 fn bug_utf16_file_is_refused_saying_utf16() {
     assert_case("utf16-le");
 }
@@ -393,7 +389,6 @@ fn bug_unknown_unit_reject_gives_the_value_found() {
 }
 
 #[test]
-#[ignore = "bug: a whole-row reject prints `rejected: FILE:LINE:: reason` (an empty `::` slot for the column)"]
 fn bug_whole_row_reject_sample_has_no_empty_column_slot() {
     let o = run_case("too-few-fields");
     assert!(

@@ -205,7 +205,6 @@ fn output_to_dev_full_failing_mid_stream_is_exit_2_naming_the_path() {
 }
 
 #[test]
-#[ignore = "bug: a write error found at the final flush says `cannot write output: ...` without the -o path"]
 fn output_to_dev_full_is_exit_2_naming_the_path() {
     if !have_dev_full() {
         return;
@@ -225,7 +224,6 @@ fn a_full_disk_mid_stream_is_exit_2_naming_the_path_and_leaves_no_file() {
 }
 
 #[test]
-#[ignore = "bug: a write error found at the final flush says `cannot write output: ...` without the -o path"]
 fn a_full_disk_at_the_final_flush_is_exit_2_naming_the_path_and_leaves_no_file() {
     let w = Workdir::new();
     w.create("f.csv", FLOWS);

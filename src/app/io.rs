@@ -40,6 +40,10 @@ pub struct LineIndexed<R> {
 
 #[derive(Default)]
 struct LineState {
+    /// `"` bytes read so far: an odd count at the end of the input means a quote was never closed.
+    quotes: u64,
+    /// The inner reader returned end of input.
+    eof: bool,
     /// Offsets and bytes (`\r` or `\n`) of terminators not yet passed.
     terms: std::collections::VecDeque<(u64, u8)>,
     /// `\n` bytes already passed.
@@ -49,6 +53,19 @@ struct LineState {
 impl<R: Read> LineIndexed<R> {
     fn new(inner: R) -> LineIndexed<R> {
         LineIndexed { inner, offset: 0, state: std::cell::RefCell::new(LineState::default()) }
+    }
+
+    /// True when the whole input has been read and a quote opened in it was never closed (escaped
+    /// quotes `""` come in pairs, so only an unclosed one leaves the count odd).
+    pub fn open_quote_at_end(&self) -> bool {
+        let st = self.state.borrow();
+        st.eof && st.quotes % 2 == 1
+    }
+
+    /// The number of lines in the input read so far (terminators passed and pending).
+    pub fn lines_read(&self) -> u64 {
+        let st = self.state.borrow();
+        st.newlines_before + st.terms.iter().filter(|(_, b)| *b == b'\n').count() as u64
     }
 
     /// The 1-based line of the first byte at or after `start` that is not a line terminator.
@@ -77,9 +94,14 @@ impl<R: Read> Read for LineIndexed<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut st = self.state.borrow_mut();
+        if n == 0 && !buf.is_empty() {
+            st.eof = true;
+        }
         for (i, &b) in buf[..n].iter().enumerate() {
             if b == b'\n' || b == b'\r' {
                 st.terms.push_back((self.offset + i as u64, b));
+            } else if b == b'"' {
+                st.quotes += 1;
             }
         }
         self.offset += n as u64;
@@ -99,6 +121,7 @@ pub struct FlowInput {
     pub record: ByteRecord,
     /// Number of data records read.
     pub rows: u64,
+    quote_reported: bool,
 }
 
 impl FlowInput {
@@ -125,8 +148,14 @@ impl FlowInput {
                 crate::flow::REQUIRED.join(",")
             )));
         }
+        let first = header.get(0).unwrap_or(b"");
+        if first.starts_with(b"\xFF\xFE") || first.starts_with(b"\xFE\xFF") || header.iter().any(|f| f.contains(&0)) {
+            return Err(AppError::fatal(format!(
+                "{name}:1: the file is UTF-16 (or has NUL bytes), not UTF-8 text; save it as CSV UTF-8"
+            )));
+        }
         let cols = FlowColumns::from_header(&header).map_err(|e| AppError::fatal(format!("{name}:1: {e}")))?;
-        Ok(FlowInput { rdr, name, cols, header, record: ByteRecord::new(), rows: 0 })
+        Ok(FlowInput { rdr, name, cols, header, record: ByteRecord::new(), rows: 0, quote_reported: false })
     }
 
     /// The 1-based line the last record read starts on.
@@ -141,6 +170,21 @@ impl FlowInput {
             Ok(true) => {
                 self.rows += 1;
                 let line = self.line();
+                if self.rdr.get_ref().open_quote_at_end() && !self.quote_reported {
+                    // The record that ran into the end of the input holds the unclosed quote: the
+                    // CSV reader closes it silently, which would price a truncated row or swallow
+                    // the rows after it into one field.
+                    self.quote_reported = true;
+                    let last = self.rdr.get_ref().lines_read().max(line);
+                    return Ok(Some(Row::Reject(Reject {
+                        line,
+                        column: String::new(),
+                        value: String::new(),
+                        reason: format!(
+                            "the row opens a quote that is never closed: the rest of the file (lines {line} to {last}) was read as this one row; close the quote"
+                        ),
+                    })));
+                }
                 if self.record.len() != self.cols.width {
                     // A lone empty line inside a file is skipped by the CSV reader already; a
                     // short or long row is refused, never padded or truncated silently.
@@ -319,8 +363,8 @@ impl RejectSink {
     pub fn finish(self) -> Result<(), AppError> {
         if self.count > 0 {
             for r in &self.samples {
-                let col = if r.column.is_empty() { String::new() } else { format!(" column `{}`", r.column) };
-                eprintln!("rejected: {}:{}:{col}: {}", self.file_name, r.line, r.reason);
+                let col = if r.column.is_empty() { String::new() } else { format!(" column `{}`:", r.column) };
+                eprintln!("rejected: {}:{}:{col} {}", self.file_name, r.line, r.reason);
             }
             if self.count > self.samples.len() as u64 {
                 eprintln!("rejected: ... {} more", self.count - self.samples.len() as u64);
@@ -390,9 +434,15 @@ impl AtomicFile {
         let dest = self.dest.clone();
         let fail = |e: io::Error| AppError::fatal(format!("cannot write {}: {e}", dest.display()));
         if let Some(w) = self.file.take() {
-            let f = w.into_inner().map_err(|e| fail(e.into_error()))?;
-            if self.tmp.is_some() {
-                f.sync_all().map_err(fail)?;
+            let flushed = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| if self.tmp.is_some() { f.sync_all() } else { Ok(()) });
+            if let Err(e) = flushed {
+                if let Some(tmp) = self.tmp.take() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                return Err(fail(e));
             }
         }
         if let Some(tmp) = self.tmp.take()

@@ -107,7 +107,10 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         if err.kind() == std::io::ErrorKind::BrokenPipe {
             AppError::BrokenPipe
         } else {
-            AppError::fatal(format!("cannot write output: {err}"))
+            AppError::fatal(format!(
+                "cannot write {}: {err}",
+                out_path.map_or_else(|| "standard output".to_string(), |p| p.display().to_string())
+            ))
         }
     })?;
     output.commit()?;
