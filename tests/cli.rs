@@ -1042,3 +1042,30 @@ fn run_hts_option_prices_a_line_missing_from_the_embedded_table() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(records(&stdout(&o))[0]["mfn_duty"], "0.00");
 }
+
+/// Found by fuzzing the flow parser: explain must refuse values the arithmetic cannot hold, not panic.
+#[test]
+fn explain_refuses_values_outside_the_priced_range_with_exit_2() {
+    let w = Workdir::new();
+    for value in ["0.0000000000000000000000000001", "9999999999999999999999999999"] {
+        let o = run(
+            &w,
+            &[
+                "explain",
+                "--scenario",
+                "historical",
+                "--hts",
+                "8703.23.01",
+                "--origin",
+                "JP",
+                "--date",
+                "2025-04-16",
+                "--value",
+                value,
+            ],
+            "",
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--value"), "{}", stderr(&o));
+    }
+}

@@ -25,9 +25,18 @@ fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
     let origin = flag("origin", Country::parse(&args.origin))?;
     let date = flag("date", Date::parse(&args.date))?;
     let value = flag("value", parse_amount(&args.value))?;
+    // The same bounds as a CSV row (FlowColumns::parse): beyond them the arithmetic would overflow.
+    let max = crate::flow::max_amount();
+    if value > max || (!value.is_zero() && value < rust_decimal::Decimal::new(1, 2)) {
+        return Err(AppError::fatal(format!("--value: {value} is outside what is priced (0, or 0.01 to {max})")));
+    }
     let mut f = Flow::new(hts, origin, date, value);
     if let Some(q) = &args.quantity {
-        f.quantity = Some(flag("quantity", parse_amount(q))?);
+        let v = flag("quantity", parse_amount(q))?;
+        if v > max {
+            return Err(AppError::fatal(format!("--quantity: {v} is above the largest quantity priced ({max})")));
+        }
+        f.quantity = Some(v);
     }
     if let Some(u) = &args.unit {
         f.quantity_unit = Some(
