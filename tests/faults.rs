@@ -232,7 +232,6 @@ fn a_full_disk_at_the_final_flush_is_exit_2_naming_the_path_and_leaves_no_file()
 }
 
 #[test]
-#[ignore = "bug: AtomicFile::commit leaves its temporary file when the flush fails (seen with compare -o)"]
 fn compare_with_a_full_disk_leaves_no_temporary_file() {
     let w = Workdir::new();
     w.create("f.csv", FLOWS);
