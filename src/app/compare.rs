@@ -4,7 +4,7 @@
 //! scenario is rejected for all, so that the totals compare like with like. Aggregates grow with the
 //! number of groups, never with the number of rows.
 
-use super::io::{FlowInput, Output, Progress, Reject, RejectSink, Row, ThreadedInput};
+use super::io::{FlowInput, Output, Progress, Reject, RejectSink, ThreadedInput};
 use super::{AppError, engine_for, parse_as_of, reconcile};
 use crate::cli::{By, CompareArgs, Format};
 use crate::engine::{Assessment, Engine, Priced, Scratch};
@@ -85,21 +85,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let mut stream = ThreadedInput::spawn(input);
     while let Some(mut chunk) = stream.next_chunk()? {
         for item in &mut chunk {
-            rows += 1;
-            progress.tick(rows);
-            let flow = match &mut item.row {
-                Row::Flow(f) => f,
-                Row::Reject(r) => {
-                    rejects.push(std::mem::take(r))?;
-                    continue;
-                }
+            let Some(flow) = super::flow_to_price(&mut item.row, &mut rows, &mut progress, &mut rejects, as_of)? else {
+                continue;
             };
-            if let Some(d) = as_of {
-                // As if entered on that date: a loading date from the real shipment would trigger
-                // in-transit clauses that have nothing to do with the hypothetical entry.
-                flow.entry_date = d;
-                flow.loaded_date = None;
-            }
             let flow = &*flow;
             let mut failure = None;
             for (i, e) in engines.iter().enumerate() {

@@ -156,3 +156,30 @@ impl WarningTally {
         }
     }
 }
+
+/// The start shared by every row loop: count the row, tick the progress display, file a reject, and
+/// apply `--as-of`. Returns the flow to price, or `None` when the row was rejected.
+pub(crate) fn flow_to_price<'a>(
+    row: &'a mut io::Row,
+    rows: &mut u64,
+    progress: &mut io::Progress,
+    rejects: &mut io::RejectSink,
+    as_of: Option<Date>,
+) -> Result<Option<&'a mut crate::flow::Flow>, AppError> {
+    *rows += 1;
+    progress.tick(*rows);
+    let flow = match row {
+        io::Row::Flow(f) => f,
+        io::Row::Reject(r) => {
+            rejects.push(std::mem::take(r))?;
+            return Ok(None);
+        }
+    };
+    if let Some(d) = as_of {
+        // As if entered on that date: a loading date from the real shipment would trigger in-transit
+        // clauses that have nothing to do with the hypothetical entry.
+        flow.entry_date = d;
+        flow.loaded_date = None;
+    }
+    Ok(Some(flow))
+}

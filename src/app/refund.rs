@@ -8,7 +8,7 @@
 //! unless removing IEEPA brings back a duty it had displaced (e.g. Section 232 metals on Canadian
 //! steel before 2025-06-04, EO 14289), which is then netted. Interest is not computed.
 
-use super::io::{FlowInput, Output, Progress, Reject, RejectSink, Row, ThreadedInput};
+use super::io::{FlowInput, Output, Progress, Reject, RejectSink, ThreadedInput};
 use super::{AppError, engine_for, reconcile};
 use crate::cli::{Format, RefundArgs};
 use crate::engine::{Engine, Priced, Scratch};
@@ -93,14 +93,8 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mut stream = ThreadedInput::spawn(input);
     while let Some(mut chunk) = stream.next_chunk()? {
         for item in &mut chunk {
-            rows += 1;
-            progress.tick(rows);
-            let flow = match &mut item.row {
-                Row::Flow(f) => f,
-                Row::Reject(r) => {
-                    rejects.push(std::mem::take(r))?;
-                    continue;
-                }
+            let Some(flow) = super::flow_to_price(&mut item.row, &mut rows, &mut progress, &mut rejects, None)? else {
+                continue;
             };
             let field = |c: Option<usize>| {
                 c.and_then(|c| item.record.get(c)).map(|b| String::from_utf8_lossy(b).trim().to_string())

@@ -1,6 +1,6 @@
 //! `run`: stream rows in, rows out with the result columns appended.
 
-use super::io::{FlowInput, Item, Output, Progress, Reject, RejectSink, Row, ThreadedInput};
+use super::io::{FlowInput, Item, Output, Progress, Reject, RejectSink, ThreadedInput};
 use super::{AppError, engine_for, parse_as_of, reconcile};
 use crate::cli::RunArgs;
 use crate::engine::{Engine, Scratch};
@@ -56,21 +56,10 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     let outcome = (|| -> Result<(), AppError> {
         while let Some(mut chunk) = stream.next_chunk()? {
             for item in &mut chunk {
-                rows += 1;
-                progress.tick(rows);
-                let flow = match &mut item.row {
-                    Row::Flow(f) => f,
-                    Row::Reject(r) => {
-                        rejects.push(std::mem::take(r))?;
-                        continue;
-                    }
+                let Some(flow) = super::flow_to_price(&mut item.row, &mut rows, &mut progress, &mut rejects, as_of)?
+                else {
+                    continue;
                 };
-                if let Some(d) = as_of {
-                    // As if entered on that date: a loading date from the real shipment would trigger
-                    // in-transit clauses that have nothing to do with the hypothetical entry.
-                    flow.entry_date = d;
-                    flow.loaded_date = None;
-                }
                 match engine.price(flow, &mut scratch, &mut item.priced) {
                     Ok(()) => {
                         item.keep = true;
