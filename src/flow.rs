@@ -140,6 +140,27 @@ pub struct FlowColumns {
     pub width: usize,
 }
 
+/// The fields of one record, however it was read: a [`ByteRecord`], or the spans of a raw record.
+pub trait FieldSource {
+    /// Field `i` (empty when there is no such field).
+    fn field(&self, i: usize) -> &[u8];
+    /// The number of fields.
+    fn len(&self) -> usize;
+    /// True when the record has no field.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl FieldSource for ByteRecord {
+    fn field(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or(b"")
+    }
+    fn len(&self) -> usize {
+        ByteRecord::len(self)
+    }
+}
+
 /// The required flow columns.
 pub const REQUIRED: [&str; 4] = ["hts", "origin", "entry_date", "customs_value"];
 const OPTIONAL: [&str; 9] = [
@@ -214,9 +235,9 @@ impl FlowColumns {
     }
 
     /// Reads a flow from a record. Empty optional fields are `None`.
-    pub fn parse(&self, rec: &ByteRecord) -> Result<Flow, FieldError> {
+    pub fn parse<F: FieldSource + ?Sized>(&self, rec: &F) -> Result<Flow, FieldError> {
         let text = |idx: usize, column: &'static str| -> Result<&str, FieldError> {
-            let raw = rec.get(idx).unwrap_or(b"");
+            let raw = rec.field(idx);
             std::str::from_utf8(raw).map_err(|_| FieldError {
                 column,
                 value: String::from_utf8_lossy(raw).into_owned(),

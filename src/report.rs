@@ -70,6 +70,15 @@ impl ResultColumns {
         }
     }
 
+    /// Appends the columns to a CSV line being built: each preceded by a comma, quoted when it
+    /// holds a comma, a quote or a line end (as the `csv` crate writes them).
+    pub fn append_csv(&self, line: &mut Vec<u8>) {
+        for f in self.fields() {
+            line.push(b',');
+            push_csv_field(line, f.as_bytes());
+        }
+    }
+
     /// The columns in order.
     pub fn fields(&self) -> [&str; 7] {
         [
@@ -81,5 +90,21 @@ impl ResultColumns {
             &self.measures,
             &self.citations,
         ]
+    }
+}
+
+/// Appends one CSV field, quoted (with `"` doubled) only when it must be.
+pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
+    if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        line.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(field);
     }
 }

@@ -5,6 +5,7 @@ mod compare;
 mod explain;
 mod hts;
 pub mod io;
+pub mod records;
 mod refund;
 mod run;
 mod scenarios;
@@ -141,6 +142,14 @@ impl WarningTally {
         }
     }
 
+    /// Adds the counts of another tally (kept by another worker).
+    pub(crate) fn merge(&mut self, other: &WarningTally) {
+        self.program_not_listed += other.program_not_listed;
+        for (column, n) in &other.content_not_declared {
+            *self.content_not_declared.entry(column).or_default() += n;
+        }
+    }
+
     /// Prints the counts to standard error.
     pub(crate) fn report(&self) {
         if self.program_not_listed > 0 {
@@ -175,11 +184,15 @@ pub(crate) fn flow_to_price<'a>(
             return Ok(None);
         }
     };
+    apply_as_of(flow, as_of);
+    Ok(Some(flow))
+}
+
+/// `--as-of`: prices the flow as if entered on that date. The loading date of the real shipment is
+/// dropped: it would trigger in-transit clauses that have nothing to do with the hypothetical entry.
+pub(crate) fn apply_as_of(flow: &mut crate::flow::Flow, as_of: Option<Date>) {
     if let Some(d) = as_of {
-        // As if entered on that date: a loading date from the real shipment would trigger in-transit
-        // clauses that have nothing to do with the hypothetical entry.
         flow.entry_date = d;
         flow.loaded_date = None;
     }
-    Ok(Some(flow))
 }

@@ -1,122 +1,159 @@
 //! `run`: stream rows in, rows out with the result columns appended.
+//!
+//! Each output line is the input record exactly as written (quotes and all) followed by the seven
+//! result columns; rows are priced in parallel chunks and written in input order.
 
-use super::io::{FlowInput, Item, Output, Progress, Reject, RejectSink, ThreadedInput};
-use super::{AppError, engine_for, parse_as_of, reconcile};
+use super::io::{Output, Progress, Reject, RejectSink};
+use super::records::{Chunk, RecordReader, RowParser, default_workers, pipeline};
+use super::{AppError, WarningTally, engine_for, parse_as_of, reconcile};
 use crate::cli::RunArgs;
-use crate::engine::{Engine, Scratch};
-use crate::mfn::MfnTable;
+use crate::date::Date;
+use crate::engine::{Engine, Priced, Scratch};
 use crate::money::percent;
-use crate::report::ResultColumns;
+use crate::report::{ResultColumns, push_csv_field};
 use rust_decimal::Decimal;
-use std::sync::Arc;
+use std::io::Write;
 
 /// The result columns appended by `run` (DESIGN.md), in order.
 pub const RESULT_COLUMNS: [&str; 7] =
     ["scenario", "mfn_duty", "additional_duty", "total_duty", "effective_rate", "measures", "citations"];
 
+/// One worker's reusable buffers and running totals.
+struct Worker {
+    parser: RowParser,
+    scratch: Scratch,
+    priced: Priced,
+    columns: ResultColumns,
+    sums: Sums,
+    tally: WarningTally,
+}
+
+/// Totals of the rows assessed.
+#[derive(Default, Clone, Copy)]
+struct Sums {
+    assessed: u64,
+    value: Decimal,
+    mfn: Decimal,
+    total: Decimal,
+}
+
+/// What a worker made of one chunk: the output lines and the rejects, in input order.
+#[derive(Default)]
+struct ChunkOut {
+    lines: Vec<u8>,
+    rejects: Vec<Reject>,
+    rows: u64,
+}
+
+fn price_chunk(engine: &Engine, as_of: Option<Date>, w: &mut Worker, chunk: &Chunk, out: &mut ChunkOut) {
+    out.lines.clear();
+    out.rejects.clear();
+    out.rows = chunk.spans.len() as u64;
+    for span in &chunk.spans {
+        let mut flow = match w.parser.parse(chunk, span) {
+            Ok(f) => f,
+            Err(r) => {
+                out.rejects.push(r);
+                continue;
+            }
+        };
+        super::apply_as_of(&mut flow, as_of);
+        match engine.price(&flow, &mut w.scratch, &mut w.priced) {
+            Ok(()) => {
+                let p = &w.priced;
+                w.sums.assessed += 1;
+                w.sums.value += flow.customs_value;
+                w.sums.total += p.total_duty;
+                w.sums.mfn += p.mfn_duty;
+                if !p.warnings.is_empty() {
+                    w.tally.add(&p.warnings);
+                }
+                w.columns.fill_priced(engine, p);
+                out.lines.extend_from_slice(chunk.raw(span));
+                w.columns.append_csv(&mut out.lines);
+                out.lines.push(b'\n');
+            }
+            Err(e) => {
+                out.rejects.push(Reject { line: span.line, column: e.column.into(), value: e.value, reason: e.reason })
+            }
+        }
+    }
+}
+
 pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
-    let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
+    let mfn = super::mfn_table(args.input.hts_file.as_deref())?;
     let engine = engine_for(&args.scenario, &mfn)?;
     let as_of = parse_as_of(args.input.as_of.as_deref())?;
-    let input = FlowInput::open(args.input.flows.as_deref())?;
+    let input = RecordReader::open(args.input.flows.as_deref())?;
+    let parser = RowParser::new(&input.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", input.name)))?;
     let mut rejects = RejectSink::new(args.input.rejects.as_deref(), &input.name)?;
     let out_path = args.output.as_deref().filter(|p| p.as_os_str() != "-");
-    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Output::to(out_path)?);
-    let mut header = input.header.clone();
+    let write_error = |e: std::io::Error| match out_path {
+        Some(p) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            AppError::fatal(format!("cannot write {}: {e}", p.display()))
+        }
+        _ => AppError::stdout(e),
+    };
+    let mut out = Output::to(out_path)?;
+    let mut header = input.header_raw.clone();
     for c in RESULT_COLUMNS {
-        header.push_field(c.as_bytes());
+        header.push(b',');
+        push_csv_field(&mut header, c.as_bytes());
     }
-    out.write_byte_record(&header).map_err(|e| AppError::csv_out(e, out_path))?;
-    let mut scratch = Scratch::new();
+    header.push(b'\n');
+    out.write_all(&header).map_err(write_error)?;
     let mut progress = Progress::new(args.input.quiet);
-    let (mut rows, mut assessed, mut value, mut total, mut mfn_total) =
-        (0u64, 0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    // Three stages: a thread reads and checks rows, this one prices them, a third writes them;
-    // chunks flow in input order and come back to the reader for reuse.
-    let mut stream = ThreadedInput::spawn(input);
-    let recycle = stream.recycler();
-    let (to_writer, from_main) = std::sync::mpsc::sync_channel::<Vec<Item>>(8);
-    let out_path_owned = out_path.map(std::path::Path::to_path_buf);
-    let writer_engine = engine.clone();
-    let writer = std::thread::spawn(move || -> Result<csv::Writer<Output>, AppError> {
-        let mut columns = ResultColumns::default();
-        for mut chunk in from_main {
-            for item in chunk.iter_mut().filter(|i| i.keep) {
-                columns.fill_priced(&writer_engine, &item.priced);
-                columns.append_to(&mut item.record);
-                out.write_byte_record(&item.record).map_err(|e| AppError::csv_out(e, out_path_owned.as_deref()))?;
+    let mut rows = 0u64;
+    let workers = pipeline(
+        input,
+        default_workers(),
+        || Worker {
+            parser: parser.clone(),
+            scratch: Scratch::new(),
+            priced: Priced::default(),
+            columns: ResultColumns::default(),
+            sums: Sums::default(),
+            tally: WarningTally::default(),
+        },
+        |w, chunk, result: &mut ChunkOut| price_chunk(&engine, as_of, w, chunk, result),
+        |_, result| {
+            rows += result.rows;
+            progress.tick(rows);
+            for r in result.rejects.drain(..) {
+                rejects.push(r)?;
             }
-            let _ = recycle.try_send(chunk);
-        }
-        Ok(out)
-    });
-    let mut tally = super::WarningTally::default();
-    // The loop's errors are returned only after the writer thread has stopped and dropped its
-    // temporary file, so a failed run leaves nothing behind.
-    let outcome = (|| -> Result<(), AppError> {
-        while let Some(mut chunk) = stream.next_chunk()? {
-            for item in &mut chunk {
-                let Some(flow) = super::flow_to_price(&mut item.row, &mut rows, &mut progress, &mut rejects, as_of)?
-                else {
-                    continue;
-                };
-                match engine.price(flow, &mut scratch, &mut item.priced) {
-                    Ok(()) => {
-                        item.keep = true;
-                        assessed += 1;
-                        value += flow.customs_value;
-                        total += item.priced.total_duty;
-                        mfn_total += item.priced.mfn_duty;
-                        if !item.priced.warnings.is_empty() {
-                            tally.add(&item.priced.warnings);
-                        }
-                    }
-                    Err(e) => rejects.push(Reject {
-                        line: item.line,
-                        column: e.column.into(),
-                        value: e.value,
-                        reason: e.reason,
-                    })?,
-                }
-            }
-            if to_writer.send(chunk).is_err() {
-                break; // the writer stopped (e.g. a closed pipe): its error is reported below
-            }
-        }
-        Ok(())
-    })();
-    drop(to_writer);
-    let written = writer.join().map_err(|_| AppError::fatal("internal error: the writer thread failed"))?;
-    outcome?;
-    let out = written?;
-    stream.finish();
+            out.write_all(&result.lines).map_err(write_error)
+        },
+    )?;
     progress.done();
-    let output = out.into_inner().map_err(|e| {
-        let err = e.into_error();
-        if err.kind() == std::io::ErrorKind::BrokenPipe {
-            AppError::BrokenPipe
-        } else {
-            AppError::fatal(format!(
-                "cannot write {}: {err}",
-                out_path.map_or_else(|| "standard output".to_string(), |p| p.display().to_string())
-            ))
-        }
-    })?;
-    output.commit()?;
+    out.commit()?;
+    let mut sums = Sums::default();
+    let mut tally = WarningTally::default();
+    for w in &workers {
+        sums.assessed += w.sums.assessed;
+        sums.value += w.sums.value;
+        sums.mfn += w.sums.mfn;
+        sums.total += w.sums.total;
+        tally.merge(&w.tally);
+    }
     if !args.input.quiet {
-        summary(&engine, assessed, value, mfn_total, total);
+        summary(&engine, sums);
         tally.report();
     }
     let rejected = rejects.count;
     rejects.finish()?;
-    reconcile(rows, assessed, rejected)
+    reconcile(rows, sums.assessed, rejected)
 }
 
-fn summary(engine: &Engine, rows: u64, value: Decimal, mfn: Decimal, total: Decimal) {
-    let rate = if value.is_zero() { "-".to_string() } else { percent(total / value) };
+fn summary(engine: &Engine, s: Sums) {
+    let rate = if s.value.is_zero() { "-".to_string() } else { percent(s.total / s.value) };
     eprintln!(
-        "{}: {rows} rows assessed; customs value {value}; MFN duty {mfn}; additional duty {}; total duty {total}; effective rate {rate}",
+        "{}: {} rows assessed; customs value {}; MFN duty {}; additional duty {}; total duty {}; effective rate {rate}",
         engine.scenario().name,
-        total - mfn,
+        s.assessed,
+        s.value,
+        s.mfn,
+        s.total - s.mfn,
+        s.total,
     );
 }

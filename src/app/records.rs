@@ -1,0 +1,633 @@
+//! Flow files read as raw CSV records, priced in parallel, written in input order.
+//!
+//! A reading thread cuts the input into chunks of whole records (about [`CHUNK_BYTES`] each) and
+//! notes where every record starts, on which line, and whether it has quotes. Worker threads (one
+//! per core) split the fields, check the rows and price them, writing their output for the whole
+//! chunk; the calling thread takes the chunks back in input order and writes them. Chunks circulate
+//! through a fixed pool, so memory does not grow with the number of rows.
+//!
+//! Records are split exactly as the `csv` crate reads them (RFC 4180): `,` separates fields, a `"`
+//! opens a quoted field only at the start of a field, `""` inside quotes is one quote, after a
+//! closing quote the rest of the field is taken as written, any of CR, LF or CRLF ends a record,
+//! and blank lines are skipped. A record without quotes (nearly all of them) is found with one
+//! vectorised search and split on commas without copying; only quoted records go through the
+//! byte-by-byte state machine.
+
+use super::AppError;
+use super::io::Reject;
+use crate::flow::{FieldSource, Flow, FlowColumns};
+use csv::ByteRecord;
+use memchr::{memchr, memchr_iter, memchr3};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::sync_channel;
+
+/// Target size of a chunk of input, in bytes (a chunk holds whole records, so it may be larger).
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// How a record's fields are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// No quote: the fields are the bytes between commas.
+    Plain,
+    /// Has quotes: fields are unescaped by the state machine.
+    Quoted,
+    /// A quote opened in it is never closed: it runs to the end of the input, ending on `last_line`.
+    UnclosedQuote {
+        /// The line of the record's last byte.
+        last_line: u64,
+    },
+}
+
+/// Where one record lies in its chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte, terminator excluded.
+    pub end: usize,
+    /// 1-based line the record starts on.
+    pub line: u64,
+    /// How to read its fields.
+    pub kind: RecordKind,
+}
+
+/// Whole records of the input: their bytes and where each lies.
+#[derive(Default, Debug)]
+pub struct Chunk {
+    /// The input bytes of the records (and the terminators between them).
+    pub bytes: Vec<u8>,
+    /// The records, in input order.
+    pub spans: Vec<Span>,
+}
+
+impl Chunk {
+    /// The bytes of a record as written in the input (terminator excluded).
+    pub fn raw(&self, span: &Span) -> &[u8] {
+        &self.bytes[span.start..span.end]
+    }
+}
+
+enum Scan {
+    /// A record, and where to go on from.
+    Record(Span, usize),
+    /// The record starting here needs more input.
+    NeedMore(usize),
+    /// No more records.
+    End,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    StartField,
+    InField,
+    InQuoted,
+    QuoteInQuoted,
+}
+
+/// Finds record boundaries, counting lines.
+#[derive(Default)]
+struct Splitter {
+    /// `\n` bytes before the current position.
+    newlines: u64,
+}
+
+impl Splitter {
+    /// The record at or after `pos` in `buf`; `eof` says that no more input follows `buf`.
+    fn next(&mut self, buf: &[u8], mut pos: usize, eof: bool) -> Scan {
+        while pos < buf.len() && (buf[pos] == b'\n' || buf[pos] == b'\r') {
+            self.newlines += u64::from(buf[pos] == b'\n');
+            pos += 1;
+        }
+        if pos == buf.len() {
+            return if eof { Scan::End } else { Scan::NeedMore(pos) };
+        }
+        let start = pos;
+        let line = self.newlines + 1;
+        match memchr3(b'\n', b'\r', b'"', &buf[start..]) {
+            Some(i) if buf[start + i] != b'"' => {
+                return Scan::Record(Span { start, end: start + i, line, kind: RecordKind::Plain }, start + i);
+            }
+            Some(_) => {}
+            None if eof => {
+                return Scan::Record(Span { start, end: buf.len(), line, kind: RecordKind::Plain }, buf.len());
+            }
+            None => return Scan::NeedMore(start),
+        }
+        // A quote: walk the record with the state machine.
+        let mut state = State::StartField;
+        let mut i = start;
+        let mut end = None;
+        while i < buf.len() {
+            let b = buf[i];
+            state = match state {
+                State::InQuoted => match memchr(b'"', &buf[i..]) {
+                    Some(k) => {
+                        i += k + 1;
+                        State::QuoteInQuoted
+                    }
+                    None => {
+                        i = buf.len();
+                        State::InQuoted
+                    }
+                },
+                State::StartField | State::InField | State::QuoteInQuoted => {
+                    if b == b'\n' || b == b'\r' {
+                        end = Some(i);
+                        break;
+                    }
+                    i += 1;
+                    match (state, b) {
+                        (State::StartField, b'"') => State::InQuoted,
+                        (State::QuoteInQuoted, b'"') => State::InQuoted,
+                        (_, b',') => State::StartField,
+                        _ => State::InField,
+                    }
+                }
+            };
+        }
+        let (end, kind) = match end {
+            Some(e) => (e, RecordKind::Quoted),
+            None if !eof => return Scan::NeedMore(start),
+            None if state == State::InQuoted => {
+                let last_line = line + memchr_iter(b'\n', &buf[start..buf.len() - 1]).count() as u64;
+                (buf.len(), RecordKind::UnclosedQuote { last_line })
+            }
+            None => (buf.len(), RecordKind::Quoted),
+        };
+        self.newlines += memchr_iter(b'\n', &buf[start..end]).count() as u64;
+        Scan::Record(Span { start, end, line, kind }, end)
+    }
+}
+
+/// Splits records into fields, reusing its buffers.
+#[derive(Default, Debug, Clone)]
+pub struct FieldSplitter {
+    ranges: Vec<(usize, usize)>,
+    unescaped: Vec<u8>,
+}
+
+/// The fields of one record.
+pub struct RecordFields<'a> {
+    base: &'a [u8],
+    ranges: &'a [(usize, usize)],
+}
+
+impl FieldSource for RecordFields<'_> {
+    fn field(&self, i: usize) -> &[u8] {
+        self.ranges.get(i).map_or(b"", |&(s, e)| &self.base[s..e])
+    }
+    fn len(&self) -> usize {
+        self.ranges.len()
+    }
+}
+
+impl RecordFields<'_> {
+    /// The fields as a record (for the few callers that need one).
+    pub fn to_record(&self) -> ByteRecord {
+        let mut r = ByteRecord::new();
+        for i in 0..self.len() {
+            r.push_field(self.field(i));
+        }
+        r
+    }
+}
+
+impl FieldSplitter {
+    /// The fields of the record at `span` in `chunk`.
+    pub fn split<'a>(&'a mut self, chunk: &'a Chunk, span: &Span) -> RecordFields<'a> {
+        self.split_bytes(&chunk.bytes[span.start..span.end], span.kind == RecordKind::Plain)
+    }
+
+    /// The fields of `raw`, a record's bytes; `plain` when it has no quote.
+    pub fn split_bytes<'a>(&'a mut self, raw: &'a [u8], plain: bool) -> RecordFields<'a> {
+        self.ranges.clear();
+        if plain {
+            let mut s = 0;
+            for c in memchr_iter(b',', raw) {
+                self.ranges.push((s, c));
+                s = c + 1;
+            }
+            self.ranges.push((s, raw.len()));
+            return RecordFields { base: raw, ranges: &self.ranges };
+        }
+        self.unescaped.clear();
+        let mut state = State::StartField;
+        let mut field_start = 0;
+        for &b in raw {
+            state = match (state, b) {
+                (State::StartField, b'"') => State::InQuoted,
+                (State::InQuoted, b'"') => State::QuoteInQuoted,
+                (State::InQuoted, _) => {
+                    self.unescaped.push(b);
+                    State::InQuoted
+                }
+                (State::QuoteInQuoted, b'"') => {
+                    self.unescaped.push(b'"');
+                    State::InQuoted
+                }
+                (_, b',') => {
+                    self.ranges.push((field_start, self.unescaped.len()));
+                    field_start = self.unescaped.len();
+                    State::StartField
+                }
+                _ => {
+                    self.unescaped.push(b);
+                    State::InField
+                }
+            };
+        }
+        self.ranges.push((field_start, self.unescaped.len()));
+        RecordFields { base: &self.unescaped, ranges: &self.ranges }
+    }
+}
+
+/// A flow file or standard input, read a chunk of whole records at a time.
+pub struct RecordReader {
+    source: Box<dyn Read + Send>,
+    /// Name for messages (`flows.csv`, `<stdin>`).
+    pub name: String,
+    /// The header's fields (a UTF-8 byte-order mark removed).
+    pub header: ByteRecord,
+    /// The header as written (byte-order mark and terminator removed).
+    pub header_raw: Vec<u8>,
+    splitter: Splitter,
+    /// Bytes read but not yet given out (the start of a record cut by the end of a read).
+    carry: Vec<u8>,
+    eof: bool,
+}
+
+impl RecordReader {
+    /// Opens `path` (`None` or `-`: standard input) and reads the header line.
+    pub fn open(path: Option<&Path>) -> Result<RecordReader, AppError> {
+        let (source, name): (Box<dyn Read + Send>, String) = match path {
+            Some(p) if p.as_os_str() != "-" => {
+                let f = File::open(p).map_err(|e| AppError::fatal(format!("cannot open {}: {e}", p.display())))?;
+                (Box::new(f), p.display().to_string())
+            }
+            _ => (Box::new(std::io::stdin()), "<stdin>".into()),
+        };
+        Self::from_reader(source, name)
+    }
+
+    /// Reads the header from any byte source.
+    pub fn from_reader(source: Box<dyn Read + Send>, name: String) -> Result<RecordReader, AppError> {
+        let mut r = RecordReader {
+            source,
+            name,
+            header: ByteRecord::new(),
+            header_raw: Vec::new(),
+            splitter: Splitter::default(),
+            carry: Vec::new(),
+            eof: false,
+        };
+        let mut buf = Vec::new();
+        let span = loop {
+            match r.splitter.next(&buf, 0, r.eof) {
+                Scan::Record(span, _) => break Some(span),
+                Scan::End => break None,
+                Scan::NeedMore(at) => {
+                    // Blank lines before the header were counted: drop them and read on.
+                    buf.drain(..at);
+                    r.read_more(&mut buf, 64 * 1024)?;
+                }
+            }
+        };
+        let Some(span) = span else {
+            return Err(AppError::fatal(format!(
+                "{}: the file is empty; it needs a header line with at least {}",
+                r.name,
+                crate::flow::REQUIRED.join(",")
+            )));
+        };
+        let mut raw = &buf[span.start..span.end];
+        if span.line == 1 {
+            raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+        }
+        let mut fields = FieldSplitter::default();
+        r.header = fields.split_bytes(raw, span.kind == RecordKind::Plain).to_record();
+        r.header_raw = raw.to_vec();
+        let first = r.header.get(0).unwrap_or(b"");
+        if first.starts_with(b"\xFF\xFE") || first.starts_with(b"\xFE\xFF") || r.header.iter().any(|f| f.contains(&0)) {
+            return Err(AppError::fatal(format!(
+                "{}:1: the file is UTF-16 (or has NUL bytes), not UTF-8 text; save it as CSV UTF-8",
+                r.name
+            )));
+        }
+        r.carry = buf.split_off(span.end);
+        Ok(r)
+    }
+
+    /// Appends at least `want` more bytes to `buf` (fewer at the end of the input).
+    fn read_more(&mut self, buf: &mut Vec<u8>, want: usize) -> Result<(), AppError> {
+        let want = want.max(16 * 1024);
+        let n = (&mut self.source)
+            .take(want as u64)
+            .read_to_end(buf)
+            .map_err(|e| AppError::fatal(format!("{}: read error: {e}", self.name)))?;
+        if n < want {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// Fills `chunk` with the next records; `false` when there are none left.
+    pub fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, AppError> {
+        chunk.bytes.clear();
+        chunk.spans.clear();
+        chunk.bytes.append(&mut self.carry);
+        let mut want = CHUNK_BYTES;
+        let mut pos = 0;
+        loop {
+            if chunk.bytes.len() < want && !self.eof {
+                let missing = want - chunk.bytes.len();
+                self.read_more(&mut chunk.bytes, missing)?;
+            }
+            match self.splitter.next(&chunk.bytes, pos, self.eof) {
+                Scan::Record(span, next) => {
+                    chunk.spans.push(span);
+                    pos = next;
+                }
+                Scan::End => return Ok(!chunk.spans.is_empty()),
+                Scan::NeedMore(at) => {
+                    if !chunk.spans.is_empty() {
+                        self.carry.extend_from_slice(&chunk.bytes[at..]);
+                        chunk.bytes.truncate(at);
+                        return Ok(true);
+                    }
+                    if at == chunk.bytes.len() {
+                        // Only line ends so far (counted already): start afresh.
+                        chunk.bytes.clear();
+                        pos = 0;
+                    } else {
+                        // One record longer than the chunk: read on (doubling, so the rescans
+                        // stay linear in its length).
+                        pos = at;
+                        want = chunk.bytes.len().max(CHUNK_BYTES) * 2;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the flow rows of records, reusing buffers: the per-worker half of the reading.
+#[derive(Debug, Clone)]
+pub struct RowParser {
+    cols: FlowColumns,
+    fields: FieldSplitter,
+}
+
+impl RowParser {
+    /// A parser for records under `header`; fails when required columns are missing.
+    pub fn new(header: &ByteRecord) -> Result<RowParser, String> {
+        Ok(RowParser { cols: FlowColumns::from_header(header)?, fields: FieldSplitter::default() })
+    }
+
+    /// The fields of a record.
+    pub fn fields<'a>(&'a mut self, chunk: &'a Chunk, span: &Span) -> RecordFields<'a> {
+        self.fields.split(chunk, span)
+    }
+
+    /// The checked flow of a record, or why it is rejected.
+    pub fn parse(&mut self, chunk: &Chunk, span: &Span) -> Result<Flow, Reject> {
+        let whole = |reason: String| Reject { line: span.line, column: String::new(), value: String::new(), reason };
+        if let RecordKind::UnclosedQuote { last_line } = span.kind {
+            // The CSV rules close such a quote silently at the end of the input, which would price a
+            // truncated row or swallow the rows after it into one field.
+            let line = span.line;
+            return Err(whole(format!(
+                "the row opens a quote that is never closed: the rest of the file (lines {line} to {last_line}) was read as this one row; close the quote"
+            )));
+        }
+        let fields = self.fields.split(chunk, span);
+        if fields.len() != self.cols.width {
+            // A short or long row is refused, never padded or truncated silently.
+            return Err(whole(format!("the row has {} fields; the header has {}", fields.len(), self.cols.width)));
+        }
+        self.cols.parse(&fields).map_err(|e| Reject {
+            line: span.line,
+            column: e.column.into(),
+            value: e.value,
+            reason: e.reason,
+        })
+    }
+}
+
+struct Slot<R> {
+    seq: u64,
+    chunk: Chunk,
+    result: R,
+}
+
+/// Chunks in flight per worker (being read, priced, waiting to be written).
+const SLOTS_PER_WORKER: usize = 3;
+
+/// The number of worker threads: one per core.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 16)
+}
+
+/// Runs `work` over every chunk of `input` on `workers` threads, each with its own state made by
+/// `init`, and hands each chunk with its result to `consume` on the calling thread, in input order.
+/// Returns the workers' states (for totals kept per worker). The first error of `consume` stops
+/// the run and is returned; so is a read error, after the chunks before it were consumed.
+pub fn pipeline<S, R, I, W, C>(
+    mut input: RecordReader,
+    workers: usize,
+    init: I,
+    work: W,
+    mut consume: C,
+) -> Result<Vec<S>, AppError>
+where
+    S: Send,
+    R: Default + Send,
+    I: Fn() -> S + Sync,
+    W: Fn(&mut S, &Chunk, &mut R) + Sync,
+    C: FnMut(&Chunk, &mut R) -> Result<(), AppError>,
+{
+    let workers = workers.max(1);
+    let slots = workers * SLOTS_PER_WORKER + 1;
+    let (free_tx, free_rx) = sync_channel::<Slot<R>>(slots);
+    for _ in 0..slots {
+        let _ = free_tx.send(Slot { seq: 0, chunk: Chunk::default(), result: R::default() });
+    }
+    let (work_tx, work_rx) = sync_channel::<Slot<R>>(slots);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = sync_channel::<Slot<R>>(slots);
+    let read_error: Mutex<Option<AppError>> = Mutex::new(None);
+    let (init, work, work_rx, read_error_ref) = (&init, &work, &work_rx, &read_error);
+    let (outcome, states) = std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut seq = 0;
+            while let Ok(mut slot) = free_rx.recv() {
+                match input.fill(&mut slot.chunk) {
+                    Ok(true) => {
+                        slot.seq = seq;
+                        seq += 1;
+                        if work_tx.send(slot).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        *read_error_ref.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        break;
+                    }
+                }
+            }
+        });
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let done_tx = done_tx.clone();
+                s.spawn(move || {
+                    let mut state = init();
+                    loop {
+                        let next = work_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok(mut slot) = next else { break };
+                        work(&mut state, &slot.chunk, &mut slot.result);
+                        if done_tx.send(slot).is_err() {
+                            break;
+                        }
+                    }
+                    state
+                })
+            })
+            .collect();
+        drop(done_tx);
+        let mut next = 0u64;
+        let mut waiting: BTreeMap<u64, Slot<R>> = BTreeMap::new();
+        let mut outcome = Ok(());
+        'receive: for slot in done_rx.iter() {
+            waiting.insert(slot.seq, slot);
+            while let Some(mut slot) = waiting.remove(&next) {
+                next += 1;
+                outcome = consume(&slot.chunk, &mut slot.result);
+                let _ = free_tx.send(slot);
+                if outcome.is_err() {
+                    break 'receive;
+                }
+            }
+        }
+        // Stop the reader and the workers: they see their channels closed.
+        drop(done_rx);
+        drop(free_tx);
+        let states: Vec<S> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        (outcome, states)
+    });
+    outcome?;
+    if let Some(e) = read_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    if states.len() != workers {
+        return Err(AppError::fatal("internal error: a worker thread failed"));
+    }
+    Ok(states)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record of `text` as (line, fields) through the chunked reader, reading `step` bytes at a
+    /// time (to cut records at every possible place).
+    fn records(text: &[u8], step: usize) -> Vec<(u64, Vec<String>, RecordKind)> {
+        struct Trickle(Vec<u8>, usize, usize);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.2.min(buf.len()).min(self.0.len() - self.1);
+                buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let mut r = RecordReader::from_reader(Box::new(Trickle(text.to_vec(), 0, step)), "t".into()).unwrap();
+        let mut out = Vec::new();
+        let mut chunk = Chunk::default();
+        let mut f = FieldSplitter::default();
+        while r.fill(&mut chunk).unwrap() {
+            for s in &chunk.spans {
+                let fields = f.split(&chunk, s);
+                let v = (0..fields.len()).map(|i| String::from_utf8_lossy(fields.field(i)).into_owned()).collect();
+                out.push((s.line, v, s.kind));
+            }
+        }
+        out
+    }
+
+    /// The same through the `csv` crate (the reference), with exact start lines.
+    fn reference(text: &[u8]) -> Vec<Vec<String>> {
+        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
+        let mut out: Vec<Vec<String>> = r
+            .byte_records()
+            .map(|x| x.unwrap().iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect())
+            .collect();
+        out.remove(0);
+        out
+    }
+
+    #[test]
+    fn splits_like_the_csv_crate_at_every_cut() {
+        let cases: [&[u8]; 8] = [
+            b"h,a\n1,2\n3,4\n",
+            b"h,a\r\n1,2\r\n\r\n3,4",
+            b"h,a\n\n\n1,\"x\ny\"\n3,\"q\"\"q\"\n",
+            b"h,a\n5\" pipe,2\n\"ab\"cd,\"\"\n",
+            b"h,a\r1,2\r3,4\r",
+            b"h\n\"\"\n,\n",
+            b"h,a\n1,\"2\",\"\"\"\"\n",
+            b"h,a\n1,2\n\"x,y\",\"\r\n\"\n",
+        ];
+        for case in cases {
+            let want = reference(case);
+            for step in [1, 2, 3, 7, 64 * 1024] {
+                let got: Vec<Vec<String>> = records(case, step).into_iter().map(|(_, f, _)| f).collect();
+                assert_eq!(got, want, "{:?} step {step}", String::from_utf8_lossy(case));
+            }
+        }
+    }
+
+    #[test]
+    fn start_lines_count_blank_lines_and_quoted_newlines() {
+        let got = records(b"h,a\n\n1,\"x\ny\"\r\n\r\n2,3\n", 1);
+        assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 6]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_runs_to_the_end_and_says_so() {
+        let got = records(b"h,a\n1,2\n3,\"open\n4,5\n6,7\n", 2);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].0, 3);
+        assert_eq!(got[1].2, RecordKind::UnclosedQuote { last_line: 5 });
+        let got = records(b"h,a\n3,\"open\n4,5\n6,7", 64);
+        assert_eq!(got[0].2, RecordKind::UnclosedQuote { last_line: 4 });
+        // A quote inside an unquoted field is a literal, not an opening.
+        let got = records(b"h,a\n5\" pipe,2", 64);
+        assert_eq!(got[0].2, RecordKind::Quoted);
+    }
+
+    #[test]
+    fn the_header_loses_its_byte_order_mark_and_blank_lines_before_it() {
+        let r = RecordReader::from_reader(Box::new(&b"\n\xEF\xBB\xBFhts,b\n"[..]), "t".into()).unwrap();
+        assert_eq!(r.header_raw, b"\xEF\xBB\xBFhts,b".to_vec(), "a BOM is removed only at the start of the file");
+        let r = RecordReader::from_reader(Box::new(&b"\xEF\xBB\xBFhts,b\r\n"[..]), "t".into()).unwrap();
+        assert_eq!(r.header_raw, b"hts,b".to_vec());
+        assert_eq!(r.header.get(0), Some(&b"hts"[..]));
+    }
+
+    #[test]
+    fn long_records_span_chunks() {
+        let mut text = b"h,a\n".to_vec();
+        let long = "x".repeat(CHUNK_BYTES * 3);
+        for i in 0..5 {
+            text.extend_from_slice(format!("{i},\"{long}\"\n{i},b\n").as_bytes());
+        }
+        let got = records(&text, 100_000);
+        assert_eq!(got.len(), 10);
+        assert!(got.iter().step_by(2).all(|r| r.1[1].len() == long.len()));
+        assert_eq!(got[9].0, 11);
+    }
+}
