@@ -12,14 +12,14 @@
 
 #![allow(dead_code)]
 
-use csv::ByteRecord;
 use rust_decimal::Decimal;
 use std::sync::{Arc, OnceLock};
+use tariffstack::app::records::{Chunk, RecordReader, RowParser};
 use tariffstack::codes::{Country, HtsCode};
 use tariffstack::date::Date;
 use tariffstack::engine::{Engine, Priced, Scratch};
 use tariffstack::explain_text;
-use tariffstack::flow::{Flow, FlowColumns, Program};
+use tariffstack::flow::{Flow, Program};
 use tariffstack::hts_file::HtsFile;
 use tariffstack::mfn::MfnTable;
 use tariffstack::money::push_fixed;
@@ -110,30 +110,44 @@ pub fn flow_row(data: &[u8]) {
     };
     let engines = engines();
     let engine = &engines[usize::from(mode >> 1) % engines.len()];
-    // As `FlowInput::open` reads it.
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
-    let mut header = ByteRecord::new();
-    if !matches!(rdr.read_byte_record(&mut header), Ok(true)) {
-        return;
-    }
-    let Ok(cols) = FlowColumns::from_header(&header) else { return };
+    // As `run` reads it: the chunked record reader (fed a few bytes at a time, so that records
+    // are cut at odd places), the row parser, then the engine.
+    let step = usize::from(mode >> 4).max(1);
+    let source = Trickle { data: bytes.to_vec(), at: 0, step };
+    let Ok(mut input) = RecordReader::from_reader(Box::new(source), "fuzz.csv".into()) else { return };
+    let Ok(mut parser) = RowParser::new(&input.header) else { return };
     let mut scratch = Scratch::new();
     let mut priced = Priced::default();
-    let mut rec = ByteRecord::new();
-    for _ in 0..MAX_ROWS {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) | Err(_) => break,
-        }
-        if rec.len() != cols.width {
-            continue;
-        }
-        match cols.parse(&rec) {
-            Ok(flow) => check_flow(engine, &flow, &mut scratch, &mut priced),
-            Err(e) => {
-                std::hint::black_box(format!("{}: {} ({})", e.column, e.reason, e.value));
+    let mut chunk = Chunk::default();
+    let mut seen = 0;
+    while seen < MAX_ROWS && matches!(input.fill(&mut chunk), Ok(true)) {
+        for span in &chunk.spans {
+            seen += 1;
+            assert!(span.start <= span.end && span.end <= chunk.bytes.len());
+            match parser.parse(&chunk, span) {
+                Ok(flow) => check_flow(engine, &flow, &mut scratch, &mut priced),
+                Err(e) => {
+                    assert!(e.line >= 2, "a record after the header starts on line 2 or later");
+                    std::hint::black_box(format!("{}: {} ({})", e.column, e.reason, e.value));
+                }
             }
         }
+    }
+}
+
+/// A reader that gives `step` bytes at a time.
+struct Trickle {
+    data: Vec<u8>,
+    at: usize,
+    step: usize,
+}
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len() - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 

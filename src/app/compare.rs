@@ -4,7 +4,8 @@
 //! scenario is rejected for all, so that the totals compare like with like. Aggregates grow with the
 //! number of groups, never with the number of rows.
 
-use super::io::{FlowInput, Output, Progress, Reject, RejectSink, ThreadedInput};
+use super::io::{Output, Progress, Reject, RejectSink};
+use super::records::{Chunk, RecordReader, RowParser, default_workers, pipeline};
 use super::{AppError, engine_for, parse_as_of, reconcile};
 use crate::cli::{By, CompareArgs, Format};
 use crate::engine::{Assessment, Engine, Priced, Scratch};
@@ -43,6 +44,14 @@ impl Totals {
         self.total += a.total_duty;
     }
 
+    fn merge(&mut self, other: &Totals) {
+        self.rows += other.rows;
+        self.value += other.value;
+        self.mfn += other.mfn;
+        self.additional += other.additional;
+        self.total += other.total;
+    }
+
     fn rate(&self) -> Option<Decimal> {
         effective_rate(self.total, self.value)
     }
@@ -56,7 +65,8 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let engines = args.scenario.iter().map(|s| engine_for(s, &mfn)).collect::<Result<Vec<Engine>, _>>()?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
     let as_of = parse_as_of(args.input.as_of.as_deref())?;
-    let input = FlowInput::open(args.input.flows.as_deref())?;
+    let input = RecordReader::open(args.input.flows.as_deref())?;
+    let parser = RowParser::new(&input.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", input.name)))?;
     let input_name = input.name.clone();
     let mut rejects = RejectSink::new(args.input.rejects.as_deref(), &input.name)?;
     let mut lines = match &args.lines {
@@ -70,68 +80,56 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
                 header.push(format!("cause_{n}"));
             }
             w.write_record(&header).map_err(|e| AppError::write(p, &e))?;
-            Some((w, p.clone()))
+            Some((
+                w.into_inner().map_err(|e| AppError::fatal(format!("cannot write {}: {}", p.display(), e.error())))?,
+                p.clone(),
+            ))
         }
         None => None,
     };
     let n = engines.len();
-    let mut totals = vec![Totals::default(); n];
-    let mut groups: BTreeMap<String, Vec<Totals>> = BTreeMap::new();
+    let with_lines = lines.is_some();
     let mut progress = Progress::new(args.input.quiet);
-    let (mut rows, mut assessed) = (0u64, 0u64);
-    let mut scratch: Vec<Scratch> = (0..n).map(|_| Scratch::new()).collect();
-    let mut priced: Vec<Priced> = vec![Priced::default(); n];
-    let mut tally = super::WarningTally::default();
-    let mut stream = ThreadedInput::spawn(input);
-    while let Some(mut chunk) = stream.next_chunk()? {
-        for item in &mut chunk {
-            let Some(flow) = super::flow_to_price(&mut item.row, &mut rows, &mut progress, &mut rejects, as_of)? else {
-                continue;
-            };
-            let flow = &*flow;
-            let mut failure = None;
-            for (i, e) in engines.iter().enumerate() {
-                if let Err(err) = e.price(flow, &mut scratch[i], &mut priced[i]) {
-                    failure = Some((err, e.scenario().name.clone()));
-                    break;
-                }
-            }
-            if let Some((err, scen)) = failure {
-                rejects.push(Reject {
-                    line: item.line,
-                    column: err.column.into(),
-                    value: err.value,
-                    reason: format!("{} (scenario {scen})", err.reason),
-                })?;
-                continue;
-            }
-            assessed += 1;
-            for (t, p) in totals.iter_mut().zip(&priced) {
-                t.add(flow.customs_value, p);
-            }
-            if let Some(p) = priced.iter().find(|p| !p.warnings.is_empty()) {
-                tally.add(&p.warnings);
-            }
-            if let Some(by) = args.by {
-                add_groups(&mut groups, by, flow, &engines, &priced, n);
+    let mut rows = 0u64;
+    let workers = pipeline(
+        input,
+        default_workers(),
+        || Worker::new(parser.clone(), n),
+        |w, chunk, out: &mut ChunkOut| w.price_chunk(&engines, args.by, as_of, with_lines, chunk, out),
+        |_, out| {
+            rows += out.rows;
+            progress.tick(rows);
+            for r in out.rejects.drain(..) {
+                rejects.push(r)?;
             }
             if let Some((w, p)) = &mut lines {
-                // The causes need every measure's status: assess fully (only with --lines).
-                let assessments = engines.iter().map(|e| e.assess(flow)).collect::<Result<Vec<_>, _>>();
-                if let Ok(assessments) = assessments {
-                    let rec = line_record(item.line, flow, &engines, &assessments);
-                    w.write_record(&rec).map_err(|e| AppError::write(p, &e))?;
+                w.write_all(&out.lines).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display())))?;
+            }
+            Ok(())
+        },
+    )?;
+    progress.done();
+    if let Some((out, _)) = lines {
+        out.commit()?;
+    }
+    let mut totals = vec![Totals::default(); n];
+    let mut groups: BTreeMap<String, Vec<Totals>> = BTreeMap::new();
+    let mut tally = super::WarningTally::default();
+    let mut assessed = 0;
+    for w in workers {
+        assessed += w.assessed;
+        tally.merge(&w.tally);
+        for (t, x) in totals.iter_mut().zip(&w.totals) {
+            t.merge(x);
+        }
+        for (key, g) in w.groups {
+            match groups.get_mut(&key) {
+                Some(have) => have.iter_mut().zip(&g).for_each(|(t, x)| t.merge(x)),
+                None => {
+                    groups.insert(key, g);
                 }
             }
         }
-        stream.recycle(chunk);
-    }
-    stream.finish();
-    progress.done();
-    if let Some((w, p)) = lines {
-        let out =
-            w.into_inner().map_err(|e| AppError::fatal(format!("cannot write {}: {}", p.display(), e.error())))?;
-        out.commit()?;
     }
     let report = Report {
         input: &input_name,
@@ -158,14 +156,114 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     reconcile(rows, assessed, rejected)
 }
 
+/// One worker's buffers and its share of the totals (merged at the end: sums do not depend on order).
+struct Worker {
+    parser: RowParser,
+    scratch: Vec<Scratch>,
+    priced: Vec<Priced>,
+    totals: Vec<Totals>,
+    groups: BTreeMap<String, Vec<Totals>>,
+    key: String,
+    tally: super::WarningTally,
+    assessed: u64,
+}
+
+/// What a worker made of one chunk: rejects and `--lines` records, in input order.
+#[derive(Default)]
+struct ChunkOut {
+    rejects: Vec<Reject>,
+    lines: Vec<u8>,
+    rows: u64,
+}
+
+impl Worker {
+    fn new(parser: RowParser, n: usize) -> Worker {
+        Worker {
+            parser,
+            scratch: (0..n).map(|_| Scratch::new()).collect(),
+            priced: vec![Priced::default(); n],
+            totals: vec![Totals::default(); n],
+            groups: BTreeMap::new(),
+            key: String::new(),
+            tally: super::WarningTally::default(),
+            assessed: 0,
+        }
+    }
+
+    fn price_chunk(
+        &mut self,
+        engines: &[Engine],
+        by: Option<By>,
+        as_of: Option<crate::date::Date>,
+        with_lines: bool,
+        chunk: &Chunk,
+        out: &mut ChunkOut,
+    ) {
+        out.rejects.clear();
+        out.lines.clear();
+        out.rows = chunk.spans.len() as u64;
+        let mut lines = with_lines.then(|| csv::Writer::from_writer(std::mem::take(&mut out.lines)));
+        for span in &chunk.spans {
+            let mut flow = match self.parser.parse(chunk, span) {
+                Ok(f) => f,
+                Err(r) => {
+                    out.rejects.push(r);
+                    continue;
+                }
+            };
+            super::apply_as_of(&mut flow, as_of);
+            let mut failure = None;
+            for (i, e) in engines.iter().enumerate() {
+                if let Err(err) = e.price(&flow, &mut self.scratch[i], &mut self.priced[i]) {
+                    failure = Some((err, &e.scenario().name));
+                    break;
+                }
+            }
+            if let Some((err, scen)) = failure {
+                out.rejects.push(Reject {
+                    line: span.line,
+                    column: err.column.into(),
+                    value: err.value,
+                    reason: format!("{} (scenario {scen})", err.reason),
+                });
+                continue;
+            }
+            self.assessed += 1;
+            for (t, p) in self.totals.iter_mut().zip(&self.priced) {
+                t.add(flow.customs_value, p);
+            }
+            if let Some(p) = self.priced.iter().find(|p| !p.warnings.is_empty()) {
+                self.tally.add(&p.warnings);
+            }
+            if let Some(by) = by {
+                add_groups(&mut self.groups, &mut self.key, by, &flow, engines, &self.priced);
+            }
+            if let Some(lines) = &mut lines {
+                // The causes need every measure's status: assess fully (only with --lines).
+                let assessments = engines.iter().map(|e| e.assess(&flow)).collect::<Result<Vec<_>, _>>();
+                if let Ok(assessments) = assessments {
+                    let rec = line_record(span.line, &flow, engines, &assessments);
+                    // Writing to memory cannot fail.
+                    let _ = lines.write_record(&rec);
+                }
+            }
+        }
+        if let Some(lines) = lines {
+            // Writing to memory cannot fail.
+            out.lines = lines.into_inner().unwrap_or_default();
+        }
+    }
+}
+
 fn add_groups(
     groups: &mut BTreeMap<String, Vec<Totals>>,
+    key: &mut String,
     by: By,
     flow: &Flow,
     engines: &[Engine],
     priced: &[Priced],
-    n: usize,
 ) {
+    let n = priced.len();
     let value = flow.customs_value;
     match by {
         By::Measure => {
@@ -189,14 +287,15 @@ fn add_groups(
             }
         }
         _ => {
-            let key = match by {
-                By::Origin => flow.origin.to_string(),
-                By::Chapter => flow.hts.chapter().to_string(),
-                _ => flow.hts.prefix(4).digits().to_string(),
+            key.clear();
+            match by {
+                By::Origin => key.push_str(flow.origin.as_str()),
+                By::Chapter => key.push_str(flow.hts.chapter()),
+                _ => key.push_str(flow.hts.prefix(4).digits()),
             };
-            let g = match groups.get_mut(&key) {
+            let g = match groups.get_mut(key.as_str()) {
                 Some(g) => g,
-                None => groups.entry(key).or_insert_with(|| vec![Totals::default(); n]),
+                None => groups.entry(key.clone()).or_insert_with(|| vec![Totals::default(); n]),
             };
             for (i, p) in priced.iter().enumerate() {
                 g[i].add(value, p);

@@ -166,28 +166,6 @@ impl WarningTally {
     }
 }
 
-/// The start shared by every row loop: count the row, tick the progress display, file a reject, and
-/// apply `--as-of`. Returns the flow to price, or `None` when the row was rejected.
-pub(crate) fn flow_to_price<'a>(
-    row: &'a mut io::Row,
-    rows: &mut u64,
-    progress: &mut io::Progress,
-    rejects: &mut io::RejectSink,
-    as_of: Option<Date>,
-) -> Result<Option<&'a mut crate::flow::Flow>, AppError> {
-    *rows += 1;
-    progress.tick(*rows);
-    let flow = match row {
-        io::Row::Flow(f) => f,
-        io::Row::Reject(r) => {
-            rejects.push(std::mem::take(r))?;
-            return Ok(None);
-        }
-    };
-    apply_as_of(flow, as_of);
-    Ok(Some(flow))
-}
-
 /// `--as-of`: prices the flow as if entered on that date. The loading date of the real shipment is
 /// dropped: it would trigger in-transit clauses that have nothing to do with the hypothetical entry.
 pub(crate) fn apply_as_of(flow: &mut crate::flow::Flow, as_of: Option<Date>) {

@@ -8,11 +8,14 @@
 //! unless removing IEEPA brings back a duty it had displaced (e.g. Section 232 metals on Canadian
 //! steel before 2025-06-04, EO 14289), which is then netted. Interest is not computed.
 
-use super::io::{FlowInput, Output, Progress, Reject, RejectSink, ThreadedInput};
+use super::io::{Output, Progress, Reject, RejectSink};
+use super::records::{FieldSplitter, RecordReader, RowParser, default_workers, pipeline};
 use super::{AppError, engine_for, reconcile};
 use crate::cli::{Format, RefundArgs};
 use crate::engine::{Engine, Priced, Scratch};
+use crate::flow::{FieldSource, Flow};
 use crate::money::{parse_amount, push_fixed};
+use crate::report::push_csv_field;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -59,7 +62,8 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mfn = super::mfn_table(args.hts_file.as_deref())?;
     let owed = engine_for(&args.scenario, &mfn)?;
     let without = engine_for(&args.baseline, &mfn)?;
-    let input = FlowInput::open(args.entries.as_deref())?;
+    let input = RecordReader::open(args.entries.as_deref())?;
+    let parser = RowParser::new(&input.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", input.name)))?;
     let col = |name: &str| {
         input
             .header
@@ -70,13 +74,15 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mut rejects = RejectSink::new(args.rejects.as_deref(), &input.name)?;
     let mut lines_out = match &args.lines {
         Some(p) => {
-            let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Output::file(p)?);
-            let mut h = input.header.clone();
+            let mut out = Output::file(p)?;
+            let mut h = input.header_raw.clone();
             for c in ["ieepa_duty", "ieepa_deposited", "total_historical", "total_no_ieepa", "refund", "flag"] {
-                h.push_field(c.as_bytes());
+                h.push(b',');
+                push_csv_field(&mut h, c.as_bytes());
             }
-            w.write_byte_record(&h).map_err(|e| AppError::write(p, &e))?;
-            Some((w, p.clone()))
+            h.push(b'\n');
+            out.write_all(&h).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display())))?;
+            Some((out, p.clone(), Vec::<u8>::new()))
         }
         None => None,
     };
@@ -90,78 +96,106 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let (mut rows, mut assessed) = (0u64, 0u64);
     let mut buf = String::new();
     let mut tally = super::WarningTally::default();
-    let mut stream = ThreadedInput::spawn(input);
-    while let Some(mut chunk) = stream.next_chunk()? {
-        for item in &mut chunk {
-            let Some(flow) = super::flow_to_price(&mut item.row, &mut rows, &mut progress, &mut rejects, None)? else {
-                continue;
-            };
-            let field = |c: Option<usize>| {
-                c.and_then(|c| item.record.get(c)).map(|b| String::from_utf8_lossy(b).trim().to_string())
-            };
-            let paid_given = match field(paid_col).filter(|t| !t.is_empty()) {
-                Some(t) => match parse_amount(&t) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        rejects.push(Reject {
-                            line: item.line,
-                            column: "ieepa_paid".into(),
-                            value: t,
-                            reason: format!("IEEPA duty paid {e}"),
-                        })?;
+    let mut fields = FieldSplitter::default();
+    // Workers read and check the rows; pricing and the per-entry totals happen here, in order
+    // (refund files are entry summaries, not the millions of rows `run` is built for).
+    pipeline(
+        input,
+        default_workers(),
+        || parser.clone(),
+        |parser, chunk, flows: &mut Vec<Result<Flow, Reject>>| {
+            flows.clear();
+            flows.extend(chunk.spans.iter().map(|span| parser.parse(chunk, span)));
+        },
+        |chunk, flows| {
+            for (span, parsed) in chunk.spans.iter().zip(flows.drain(..)) {
+                rows += 1;
+                progress.tick(rows);
+                let flow = match parsed {
+                    Ok(f) => f,
+                    Err(r) => {
+                        rejects.push(r)?;
                         continue;
                     }
-                },
-                None => None,
-            };
-            let priced =
-                owed.price(flow, &mut scratch_a, &mut pa).and_then(|()| without.price(flow, &mut scratch_b, &mut pb));
-            if let Err(e) = priced {
-                rejects.push(Reject { line: item.line, column: e.column.into(), value: e.value, reason: e.reason })?;
-                continue;
-            }
-            assessed += 1;
-            tally.add(&pa.warnings);
-            let duty = ieepa_duty(&owed, &pa);
-            let paid = paid_given.unwrap_or(duty);
-            let refund = (pa.total_duty - duty + paid - pb.total_duty).max(Decimal::ZERO);
-            let flag = match paid_given {
-                Some(p) if p != duty => {
-                    Some(format!("paid {p:.2} but historical computes {duty:.2} (difference {:.2})", p - duty))
+                };
+                let record = fields.split(chunk, span);
+                let field = |c: Option<usize>| {
+                    c.map(|c| String::from_utf8_lossy(record.field(c)).trim().to_string()).filter(|t| !t.is_empty())
+                };
+                let paid_given = match field(paid_col) {
+                    Some(t) => match parse_amount(&t) {
+                        Ok(v) => Some(v),
+                        Err(e) => {
+                            rejects.push(Reject {
+                                line: span.line,
+                                column: "ieepa_paid".into(),
+                                value: t,
+                                reason: format!("IEEPA duty paid {e}"),
+                            })?;
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                let priced = owed
+                    .price(&flow, &mut scratch_a, &mut pa)
+                    .and_then(|()| without.price(&flow, &mut scratch_b, &mut pb));
+                if let Err(e) = priced {
+                    rejects.push(Reject {
+                        line: span.line,
+                        column: e.column.into(),
+                        value: e.value,
+                        reason: e.reason,
+                    })?;
+                    continue;
                 }
-                _ => None,
-            };
-            let l = LineResult {
-                value: flow.customs_value,
-                ieepa_duty: duty,
-                ieepa_paid: paid,
-                total_historical: pa.total_duty,
-                total_no_ieepa: pb.total_duty,
-                refund,
-                flag,
-            };
-            all.add(&l);
-            let entry = field(entry_col).filter(|e| !e.is_empty()).unwrap_or_else(|| "(no entry number)".into());
-            by_entry.entry(entry).or_default().add(&l);
-            by_origin.entry(flow.origin.to_string()).or_default().add(&l);
-            by_month.entry(flow.entry_date.year_month()).or_default().add(&l);
-            if let Some((w, p)) = &mut lines_out {
-                for v in [l.ieepa_duty, l.ieepa_paid, l.total_historical, l.total_no_ieepa, l.refund] {
-                    buf.clear();
-                    push_fixed(&mut buf, v, 2);
-                    item.record.push_field(buf.as_bytes());
+                assessed += 1;
+                tally.add(&pa.warnings);
+                let duty = ieepa_duty(&owed, &pa);
+                let paid = paid_given.unwrap_or(duty);
+                let refund = (pa.total_duty - duty + paid - pb.total_duty).max(Decimal::ZERO);
+                let flag = match paid_given {
+                    Some(p) if p != duty => {
+                        Some(format!("paid {p:.2} but historical computes {duty:.2} (difference {:.2})", p - duty))
+                    }
+                    _ => None,
+                };
+                let l = LineResult {
+                    value: flow.customs_value,
+                    ieepa_duty: duty,
+                    ieepa_paid: paid,
+                    total_historical: pa.total_duty,
+                    total_no_ieepa: pb.total_duty,
+                    refund,
+                    flag,
+                };
+                all.add(&l);
+                let entry = field(entry_col).unwrap_or_else(|| "(no entry number)".into());
+                by_entry.entry(entry).or_default().add(&l);
+                by_origin.entry(flow.origin.to_string()).or_default().add(&l);
+                by_month.entry(flow.entry_date.year_month()).or_default().add(&l);
+                if let Some((_, _, line)) = &mut lines_out {
+                    line.extend_from_slice(chunk.raw(span));
+                    for v in [l.ieepa_duty, l.ieepa_paid, l.total_historical, l.total_no_ieepa, l.refund] {
+                        buf.clear();
+                        push_fixed(&mut buf, v, 2);
+                        line.push(b',');
+                        line.extend_from_slice(buf.as_bytes());
+                    }
+                    line.push(b',');
+                    push_csv_field(line, l.flag.as_deref().unwrap_or("").as_bytes());
+                    line.push(b'\n');
                 }
-                item.record.push_field(l.flag.as_deref().unwrap_or("").as_bytes());
-                w.write_byte_record(&item.record).map_err(|e| AppError::write(p, &e))?;
             }
-        }
-        stream.recycle(chunk);
-    }
-    stream.finish();
+            if let Some((out, p, line)) = &mut lines_out {
+                out.write_all(line).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display())))?;
+                line.clear();
+            }
+            Ok(())
+        },
+    )?;
     progress.done();
-    if let Some((w, p)) = lines_out {
-        let out =
-            w.into_inner().map_err(|e| AppError::fatal(format!("cannot write {}: {}", p.display(), e.error())))?;
+    if let Some((out, _, _)) = lines_out {
         out.commit()?;
     }
     let sections = [("entry", &by_entry), ("origin", &by_origin), ("month", &by_month)];
