@@ -190,6 +190,23 @@ pub struct Engine {
     dated_scope: Vec<bool>,
     /// Per exemption: its product scope uses a dated list.
     dated_exemption: Vec<bool>,
+    /// The fast path's date index: every date on which a measure's in-force window or suspension,
+    /// or a product list, starts or ends, and the day after the freeze (sorted, distinct). Between
+    /// two of them (a segment) those states do not change.
+    boundaries: Vec<Date>,
+    /// Per segment: bit r is set when the measure of evaluation rank r is in force on its rule date
+    /// and not suspended for every origin (a pre-filter: the full checks still run).
+    live: Vec<u128>,
+    /// Per segment: the product lists in effect.
+    segment_lists: Vec<ListMask>,
+    /// The product lists in effect on the freeze date.
+    freeze_lists: ListMask,
+    /// Per country index: bit r is set when the measure of rank r covers the country.
+    origin_bits: Vec<u128>,
+    /// The measure index of each evaluation rank.
+    by_rank: Vec<usize>,
+    /// The evaluation rank of each measure.
+    rank_of: Vec<usize>,
 }
 
 impl Engine {
@@ -205,7 +222,81 @@ impl Engine {
             |p: &crate::scenario::ProductScope| p.include_mask.intersects(&dated) || p.exclude_mask.intersects(&dated);
         let dated_scope = scenario.measures.iter().map(|m| uses_dated(&m.products)).collect();
         let dated_exemption = scenario.exemptions.iter().map(|e| uses_dated(&e.products)).collect();
-        Engine { scenario, mfn, dated_scope, dated_exemption }
+        let by_rank = scenario.eval_order.clone();
+        let mut rank_of = vec![0; scenario.measures.len()];
+        for (r, &i) in by_rank.iter().enumerate() {
+            rank_of[i] = r;
+        }
+        let mut engine = Engine {
+            scenario,
+            mfn,
+            dated_scope,
+            dated_exemption,
+            boundaries: Vec::new(),
+            live: Vec::new(),
+            segment_lists: Vec::new(),
+            freeze_lists: ListMask::default(),
+            origin_bits: Vec::new(),
+            by_rank,
+            rank_of,
+        };
+        if engine.scenario.measures.len() <= 128 {
+            engine.index_dates_and_origins();
+        }
+        engine
+    }
+
+    /// Builds the fast path's per-segment and per-origin bit sets.
+    fn index_dates_and_origins(&mut self) {
+        let scenario = &*self.scenario;
+        let mut dates = Vec::new();
+        let mut add = |w: &crate::scenario::Window| dates.extend(w.from.into_iter().chain(w.until));
+        for m in &scenario.measures {
+            m.in_force.iter().for_each(&mut add);
+            m.suspended.iter().for_each(|s| add(&s.window));
+        }
+        scenario.lists.iter().for_each(|l| add(&l.window));
+        dates.extend(scenario.freeze_on.map(Date::succ));
+        dates.sort_unstable();
+        dates.dedup();
+        let segments = dates.len() + 1;
+        // Any date of a segment stands for it; before the first boundary, the day before it.
+        let any_date = Date::from_ymd(2000, 1, 1).unwrap_or_else(|_| unreachable!("a valid date"));
+        let representative =
+            |k: usize| if k == 0 { dates.first().map_or(any_date, |d| d.pred()) } else { dates[k - 1] };
+        let mut live = vec![0u128; segments];
+        let mut segment_lists = Vec::with_capacity(segments);
+        for (k, bits) in live.iter_mut().enumerate() {
+            let entry = representative(k);
+            for (i, m) in scenario.measures.iter().enumerate() {
+                let date = self.rule_date(m, entry);
+                let in_force = m.in_force.iter().any(|w| w.contains(date));
+                let suspended_for_all = m.suspended.iter().any(|s| s.origins.is_none() && s.window.contains(date));
+                if in_force && !suspended_for_all {
+                    *bits |= 1u128 << self.rank_of[i];
+                }
+            }
+            segment_lists.push(scenario.list_index.active(&scenario.lists, entry));
+        }
+        let mut origin_bits = vec![0u128; 26 * 26];
+        for c in crate::codes::Country::all() {
+            for (i, m) in scenario.measures.iter().enumerate() {
+                if m.origins.contains(c) {
+                    origin_bits[c.index()] |= 1u128 << self.rank_of[i];
+                }
+            }
+        }
+        self.freeze_lists =
+            scenario.freeze_on.map(|f| scenario.list_index.active(&scenario.lists, f)).unwrap_or_default();
+        self.boundaries = dates;
+        self.live = live;
+        self.segment_lists = segment_lists;
+        self.origin_bits = origin_bits;
+    }
+
+    /// The date segment of an entry date (see `boundaries`).
+    fn segment(&self, d: Date) -> usize {
+        self.boundaries.partition_point(|b| *b <= d)
     }
 
     /// The scenario.
@@ -518,63 +609,41 @@ impl Engine {
             return self.price_slow(flow, out);
         }
         let key = flow.hts.key();
-        if !scratch.memo.contains_key(&key) {
-            if scratch.memo.len() >= Scratch::CAPACITY {
-                scratch.memo.clear();
-            }
-            let entry = self.memo_entry(flow);
-            scratch.memo.insert(key, entry);
+        if scratch.memo.len() >= Scratch::CAPACITY && !scratch.memo.contains_key(&key) {
+            scratch.memo.clear();
         }
-        let entry = &scratch.memo[&key];
-        let (rate, mfn_line) = match (&flow.mfn_rate, entry.mfn_line) {
+        let entry = *scratch.memo.entry(key).or_insert_with(|| self.memo_entry(flow));
+        let rate = match (&flow.mfn_rate, entry.mfn_line) {
             (None, Some(i)) => {
                 let line = &self.mfn.lines()[i as usize];
                 match (&line.general, flow.spi) {
-                    (Ok(general), None) => (Cow::Borrowed(general), Some(line)),
-                    _ => {
-                        let (l, r, _) = self.select_mfn(flow, &mut out.warnings)?;
-                        (r, l)
-                    }
+                    (Ok(general), None) => Cow::Borrowed(general),
+                    _ => self.select_mfn(flow, &mut out.warnings)?.1,
                 }
             }
-            _ => {
-                let (l, r, _) = self.select_mfn(flow, &mut out.warnings)?;
-                (r, l)
-            }
+            _ => self.select_mfn(flow, &mut out.warnings)?.1,
         };
-        let _ = mfn_line;
         let (exact, _) = Self::mfn_amount(&rate, flow)?;
         let mfn_duty = round_cents(exact);
         let keys = flow.hts.prefix_keys();
-        let mut active = |d: Date| match scratch.active.get(&d) {
-            Some(m) => *m,
-            None => {
-                let m = scenario.list_index.active(&scenario.lists, d);
-                if scratch.active.len() > 4096 {
-                    scratch.active.clear();
-                }
-                scratch.active.insert(d, m);
-                m
-            }
-        };
-        let at_entry = active(flow.entry_date);
-        let at_freeze = scenario.freeze_on.map(&mut active).unwrap_or_default();
-        let entry = &scratch.memo[&key];
+        let segment = self.segment(flow.entry_date);
         let codes = Codes {
             keys: &keys,
             len: flow.hts.len(),
-            at_entry: entry.members.and(&at_entry),
-            at_freeze: entry.members.and(&at_freeze),
+            at_entry: entry.members.and(&self.segment_lists[segment]),
+            at_freeze: entry.members.and(&self.freeze_lists),
             mfn_duty,
             exemptions: entry.exemptions,
         };
         let mut applied_bits = 0u128;
         let mut additional = Decimal::ZERO;
-        for &i in &scenario.eval_order {
+        // Only the measures that can cover the code, the origin and the date, in evaluation order.
+        let mut candidates = entry.products & self.origin_bits[flow.origin.index()] & self.live[segment];
+        while candidates != 0 {
+            let rank = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let i = self.by_rank[rank];
             let m = &scenario.measures[i];
-            if entry.products & (1u128 << i) == 0 || !m.origins.contains(flow.origin) {
-                continue;
-            }
             let applied = |j: usize| applied_bits & (1u128 << j) != 0;
             let st = self.measure_status(m, flow, &codes, &applied, self.dated_scope[i], &mut out.warnings);
             if let Status::Applied(l) = st {
@@ -614,7 +683,7 @@ impl Engine {
         let mut products = 0u128;
         for (i, m) in scenario.measures.iter().enumerate() {
             if self.dated_scope[i] || m.products.contains_fast(&keys, flow.hts.len(), &members) {
-                products |= 1u128 << i;
+                products |= 1u128 << self.rank_of[i];
             }
         }
         let mut exemptions = 0u128;
@@ -652,9 +721,11 @@ impl Engine {
 }
 
 /// What [`Engine::price`] remembers about a code.
+#[derive(Clone, Copy)]
 struct MemoEntry {
     members: ListMask,
-    /// Bit i: measure i's products can cover the code (always set when they use a dated list).
+    /// Bit r: the products of the measure of evaluation rank r can cover the code (always set
+    /// when they use a dated list).
     products: u128,
     /// Bit k: exemption k's products can cover the code (likewise).
     exemptions: u128,
@@ -683,8 +754,6 @@ impl std::hash::Hasher for MemoHasher {
 #[derive(Default)]
 pub struct Scratch {
     memo: HashMap<u64, MemoEntry, BuildHasherDefault<MemoHasher>>,
-    /// The product lists in effect on a date.
-    active: HashMap<Date, ListMask>,
 }
 
 impl Scratch {

@@ -91,7 +91,7 @@ enum State {
 /// Finds record boundaries, counting lines.
 #[derive(Default)]
 struct Splitter {
-    /// `\n` bytes before the current position.
+    /// Line ends (LF, CRLF, lone CR) before the current position.
     newlines: u64,
 }
 
@@ -99,7 +99,16 @@ impl Splitter {
     /// The record at or after `pos` in `buf`; `eof` says that no more input follows `buf`.
     fn next(&mut self, buf: &[u8], mut pos: usize, eof: bool) -> Scan {
         while pos < buf.len() && (buf[pos] == b'\n' || buf[pos] == b'\r') {
-            self.newlines += u64::from(buf[pos] == b'\n');
+            if buf[pos] == b'\r' {
+                // A CR ends a line unless a LF follows (CRLF counts once): look at the next byte.
+                match buf.get(pos + 1) {
+                    None if !eof => return Scan::NeedMore(pos),
+                    Some(b'\n') => {}
+                    _ => self.newlines += 1,
+                }
+            } else {
+                self.newlines += 1;
+            }
             pos += 1;
         }
         if pos == buf.len() {
@@ -153,14 +162,21 @@ impl Splitter {
             Some(e) => (e, RecordKind::Quoted),
             None if !eof => return Scan::NeedMore(start),
             None if state == State::InQuoted => {
-                let last_line = line + memchr_iter(b'\n', &buf[start..buf.len() - 1]).count() as u64;
+                let last_line = line + line_ends(&buf[start..buf.len() - 1]);
                 (buf.len(), RecordKind::UnclosedQuote { last_line })
             }
             None => (buf.len(), RecordKind::Quoted),
         };
-        self.newlines += memchr_iter(b'\n', &buf[start..end]).count() as u64;
+        self.newlines += line_ends(&buf[start..end]);
         Scan::Record(Span { start, end, line, kind }, end)
     }
+}
+
+/// The line ends in `bytes`: LF, CRLF and a lone CR each end a line.
+fn line_ends(bytes: &[u8]) -> u64 {
+    let lf = memchr_iter(b'\n', bytes).count() as u64;
+    let lone_cr = memchr_iter(b'\r', bytes).filter(|&i| bytes.get(i + 1) != Some(&b'\n')).count() as u64;
+    lf + lone_cr
 }
 
 /// Splits records into fields, reusing its buffers.
@@ -592,8 +608,13 @@ mod tests {
 
     #[test]
     fn start_lines_count_blank_lines_and_quoted_newlines() {
-        let got = records(b"h,a\n\n1,\"x\ny\"\r\n\r\n2,3\n", 1);
-        assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 6]);
+        for step in [1, 2, 64] {
+            let got = records(b"h,a\n\n1,\"x\ny\"\r\n\r\n2,3\n", step);
+            assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 6]);
+            // Old Mac line ends (lone CR) count as lines too (found by fuzzing).
+            let got = records(b"h,a\r1,2\r\r3,\"4\r5\"\r6,7", step);
+            assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 4, 6]);
+        }
     }
 
     #[test]
