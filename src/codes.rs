@@ -183,6 +183,12 @@ impl Country {
         usize::from(self.0[0] - b'A') * 26 + usize::from(self.0[1] - b'A')
     }
 
+    /// The two-letter combination of an index from [`Country::index`] (0..676), assigned or not.
+    pub fn from_index(i: usize) -> Country {
+        let i = i % (26 * 26);
+        Country([b'A' + (i / 26) as u8, b'A' + (i % 26) as u8])
+    }
+
     /// Every assigned code.
     pub fn all() -> impl Iterator<Item = Country> {
         ISO_ALPHA2.split(' ').map(|k| {

@@ -207,6 +207,45 @@ pub struct Engine {
     by_rank: Vec<usize>,
     /// The evaluation rank of each measure.
     rank_of: Vec<usize>,
+    /// Per measure with many rates: its rates by origin.
+    rates_by_origin: Vec<Option<RatesByOrigin>>,
+}
+
+/// The rates of a measure that can apply to each origin, in file order.
+#[derive(Clone, Debug)]
+struct RatesByOrigin {
+    /// Per country index `c`: its rates are `rates[offsets[c]..offsets[c + 1]]`.
+    offsets: Vec<u32>,
+    rates: Vec<u16>,
+}
+
+impl RatesByOrigin {
+    /// Measures with more rates than this get an index.
+    const FROM_RATES: usize = 6;
+
+    fn new(m: &Measure) -> Option<RatesByOrigin> {
+        if m.rates.len() <= Self::FROM_RATES || m.rates.len() > usize::from(u16::MAX) {
+            return None;
+        }
+        let mut offsets = Vec::with_capacity(26 * 26 + 1);
+        let mut rates = Vec::new();
+        offsets.push(0);
+        for c in 0..26 * 26 {
+            let country = crate::codes::Country::from_index(c);
+            for (k, r) in m.rates.iter().enumerate() {
+                if r.origins.as_ref().is_none_or(|o| o.contains(country)) {
+                    rates.push(k as u16);
+                }
+            }
+            offsets.push(rates.len() as u32);
+        }
+        Some(RatesByOrigin { offsets, rates })
+    }
+
+    fn rates_for(&self, c: crate::codes::Country) -> &[u16] {
+        let i = c.index();
+        &self.rates[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
 }
 
 impl Engine {
@@ -223,6 +262,7 @@ impl Engine {
         let dated_scope = scenario.measures.iter().map(|m| uses_dated(&m.products)).collect();
         let dated_exemption = scenario.exemptions.iter().map(|e| uses_dated(&e.products)).collect();
         let by_rank = scenario.eval_order.clone();
+        let rates_by_origin = scenario.measures.iter().map(RatesByOrigin::new).collect();
         let mut rank_of = vec![0; scenario.measures.len()];
         for (r, &i) in by_rank.iter().enumerate() {
             rank_of[i] = r;
@@ -239,6 +279,7 @@ impl Engine {
             origin_bits: Vec::new(),
             by_rank,
             rank_of,
+            rates_by_origin,
         };
         if engine.scenario.measures.len() <= 128 {
             engine.index_dates_and_origins();
@@ -435,7 +476,7 @@ impl Engine {
         let codes = Codes { keys: &keys, mfn_duty: mfn.duty, ..self.codes(flow) };
         for &i in &scenario.eval_order {
             let applied = |j: usize| statuses[j].line().is_some();
-            let status = self.measure_status(&scenario.measures[i], flow, &codes, &applied, true, &mut warnings);
+            let status = self.measure_status(i, flow, &codes, &applied, true, &mut warnings);
             statuses[i] = status;
         }
         let mut additional: Decimal = statuses.iter().filter_map(Status::line).map(|l| l.amount).sum();
@@ -456,13 +497,14 @@ impl Engine {
 
     fn measure_status(
         &self,
-        m: &Measure,
+        measure: usize,
         flow: &Flow,
         codes: &Codes<'_>,
         applied: &dyn Fn(usize) -> bool,
         check_scope: bool,
         warnings: &mut Vec<Warning>,
     ) -> Status {
+        let m = &self.scenario.measures[measure];
         if check_scope && !m.origins.contains(flow.origin) {
             return Status::OriginNotCovered;
         }
@@ -502,11 +544,20 @@ impl Engine {
         {
             return Status::InTransit;
         }
-        let Some(rate_index) = m.rates.iter().position(|r| {
+        let rate_matches = |r: &crate::scenario::MeasureRate| {
             r.window.contains(date)
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
-        }) else {
+        };
+        // The first rate that matches, in file order; for measures with many rates (one per
+        // country), among those that can cover the origin only.
+        let found = match &self.rates_by_origin[measure] {
+            Some(index) => {
+                index.rates_for(flow.origin).iter().map(|&k| usize::from(k)).find(|&k| rate_matches(&m.rates[k]))
+            }
+            None => m.rates.iter().position(rate_matches),
+        };
+        let Some(rate_index) = found else {
             return Status::NoRate;
         };
         if let Some(&j) = m.excluded_by.iter().find(|&&j| applied(j)) {
@@ -609,43 +660,57 @@ impl Engine {
             return self.price_slow(flow, out);
         }
         let key = flow.hts.key();
-        if scratch.memo.len() >= Scratch::CAPACITY && !scratch.memo.contains_key(&key) {
+        let full = scratch.memo.len() >= Scratch::CAPACITY || scratch.member_masks.len() >= usize::from(u16::MAX);
+        if full && !scratch.memo.contains_key(&key) {
             scratch.memo.clear();
+            scratch.member_masks.clear();
+            scratch.member_ids.clear();
         }
-        let entry = *scratch.memo.entry(key).or_insert_with(|| self.memo_entry(flow));
-        let rate = match (&flow.mfn_rate, entry.mfn_line) {
-            (None, Some(i)) => {
-                let line = &self.mfn.lines()[i as usize];
-                match (&line.general, flow.spi) {
-                    (Ok(general), None) => Cow::Borrowed(general),
-                    _ => self.select_mfn(flow, &mut out.warnings)?.1,
-                }
+        let entry = match scratch.memo.get(&key) {
+            Some(e) => *e,
+            None => {
+                let e = self.memo_entry(flow, scratch);
+                scratch.memo.insert(key, e);
+                e
             }
-            _ => self.select_mfn(flow, &mut out.warnings)?.1,
         };
-        let (exact, _) = Self::mfn_amount(&rate, flow)?;
-        let mfn_duty = round_cents(exact);
+        let members = scratch.member_masks[usize::from(entry.members)];
+        let mfn_duty = if entry.mfn_line & MFN_AD_VALOREM != 0 && flow.mfn_rate.is_none() && flow.spi.is_none() {
+            // The usual case: the general rate of the line, ad valorem only, remembered with the code.
+            round_cents(entry.mfn_ad_valorem * flow.customs_value)
+        } else {
+            let rate = match (&flow.mfn_rate, entry.mfn_line) {
+                (None, l) if l != MFN_NONE => {
+                    let line = &self.mfn.lines()[(l & !MFN_AD_VALOREM) as usize];
+                    match (&line.general, flow.spi) {
+                        (Ok(general), None) => Cow::Borrowed(general),
+                        _ => self.select_mfn(flow, &mut out.warnings)?.1,
+                    }
+                }
+                _ => self.select_mfn(flow, &mut out.warnings)?.1,
+            };
+            round_cents(Self::mfn_amount(&rate, flow)?.0)
+        };
         let keys = flow.hts.prefix_keys();
         let segment = self.segment(flow.entry_date);
         let codes = Codes {
             keys: &keys,
             len: flow.hts.len(),
-            at_entry: entry.members.and(&self.segment_lists[segment]),
-            at_freeze: entry.members.and(&self.freeze_lists),
+            at_entry: members.and(&self.segment_lists[segment]),
+            at_freeze: members.and(&self.freeze_lists),
             mfn_duty,
-            exemptions: entry.exemptions,
+            exemptions: bits(entry.exemptions),
         };
         let mut applied_bits = 0u128;
         let mut additional = Decimal::ZERO;
         // Only the measures that can cover the code, the origin and the date, in evaluation order.
-        let mut candidates = entry.products & self.origin_bits[flow.origin.index()] & self.live[segment];
+        let mut candidates = bits(entry.products) & self.origin_bits[flow.origin.index()] & self.live[segment];
         while candidates != 0 {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
             let i = self.by_rank[rank];
-            let m = &scenario.measures[i];
             let applied = |j: usize| applied_bits & (1u128 << j) != 0;
-            let st = self.measure_status(m, flow, &codes, &applied, self.dated_scope[i], &mut out.warnings);
+            let st = self.measure_status(i, flow, &codes, &applied, self.dated_scope[i], &mut out.warnings);
             if let Status::Applied(l) = st {
                 applied_bits |= 1u128 << i;
                 additional += l.amount;
@@ -676,7 +741,7 @@ impl Engine {
     }
 
     /// The measures whose products can cover a code (as bits), with the code's lists and MFN line.
-    fn memo_entry(&self, flow: &Flow) -> MemoEntry {
+    fn memo_entry(&self, flow: &Flow, scratch: &mut Scratch) -> MemoEntry {
         let scenario = &*self.scenario;
         let keys = flow.hts.prefix_keys();
         let members = scenario.list_index.members(&keys, flow.hts.len());
@@ -693,12 +758,50 @@ impl Engine {
             }
         }
         let lines = self.mfn.lines();
-        let mfn_line = self.mfn.lookup(&flow.hts).ok().map(|l| {
+        let (mut mfn_line, mut mfn_ad_valorem) = (MFN_NONE, Decimal::ZERO);
+        if let Ok(l) = self.mfn.lookup(&flow.hts) {
             // The line's index, from its address in the table's slice.
-            ((l as *const MfnLine as usize - lines.as_ptr() as usize) / std::mem::size_of::<MfnLine>()) as u32
-        });
-        MemoEntry { members, products, exemptions, mfn_line }
+            mfn_line =
+                ((l as *const MfnLine as usize - lines.as_ptr() as usize) / std::mem::size_of::<MfnLine>()) as u32;
+            if let Ok(general) = &l.general
+                && general.specific.iter().all(|p| p.usd_per_unit.is_zero())
+            {
+                mfn_line |= MFN_AD_VALOREM;
+                mfn_ad_valorem = general.ad_valorem;
+            }
+        }
+        let members = match scratch.member_ids.get(&members) {
+            Some(&id) => id,
+            None => {
+                let id = scratch.member_masks.len() as u16;
+                scratch.member_masks.push(members);
+                scratch.member_ids.insert(members, id);
+                id
+            }
+        };
+        MemoEntry {
+            products: split_bits(products),
+            exemptions: split_bits(exemptions),
+            mfn_ad_valorem,
+            mfn_line,
+            members,
+        }
     }
+}
+
+const _: () = assert!(std::mem::size_of::<MemoEntry>() == 56);
+
+/// `MemoEntry::mfn_line` when the code has no MFN line.
+const MFN_NONE: u32 = u32::MAX >> 1;
+/// Flag in `MemoEntry::mfn_line`: the general rate is ad valorem only.
+const MFN_AD_VALOREM: u32 = 1 << 31;
+
+fn split_bits(b: u128) -> [u64; 2] {
+    [b as u64, (b >> 64) as u64]
+}
+
+fn bits(b: [u64; 2]) -> u128 {
+    u128::from(b[0]) | (u128::from(b[1]) << 64)
 }
 
 impl Engine {
@@ -720,16 +823,21 @@ impl Engine {
     }
 }
 
-/// What [`Engine::price`] remembers about a code.
+/// What [`Engine::price`] remembers about a code, in 56 bytes (with its key, one cache line:
+/// the memo is read once per row, and the row data streaming through evicts it often).
 #[derive(Clone, Copy)]
 struct MemoEntry {
-    members: ListMask,
     /// Bit r: the products of the measure of evaluation rank r can cover the code (always set
-    /// when they use a dated list).
-    products: u128,
+    /// when they use a dated list). As two words: a `u128` would pad the entry to 64 bytes.
+    products: [u64; 2],
     /// Bit k: exemption k's products can cover the code (likewise).
-    exemptions: u128,
-    mfn_line: Option<u32>,
+    exemptions: [u64; 2],
+    /// The general MFN rate when it is ad valorem only (see `MFN_AD_VALOREM`).
+    mfn_ad_valorem: Decimal,
+    /// The code's MFN line index (`MFN_NONE`: none), with the flag `MFN_AD_VALOREM`.
+    mfn_line: u32,
+    /// The lists holding the code: an index in `Scratch::member_masks`.
+    members: u16,
 }
 
 /// A hasher for the memo's code keys: a multiply.
@@ -754,10 +862,13 @@ impl std::hash::Hasher for MemoHasher {
 #[derive(Default)]
 pub struct Scratch {
     memo: HashMap<u64, MemoEntry, BuildHasherDefault<MemoHasher>>,
+    /// The distinct list memberships of the codes in the memo (few: most codes are in no list).
+    member_masks: Vec<ListMask>,
+    member_ids: HashMap<ListMask, u16>,
 }
 
 impl Scratch {
-    /// Codes remembered at most (a few MB); the memo is emptied when full.
+    /// Codes remembered at most (8 MB); the memo is emptied when full.
     pub const CAPACITY: usize = 1 << 17;
 
     /// An empty memo.

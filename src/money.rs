@@ -93,6 +93,24 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
 /// Appends `v` with exactly `places` decimals (rounded half away from zero) to `out`, without going
 /// through `fmt` (this runs several times per output row).
 pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
+    let mut buf = [0u8; FIXED_MAX];
+    let text = format_fixed(v, places, &mut buf);
+    // Only ASCII digits, `-` and `.` are written.
+    out.push_str(std::str::from_utf8(text).unwrap_or_default());
+}
+
+/// [`push_fixed`] for a byte buffer (an output line being built).
+pub fn push_fixed_bytes(out: &mut Vec<u8>, v: Decimal, places: u32) {
+    let mut buf = [0u8; FIXED_MAX];
+    out.extend_from_slice(format_fixed(v, places, &mut buf));
+}
+
+/// Room for a 96-bit mantissa (29 digits), up to 28 places of zeros before it, a point and a sign.
+const FIXED_MAX: usize = 64;
+
+/// Writes `v` with exactly `places` decimals (at most 28) into `buf`; returns the text.
+fn format_fixed(v: Decimal, places: u32, buf: &mut [u8; FIXED_MAX]) -> &[u8] {
+    let places = places.min(28);
     let r = if v.scale() == places {
         v
     } else {
@@ -100,50 +118,109 @@ pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
         r.rescale(places);
         r
     };
-    let m = r.mantissa();
-    if m < 0 {
-        out.push('-');
+    // A rescale that would overflow the mantissa keeps fewer places: pad with zeros.
+    let written = r.scale();
+    let end = format_mantissa(r.mantissa(), written as usize, buf);
+    let mut end = end;
+    if written < places {
+        if written == 0 {
+            buf[end] = b'.';
+            end += 1;
+        }
+        for _ in written..places {
+            buf[end] = b'0';
+            end += 1;
+        }
     }
-    let mut digits = [0u8; 40];
-    let mut len = 0;
+    &buf[..end]
+}
+
+/// Writes mantissa `m` with `places` decimals at the start of `buf`; returns the length.
+fn format_mantissa(m: i128, places: usize, buf: &mut [u8; FIXED_MAX]) -> usize {
+    let mut text = [0u8; FIXED_MAX];
+    let tail = format_mantissa_right(m, places, &mut text);
+    buf[..tail.len()].copy_from_slice(tail);
+    tail.len()
+}
+
+/// Writes mantissa `m` with `places` decimals at the end of `buf`; returns the text.
+fn format_mantissa_right(m: i128, places: usize, buf: &mut [u8; FIXED_MAX]) -> &[u8] {
+    let mut at = FIXED_MAX;
     let n = m.unsigned_abs();
-    if let Ok(mut small) = u64::try_from(n) {
-        // The usual case: 64-bit division is far cheaper than 128-bit.
-        loop {
-            digits[len] = b'0' + (small % 10) as u8;
-            small /= 10;
-            len += 1;
-            if small == 0 {
-                break;
+    if let (Ok(n), true) = (u64::try_from(n), places <= 19) {
+        // The usual case, in 64-bit arithmetic, two digits at a time, from the right.
+        let p = 10u64.pow(places as u32);
+        let (mut int, mut frac) = (n / p, n % p);
+        if places > 0 {
+            let mut left = places;
+            while left >= 2 {
+                at -= 2;
+                buf[at..at + 2].copy_from_slice(pair((frac % 100) as usize));
+                frac /= 100;
+                left -= 2;
             }
+            if left == 1 {
+                at -= 1;
+                buf[at] = b'0' + (frac % 10) as u8;
+            }
+            at -= 1;
+            buf[at] = b'.';
+        }
+        while int >= 100 {
+            at -= 2;
+            buf[at..at + 2].copy_from_slice(pair((int % 100) as usize));
+            int /= 100;
+        }
+        if int >= 10 {
+            at -= 2;
+            buf[at..at + 2].copy_from_slice(pair(int as usize));
+        } else {
+            at -= 1;
+            buf[at] = b'0' + int as u8;
         }
     } else {
         let mut n = n;
-        loop {
-            digits[len] = b'0' + (n % 10) as u8;
-            n /= 10;
-            len += 1;
-            if n == 0 {
-                break;
+        let mut written = 0;
+        while n > 0 || written <= places {
+            if written == places && places > 0 {
+                at -= 1;
+                buf[at] = b'.';
             }
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            written += 1;
         }
     }
-    let places = places as usize;
-    while len <= places {
-        digits[len] = b'0';
-        len += 1;
+    if m < 0 {
+        at -= 1;
+        buf[at] = b'-';
     }
-    for i in (0..len).rev() {
-        // `i` counts from the least significant digit: the point goes after digit `places`.
-        out.push(digits[i] as char);
-        if i == places && places > 0 {
-            out.push('.');
-        }
-    }
+    &buf[at..]
 }
 
-/// Rounds a duty amount half-up to the cent.
+/// The two digits of `n` (0..100).
+fn pair(n: usize) -> &'static [u8] {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    &PAIRS[n * 2..n * 2 + 2]
+}
+
+/// Rounds a duty amount half-up (away from zero) to the cent.
 pub fn round_cents(amount: Decimal) -> Decimal {
+    let scale = amount.scale();
+    if scale > 2 && scale - 2 <= 19 {
+        // The usual case (a rate times a value), in 64-bit integer arithmetic.
+        if let Ok(n) = u64::try_from(amount.mantissa().unsigned_abs()) {
+            let p = 10u64.pow(scale - 2);
+            let (q, r) = (n / p, n % p);
+            let q = i128::from(if r >= p - r { q + 1 } else { q });
+            return Decimal::from_i128_with_scale(if amount.is_sign_negative() { -q } else { q }, 2);
+        }
+    }
     let mut r = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(2);
     r
@@ -178,7 +255,11 @@ fn exact_ratio(a: Decimal, b: Decimal, places: u32) -> Option<Decimal> {
     } else {
         (am, bm.checked_mul(10u128.checked_pow((-shift) as u32)?)?)
     };
-    let (q, r) = (num / den, num % den);
+    let (q, r) = match (u64::try_from(num), u64::try_from(den)) {
+        // The usual case: 64-bit division is far cheaper than 128-bit.
+        (Ok(n), Ok(d)) => (u128::from(n / d), u128::from(n % d)),
+        _ => (num / den, num % den),
+    };
     let q = if r.checked_mul(2)? >= den { q + 1 } else { q };
     Decimal::try_from_i128_with_scale(i128::try_from(q).ok()?, places).ok()
 }
@@ -281,6 +362,37 @@ mod tests {
         assert_eq!(f("1.45", 6), "1.450000");
         assert_eq!(f("-3.5", 2), "-3.50");
         assert_eq!(f("12", 0), "12");
+    }
+
+    #[test]
+    fn fast_rounding_and_formatting_agree_with_rust_decimal() {
+        // A deterministic spread of mantissas and scales, signs and midpoints included.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (i % 20) as u32;
+            let m = i128::from(x % 10u64.pow(digits.max(1))) * if i % 3 == 0 { -1 } else { 1 };
+            let m = if i % 7 == 0 { m - m % 10 + 5 } else { m };
+            let v = Decimal::from_i128_with_scale(m, (i % 12) as u32);
+            let mut want = v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            want.rescale(2);
+            let got = round_cents(v);
+            assert_eq!((got, got.scale()), (want, 2), "{v}");
+            for places in [0, 1, 2, 6] {
+                let mut text = String::new();
+                push_fixed(&mut text, v, places);
+                let mut r = v.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+                r.rescale(places);
+                let reference =
+                    if r.is_zero() { format!("{:.*}", places as usize, Decimal::ZERO) } else { r.to_string() };
+                assert_eq!(text, reference, "{v} to {places} places");
+            }
+        }
+        let mut text = String::new();
+        push_fixed(&mut text, Decimal::MAX, 2);
+        assert_eq!(text, "79228162514264337593543950335.00");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::cli::RunArgs;
 use crate::date::Date;
 use crate::engine::{Engine, Priced, Scratch};
 use crate::money::percent;
-use crate::report::{ResultColumns, push_csv_field};
+use crate::report::{CsvResultWriter, push_csv_field};
 use rust_decimal::Decimal;
 use std::io::Write;
 
@@ -23,7 +23,7 @@ struct Worker {
     parser: RowParser,
     scratch: Scratch,
     priced: Priced,
-    columns: ResultColumns,
+    columns: CsvResultWriter,
     sums: Sums,
     tally: WarningTally,
 }
@@ -68,9 +68,8 @@ fn price_chunk(engine: &Engine, as_of: Option<Date>, w: &mut Worker, chunk: &Chu
                 if !p.warnings.is_empty() {
                     w.tally.add(&p.warnings);
                 }
-                w.columns.fill_priced(engine, p);
                 out.lines.extend_from_slice(chunk.raw(span));
-                w.columns.append_csv(&mut out.lines);
+                w.columns.append(engine, p, &mut out.lines);
                 out.lines.push(b'\n');
             }
             Err(e) => {
@@ -111,7 +110,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             parser: parser.clone(),
             scratch: Scratch::new(),
             priced: Priced::default(),
-            columns: ResultColumns::default(),
+            columns: CsvResultWriter::new(&engine),
             sums: Sums::default(),
             tally: WarningTally::default(),
         },

@@ -158,7 +158,7 @@ pub struct CountryGroup {
 }
 
 /// A set of product lists (by index), as bits: up to 512 lists.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ListMask([u64; 8]);
 
 impl ListMask {
