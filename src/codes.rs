@@ -5,7 +5,7 @@ use std::fmt;
 /// An HTS code of 4 to 10 digits, normalised to digits only (`8703.23.01` -> `87032301`).
 ///
 /// Stored inline (no heap) because one is built per input row.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct HtsCode {
     digits: [u8; 10],
     len: u8,
@@ -23,7 +23,7 @@ impl HtsCode {
     }
 
     fn parse_len(text: &str, min: usize) -> Result<HtsCode, String> {
-        let t = text.trim();
+        let t = crate::money::trim(text);
         let mut digits = [0u8; 10];
         let mut len = 0usize;
         for c in t.bytes() {
@@ -160,7 +160,7 @@ impl Country {
     /// Parses an alpha-2 code. Lower case is accepted and normalised (`jp` -> `JP`): ERP exports
     /// often lower-case codes, and no two codes differ by case only, so nothing is guessed.
     pub fn parse(text: &str) -> Result<Country, String> {
-        let t = text.trim();
+        let t = crate::money::trim(text);
         let b = t.as_bytes();
         if b.len() != 2 || !b.iter().all(u8::is_ascii_alphabetic) {
             return Err(format!("country `{t}` is not an ISO 3166-1 alpha-2 code (two letters, e.g. JP)"));

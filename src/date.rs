@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-/// A proleptic Gregorian calendar date, stored as days since 1970-01-01.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A proleptic Gregorian calendar date, stored as days since 1970-01-01 (the default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Date(i32);
 
 /// Why a text is not a valid date.
@@ -64,7 +64,7 @@ impl Date {
 
     /// Parses exactly `YYYY-MM-DD` (surrounding spaces are trimmed).
     pub fn parse(text: &str) -> Result<Date, DateError> {
-        let b = text.trim().as_bytes();
+        let b = crate::money::trim(text).as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(DateError::Format);
         }

@@ -104,6 +104,13 @@ impl Flow {
     }
 }
 
+impl Flow {
+    /// An empty flow to be filled by [`FlowColumns::parse_into`].
+    pub fn placeholder() -> Flow {
+        Flow::new(HtsCode::default(), Country::from_index(0), Date::default(), Decimal::ZERO)
+    }
+}
+
 /// The largest customs value or quantity priced: 10^15 (a quadrillion). Duties are computed exactly
 /// in 96-bit decimals; far above this, products of value and rate would lose digits, so larger
 /// numbers are refused rather than priced wrong.
@@ -144,6 +151,10 @@ pub struct FlowColumns {
 pub trait FieldSource {
     /// Field `i` (empty when there is no such field).
     fn field(&self, i: usize) -> &[u8];
+    /// Field `i` as text; `None` when it is not valid UTF-8.
+    fn field_str(&self, i: usize) -> Option<&str> {
+        std::str::from_utf8(self.field(i)).ok()
+    }
     /// The number of fields.
     fn len(&self) -> usize;
     /// True when the record has no field.
@@ -236,18 +247,25 @@ impl FlowColumns {
 
     /// Reads a flow from a record. Empty optional fields are `None`.
     pub fn parse<F: FieldSource + ?Sized>(&self, rec: &F) -> Result<Flow, FieldError> {
+        let mut flow = Flow::placeholder();
+        self.parse_into(rec, &mut flow)?;
+        Ok(flow)
+    }
+
+    /// [`FlowColumns::parse`] into a flow that is reused from row to row (no move of the whole
+    /// flow per row). On error, `out` holds a partly read row.
+    pub fn parse_into<F: FieldSource + ?Sized>(&self, rec: &F, out: &mut Flow) -> Result<(), FieldError> {
         let text = |idx: usize, column: &'static str| -> Result<&str, FieldError> {
-            let raw = rec.field(idx);
-            std::str::from_utf8(raw).map_err(|_| FieldError {
+            rec.field_str(idx).ok_or_else(|| FieldError {
                 column,
-                value: String::from_utf8_lossy(raw).into_owned(),
+                value: String::from_utf8_lossy(rec.field(idx)).into_owned(),
                 reason: "is not valid UTF-8".into(),
             })
         };
         let opt = |idx: Option<usize>, column: &'static str| -> Result<Option<&str>, FieldError> {
             match idx {
                 Some(i) => {
-                    let t = text(i, column)?.trim();
+                    let t = crate::money::trim(text(i, column)?);
                     Ok(if t.is_empty() { None } else { Some(t) })
                 }
                 None => Ok(None),
@@ -282,7 +300,8 @@ impl FlowColumns {
                 format!("customs value {customs_value} is below one cent; give 0 or at least 0.01"),
             ));
         }
-        let mut flow = Flow::new(hts, origin, entry_date, customs_value);
+        *out = Flow::new(hts, origin, entry_date, customs_value);
+        let flow = out;
         if let Some(q) = opt(self.quantity, "quantity")? {
             let v = parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity {e}")))?;
             if v > max_amount() {
@@ -343,7 +362,7 @@ impl FlowColumns {
         if let Some(r) = opt(self.mfn_rate, "mfn_rate")? {
             flow.mfn_rate = Some(RateExpr::parse(r).map_err(|e| bad("mfn_rate", r, e.to_string()))?);
         }
-        Ok(flow)
+        Ok(())
     }
 }
 

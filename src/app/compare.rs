@@ -204,17 +204,17 @@ impl Worker {
         out.rows = chunk.spans.len() as u64;
         let mut lines = with_lines.then(|| csv::Writer::from_writer(std::mem::take(&mut out.lines)));
         for span in &chunk.spans {
-            let mut flow = match self.parser.parse(chunk, span) {
+            let flow = match self.parser.parse(chunk, span) {
                 Ok(f) => f,
                 Err(r) => {
                     out.rejects.push(r);
                     continue;
                 }
             };
-            super::apply_as_of(&mut flow, as_of);
+            super::apply_as_of(flow, as_of);
             let mut failure = None;
             for (i, e) in engines.iter().enumerate() {
-                if let Err(err) = e.price(&flow, &mut self.scratch[i], &mut self.priced[i]) {
+                if let Err(err) = e.price(flow, &mut self.scratch[i], &mut self.priced[i]) {
                     failure = Some((err, &e.scenario().name));
                     break;
                 }
@@ -236,13 +236,13 @@ impl Worker {
                 self.tally.add(&p.warnings);
             }
             if let Some(by) = by {
-                add_groups(&mut self.groups, &mut self.key, by, &flow, engines, &self.priced);
+                add_groups(&mut self.groups, &mut self.key, by, flow, engines, &self.priced);
             }
             if let Some(lines) = &mut lines {
                 // The causes need every measure's status: assess fully (only with --lines).
-                let assessments = engines.iter().map(|e| e.assess(&flow)).collect::<Result<Vec<_>, _>>();
+                let assessments = engines.iter().map(|e| e.assess(flow)).collect::<Result<Vec<_>, _>>();
                 if let Ok(assessments) = assessments {
-                    let rec = line_record(span.line, &flow, engines, &assessments);
+                    let rec = line_record(span.line, flow, engines, &assessments);
                     // Writing to memory cannot fail.
                     let _ = lines.write_record(&rec);
                 }

@@ -189,12 +189,22 @@ pub struct FieldSplitter {
 /// The fields of one record.
 pub struct RecordFields<'a> {
     base: &'a [u8],
+    /// `base` as text, when it is valid UTF-8 (checked once per record, not once per field).
+    text: Option<&'a str>,
     ranges: &'a [(usize, usize)],
 }
 
 impl FieldSource for RecordFields<'_> {
     fn field(&self, i: usize) -> &[u8] {
         self.ranges.get(i).map_or(b"", |&(s, e)| &self.base[s..e])
+    }
+    fn field_str(&self, i: usize) -> Option<&str> {
+        match (self.text, self.ranges.get(i)) {
+            // Fields are cut at commas, which are ASCII: always character boundaries.
+            (Some(t), Some(&(s, e))) => t.get(s..e),
+            (Some(_), None) => Some(""),
+            (None, _) => std::str::from_utf8(self.field(i)).ok(),
+        }
     }
     fn len(&self) -> usize {
         self.ranges.len()
@@ -222,13 +232,16 @@ impl FieldSplitter {
     pub fn split_bytes<'a>(&'a mut self, raw: &'a [u8], plain: bool) -> RecordFields<'a> {
         self.ranges.clear();
         if plain {
+            // Records are short: a plain loop beats setting up a vector search per comma.
             let mut s = 0;
-            for c in memchr_iter(b',', raw) {
-                self.ranges.push((s, c));
-                s = c + 1;
+            for (c, &b) in raw.iter().enumerate() {
+                if b == b',' {
+                    self.ranges.push((s, c));
+                    s = c + 1;
+                }
             }
             self.ranges.push((s, raw.len()));
-            return RecordFields { base: raw, ranges: &self.ranges };
+            return RecordFields { base: raw, text: std::str::from_utf8(raw).ok(), ranges: &self.ranges };
         }
         self.unescaped.clear();
         let mut state = State::StartField;
@@ -257,7 +270,7 @@ impl FieldSplitter {
             };
         }
         self.ranges.push((field_start, self.unescaped.len()));
-        RecordFields { base: &self.unescaped, ranges: &self.ranges }
+        RecordFields { base: &self.unescaped, text: std::str::from_utf8(&self.unescaped).ok(), ranges: &self.ranges }
     }
 }
 
@@ -395,12 +408,17 @@ impl RecordReader {
 pub struct RowParser {
     cols: FlowColumns,
     fields: FieldSplitter,
+    flow: Flow,
 }
 
 impl RowParser {
     /// A parser for records under `header`; fails when required columns are missing.
     pub fn new(header: &ByteRecord) -> Result<RowParser, String> {
-        Ok(RowParser { cols: FlowColumns::from_header(header)?, fields: FieldSplitter::default() })
+        Ok(RowParser {
+            cols: FlowColumns::from_header(header)?,
+            fields: FieldSplitter::default(),
+            flow: Flow::placeholder(),
+        })
     }
 
     /// The fields of a record.
@@ -408,8 +426,8 @@ impl RowParser {
         self.fields.split(chunk, span)
     }
 
-    /// The checked flow of a record, or why it is rejected.
-    pub fn parse(&mut self, chunk: &Chunk, span: &Span) -> Result<Flow, Reject> {
+    /// The checked flow of a record (in a buffer reused from row to row), or why it is rejected.
+    pub fn parse(&mut self, chunk: &Chunk, span: &Span) -> Result<&mut Flow, Reject> {
         let whole = |reason: String| Reject { line: span.line, column: String::new(), value: String::new(), reason };
         if let RecordKind::UnclosedQuote { last_line } = span.kind {
             // The CSV rules close such a quote silently at the end of the input, which would price a
@@ -424,12 +442,10 @@ impl RowParser {
             // A short or long row is refused, never padded or truncated silently.
             return Err(whole(format!("the row has {} fields; the header has {}", fields.len(), self.cols.width)));
         }
-        self.cols.parse(&fields).map_err(|e| Reject {
-            line: span.line,
-            column: e.column.into(),
-            value: e.value,
-            reason: e.reason,
-        })
+        match self.cols.parse_into(&fields, &mut self.flow) {
+            Ok(()) => Ok(&mut self.flow),
+            Err(e) => Err(Reject { line: span.line, column: e.column.into(), value: e.value, reason: e.reason }),
+        }
     }
 }
 

@@ -105,7 +105,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
         || parser.clone(),
         |parser, chunk, flows: &mut Vec<Result<Flow, Reject>>| {
             flows.clear();
-            flows.extend(chunk.spans.iter().map(|span| parser.parse(chunk, span)));
+            flows.extend(chunk.spans.iter().map(|span| parser.parse(chunk, span).map(|f| f.clone())));
         },
         |chunk, flows| {
             for (span, parsed) in chunk.spans.iter().zip(flows.drain(..)) {

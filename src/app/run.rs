@@ -50,15 +50,15 @@ fn price_chunk(engine: &Engine, as_of: Option<Date>, w: &mut Worker, chunk: &Chu
     out.rejects.clear();
     out.rows = chunk.spans.len() as u64;
     for span in &chunk.spans {
-        let mut flow = match w.parser.parse(chunk, span) {
+        let flow = match w.parser.parse(chunk, span) {
             Ok(f) => f,
             Err(r) => {
                 out.rejects.push(r);
                 continue;
             }
         };
-        super::apply_as_of(&mut flow, as_of);
-        match engine.price(&flow, &mut w.scratch, &mut w.priced) {
+        super::apply_as_of(flow, as_of);
+        match engine.price(flow, &mut w.scratch, &mut w.priced) {
             Ok(()) => {
                 let p = &w.priced;
                 w.sums.assessed += 1;
