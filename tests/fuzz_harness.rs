@@ -125,7 +125,7 @@ pub fn flow_row(data: &[u8]) {
             seen += 1;
             assert!(span.start <= span.end && span.end <= chunk.bytes.len());
             match parser.parse(&chunk, span) {
-                Ok(flow) => check_flow(engine, &flow, &mut scratch, &mut priced),
+                Ok(flow) => check_flow(engine, flow, &mut scratch, &mut priced),
                 Err(e) => {
                     assert!(e.line >= 2, "a record after the header starts on line 2 or later");
                     std::hint::black_box(format!("{}: {} ({})", e.column, e.reason, e.value));
