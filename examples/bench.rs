@@ -34,10 +34,21 @@ fn timed(cmd: &[&str]) -> (f64, Option<u64>) {
     (secs, rss)
 }
 
+fn generate(examples: &Path, rows: u64, path: &Path) -> f64 {
+    let status = Command::new(examples.join("gen_flows"))
+        .arg(rows.to_string())
+        .stdout(std::fs::File::create(path).unwrap())
+        .status()
+        .expect("gen_flows (build it with --examples)");
+    assert!(status.success());
+    std::fs::metadata(path).unwrap().len() as f64 / 1e6
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5).max(1);
+    let hts_file: Option<PathBuf> = args.next().map(PathBuf::from);
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().to_path_buf();
     let bin: PathBuf = examples.parent().unwrap().join("tariffstack");
@@ -45,68 +56,90 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let flows = dir.join("flows.csv");
     let t = Instant::now();
-    let status = Command::new(examples.join("gen_flows"))
-        .arg(rows.to_string())
-        .stdout(std::fs::File::create(&flows).unwrap())
-        .status()
-        .expect("gen_flows (build it with --examples)");
-    assert!(status.success());
-    let mb = std::fs::metadata(&flows).unwrap().len() as f64 / 1e6;
-    println!("{rows} rows, {mb:.1} MB generated in {:.1} s; {runs} runs each; medians", t.elapsed().as_secs_f64());
+    let mb = generate(&examples, rows, &flows);
+    println!(
+        "{rows} rows, {mb:.1} MB generated in {:.1} s; {runs} rounds, each running every command once in turn; medians",
+        t.elapsed().as_secs_f64()
+    );
     let f = flows.to_str().unwrap();
     let out = dir.join("out.csv");
     let o = out.to_str().unwrap();
     let b = bin.to_str().unwrap();
     let floor_bin = examples.join("floor");
     let fl = floor_bin.to_str().unwrap();
+    let four = ["-s", "historical", "-s", "status-quo", "-s", "pause-expires", "-s", "deal-reached"];
+    // Every command writes to standard output, sent to /dev/null, as the floor does: the ratios
+    // compare the same work. `run -o` (temporary file, fsync, rename) is shown for information.
     let commands: Vec<(&str, Vec<&str>)> = vec![
         ("floor (read, parse value, write 7 columns)", vec![fl, f]),
-        ("run --scenario historical", vec![b, "run", f, "-s", "historical", "-q", "-o", o]),
-        (
-            "compare (4 scenarios)",
-            vec![
-                b,
-                "compare",
-                f,
-                "-s",
-                "historical",
-                "-s",
-                "status-quo",
-                "-s",
-                "pause-expires",
-                "-s",
-                "deal-reached",
-                "-q",
-            ],
-        ),
+        ("run --scenario historical", vec![b, "run", f, "-s", "historical", "-q"]),
+        ("compare (4 scenarios)", [&[b, "compare", f][..], &four, &["-q"]].concat()),
+        ("run -o FILE (durable write, for information)", vec![b, "run", f, "-s", "historical", "-q", "-o", o]),
     ];
-    let mut results: Vec<(f64, Option<u64>)> = Vec::new();
-    for (_, cmd) in &commands {
-        let mut secs = Vec::new();
-        let mut rss = None;
-        for _ in 0..runs {
+    // Rounds interleave the commands, so that a slow spell of the (noisy, shared) machine falls on
+    // all of them; the ratios are the medians of the per-round ratios.
+    let mut secs: Vec<Vec<f64>> = vec![Vec::new(); commands.len()];
+    let mut rss: Vec<Option<u64>> = vec![None; commands.len()];
+    for _ in 0..runs {
+        for (i, (_, cmd)) in commands.iter().enumerate() {
             let (s, r) = timed(cmd);
-            secs.push(s);
-            rss = rss.max(r);
+            secs[i].push(s);
+            rss[i] = rss[i].max(r);
         }
-        results.push((median(secs), rss));
     }
-    let floor = results[0].0;
-    println!("{:<44} {:>9} {:>12} {:>8} {:>9} {:>10}", "command", "median s", "rows/s", "MB/s", "x floor", "peak RSS");
-    for ((name, _), (s, rss)) in commands.iter().zip(&results) {
+    let ratio = |i: usize, j: usize| median(secs[i].iter().zip(&secs[j]).map(|(a, b)| a / b).collect());
+    println!("{:<46} {:>9} {:>12} {:>8} {:>9} {:>10}", "command", "median s", "rows/s", "MB/s", "x floor", "peak RSS");
+    for (i, (name, _)) in commands.iter().enumerate() {
+        let s = median(secs[i].clone());
         println!(
-            "{:<44} {:>9.3} {:>12.0} {:>8.1} {:>9.2} {:>10}",
+            "{:<46} {:>9.3} {:>12.0} {:>8.1} {:>9.2} {:>10}",
             name,
             s,
             rows as f64 / s,
             mb / s,
-            s / floor,
-            rss.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "-".into())
+            ratio(i, 0),
+            rss[i].map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "-".into())
         );
     }
-    println!("compare / run: {:.2}", results[2].0 / results[1].0);
+    println!("targets: run <= 1.30 x floor: {:.2}; compare <= 2.00 x run: {:.2}", ratio(1, 0), ratio(2, 1));
+    // Flat memory: peak RSS of run on 1M and 10M rows.
+    let big = dir.join("big.csv");
+    let mut peaks = Vec::new();
+    for n in [1_000_000u64, 10_000_000] {
+        generate(&examples, n, &big);
+        let (s, r) = timed(&[b, "run", big.to_str().unwrap(), "-s", "historical", "-q"]);
+        peaks.push(r);
+        println!(
+            "run on {n} rows: {s:.2} s, peak RSS {}",
+            r.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "- (no /usr/bin/time)".into())
+        );
+    }
+    if let [Some(a), Some(b)] = peaks[..] {
+        println!(
+            "targets: peak RSS at 10M rows < 100 MB: {:.1} MB; 10M / 1M <= 1.2: {:.2}",
+            b as f64 / 1024.0,
+            b as f64 / a as f64
+        );
+    }
+    let _ = std::fs::remove_file(&big);
+    if let Some(hts) = hts_file {
+        hts_load(&hts);
+    }
     micro(&flows);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Loading the official HTS file (as `--hts` does), median of 5.
+fn hts_load(path: &Path) {
+    let mut v = Vec::new();
+    let mut lines = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let table = tariffstack::mfn::MfnTable::from_hts_path(path).expect("read the HTS file");
+        v.push(t.elapsed().as_secs_f64() * 1e3);
+        lines = table.lines().len();
+    }
+    println!("targets: HTS load < 200 ms: {:.0} ms ({lines} lines, {})", median(v), path.display());
 }
 
 /// `Engine::assess` and `Engine::price` alone, on up to 200,000 flows read beforehand.

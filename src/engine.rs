@@ -209,6 +209,9 @@ pub struct Engine {
     rank_of: Vec<usize>,
     /// Per measure with many rates: its rates by origin.
     rates_by_origin: Vec<Option<RatesByOrigin>>,
+    /// Per measure, when the scenario has at most 128 exemptions: bit k when exemption k can lift it
+    /// (empty otherwise).
+    exemption_bits: Vec<u128>,
 }
 
 /// The rates of a measure that can apply to each origin, in file order.
@@ -263,6 +266,11 @@ impl Engine {
         let dated_exemption = scenario.exemptions.iter().map(|e| uses_dated(&e.products)).collect();
         let by_rank = scenario.eval_order.clone();
         let rates_by_origin = scenario.measures.iter().map(RatesByOrigin::new).collect();
+        let exemption_bits = if scenario.exemptions.len() <= 128 {
+            scenario.measures.iter().map(|m| m.exemptions.iter().fold(0u128, |b, &k| b | (1u128 << k))).collect()
+        } else {
+            Vec::new()
+        };
         let mut rank_of = vec![0; scenario.measures.len()];
         for (r, &i) in by_rank.iter().enumerate() {
             rank_of[i] = r;
@@ -280,6 +288,7 @@ impl Engine {
             by_rank,
             rank_of,
             rates_by_origin,
+            exemption_bits,
         };
         if engine.scenario.measures.len() <= 128 {
             engine.index_dates_and_origins();
@@ -523,14 +532,34 @@ impl Engine {
         {
             return Status::Suspended(k);
         }
-        if let Some(&k) = m.exemptions.iter().find(|&&k| {
+        let lifts = |k: usize| {
             let e = &self.scenario.exemptions[k];
-            (k >= 128 || codes.exemptions & (1u128 << k) != 0)
-                && e.window.contains(date)
+            e.window.contains(date)
                 && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && e.products.contains_fast(codes.keys, codes.len, lists)
-        }) {
+        };
+        let exemption = match self.exemption_bits.get(measure) {
+            // Only the measure's exemptions whose products can cover the code, lowest index first
+            // (the order of `m.exemptions`).
+            Some(&bits) => {
+                let mut bits = bits & codes.exemptions;
+                let mut found = None;
+                while bits != 0 {
+                    let k = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if lifts(k) {
+                        found = Some(k);
+                        break;
+                    }
+                }
+                found
+            }
+            None => {
+                m.exemptions.iter().copied().find(|&k| (k >= 128 || codes.exemptions & (1u128 << k) != 0) && lifts(k))
+            }
+        };
+        if let Some(k) = exemption {
             return Status::Exempt(k);
         }
         if let Some(p) = flow.spi

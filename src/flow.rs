@@ -118,6 +118,19 @@ pub fn max_amount() -> Decimal {
     Decimal::from(1_000_000_000_000_000u64)
 }
 
+/// `v > max_amount()` for a non-negative `v`, in integer arithmetic (a per-row check).
+fn above_max(v: Decimal) -> bool {
+    // v = m / 10^s > 10^15  <=>  m > 10^(15 + s); a 96-bit mantissa is below 10^29.
+    let exponent = 15 + v.scale();
+    exponent < 29 && v.mantissa().unsigned_abs() > 10u128.pow(exponent)
+}
+
+/// `0 < v < 0.01` for a non-negative `v`, in integer arithmetic.
+fn below_a_cent(v: Decimal) -> bool {
+    let m = v.mantissa().unsigned_abs();
+    m != 0 && v.scale() > 2 && m < 10u128.pow(v.scale() - 2)
+}
+
 /// A field that could not be read, with its column name and value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -284,7 +297,7 @@ impl FlowColumns {
         let value_text = text(self.customs_value, "customs_value")?;
         let customs_value =
             parse_amount(value_text).map_err(|e| bad("customs_value", value_text, format!("customs value {e}")))?;
-        if customs_value > max_amount() {
+        if above_max(customs_value) {
             return Err(bad(
                 "customs_value",
                 value_text,
@@ -293,7 +306,7 @@ impl FlowColumns {
         }
         // A value above zero but below a cent would make duty / value (the MFN ad valorem equivalent
         // of inclusive rates, the effective rate) overflow a 96-bit decimal.
-        if !customs_value.is_zero() && customs_value < Decimal::new(1, 2) {
+        if below_a_cent(customs_value) {
             return Err(bad(
                 "customs_value",
                 value_text,
@@ -304,7 +317,7 @@ impl FlowColumns {
         let flow = out;
         if let Some(q) = opt(self.quantity, "quantity")? {
             let v = parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity {e}")))?;
-            if v > max_amount() {
+            if above_max(v) {
                 return Err(bad(
                     "quantity",
                     q,
@@ -389,6 +402,31 @@ mod tests {
         assert!(e.contains("missing required column `entry_date`"), "{e}");
         let e = FlowColumns::from_header(&rec(&["hts", "origin", "entry_date", "customs_value", "HTS"])).unwrap_err();
         assert!(e.contains("column `hts` appears twice"), "{e}");
+    }
+
+    #[test]
+    fn integer_bounds_agree_with_decimal_comparisons() {
+        for text in [
+            "0",
+            "0.00",
+            "0.001",
+            "0.0099",
+            "0.01",
+            "0.010",
+            "1",
+            "999999999999999.99",
+            "1000000000000000",
+            "1000000000000000.00",
+            "1000000000000000.01",
+            "1000000000000001",
+            "79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "12.3456789",
+        ] {
+            let v: Decimal = text.parse().unwrap();
+            assert_eq!(above_max(v), v > max_amount(), "{text}");
+            assert_eq!(below_a_cent(v), !v.is_zero() && v < Decimal::new(1, 2), "{text}");
+        }
     }
 
     #[test]

@@ -54,6 +54,32 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
     if digits.starts_with('-') {
         return Err(MoneyError::Negative);
     }
+    // The usual amount: up to 18 digits and one point, accumulated in 64 bits.
+    let bytes = digits.as_bytes();
+    if !bytes.is_empty() && bytes.len() <= 19 && bytes[0] != b'.' {
+        let mut mantissa: u64 = 0;
+        let mut scale: u32 = 0;
+        let mut seen_dot = false;
+        let mut plain = true;
+        let mut count = 0;
+        for &c in bytes {
+            match c {
+                b'0'..=b'9' => {
+                    mantissa = mantissa * 10 + u64::from(c - b'0');
+                    scale += u32::from(seen_dot);
+                    count += 1;
+                }
+                b'.' if !seen_dot => seen_dot = true,
+                _ => {
+                    plain = false;
+                    break;
+                }
+            }
+        }
+        if plain && count > 0 && count <= 18 {
+            return Ok(Decimal::from_i128_with_scale(i128::from(mantissa), scale));
+        }
+    }
     // One pass: accumulate the mantissa exactly as an integer and count the decimals.
     let mut mantissa: u128 = 0;
     let mut scale: u32 = 0;
@@ -112,7 +138,12 @@ pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
 /// [`push_fixed`] for a byte buffer (an output line being built).
 pub fn push_fixed_bytes(out: &mut Vec<u8>, v: Decimal, places: u32) {
     let mut buf = [0u8; FIXED_MAX];
-    out.extend_from_slice(format_fixed(v, places, &mut buf));
+    if v.scale() == places && places <= 28 {
+        // The usual case (amounts already rounded to their places): one pass, one copy.
+        out.extend_from_slice(format_mantissa_right(v.mantissa(), places as usize, &mut buf));
+    } else {
+        out.extend_from_slice(format_fixed(v, places, &mut buf));
+    }
 }
 
 /// Room for a 96-bit mantissa (29 digits), up to 28 places of zeros before it, a point and a sign.
@@ -415,6 +446,19 @@ mod tests {
         let mut text = String::new();
         push_fixed(&mut text, Decimal::MAX, 2);
         assert_eq!(text, "79228162514264337593543950335.00");
+    }
+
+    #[test]
+    fn short_and_long_amounts_parse_alike() {
+        for (text, want) in
+            [("+", None), ("", None), (".", None), ("5.", Some("5")), (".5", Some("0.5")), ("0001.50", Some("1.50"))]
+        {
+            assert_eq!(parse_amount(text).ok().map(|d| d.to_string()), want.map(str::to_string), "{text:?}");
+        }
+        // 18 digits (64-bit path) and 19 or more (128-bit path) give the same values.
+        assert_eq!(parse_amount("123456789012345678").unwrap().to_string(), "123456789012345678");
+        assert_eq!(parse_amount("1234567890123456789").unwrap().to_string(), "1234567890123456789");
+        assert_eq!(parse_amount("12345678901234567.8").unwrap().to_string(), "12345678901234567.8");
     }
 
     #[test]
