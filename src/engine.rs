@@ -449,11 +449,16 @@ impl Engine {
                 });
             };
             let Some(converted) = unit.convert(q, part.unit) else {
-                let what =
-                    if unit == Unit::Other { "a unit this tool does not know".to_string() } else { unit.to_string() };
+                let (what, found) = match (unit, &flow.unknown_unit) {
+                    (Unit::Other, Some(text)) => {
+                        (format!("`{text}` (a unit this tool does not know)"), text.to_string())
+                    }
+                    (Unit::Other, None) => ("a unit this tool does not know".to_string(), unit.to_string()),
+                    _ => (unit.to_string(), unit.to_string()),
+                };
                 return Err(PricingError {
                     column: "quantity_unit",
-                    value: unit.to_string(),
+                    value: found,
                     reason: format!(
                         "a quantity in {what} cannot be converted to {} for the specific rate `{rate}` of HTS `{}`",
                         part.unit, flow.hts

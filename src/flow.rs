@@ -67,6 +67,9 @@ pub struct Flow {
     pub quantity: Option<Decimal>,
     /// Unit of `quantity`.
     pub quantity_unit: Option<Unit>,
+    /// The unit as written, kept only when it is not a unit this tool knows ([`Unit::Other`]), for
+    /// the message that refuses it.
+    pub unknown_unit: Option<Box<str>>,
     /// Special program claimed.
     pub spi: Option<Program>,
     /// US content, USD.
@@ -93,6 +96,7 @@ impl Flow {
             customs_value,
             quantity: None,
             quantity_unit: None,
+            unknown_unit: None,
             spi: None,
             us_content_value: None,
             loaded_date: None,
@@ -331,6 +335,9 @@ impl FlowColumns {
             // matters for a specific duty, and the engine rejects the row there when it cannot
             // convert the quantity to the rate's unit.
             flow.quantity_unit = Unit::parse(u);
+            if flow.quantity_unit == Some(Unit::Other) {
+                flow.unknown_unit = Some(u.into());
+            }
         }
         if let Some(s) = opt(self.spi, "spi")? {
             flow.spi = Some(Program::parse(s).map_err(|e| bad("spi", s, e))?);

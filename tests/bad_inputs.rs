@@ -320,7 +320,7 @@ fn check_case(name: &str) -> Vec<String> {
 }
 
 /// The cases with a known bug, each run by its own ignored test below.
-const KNOWN_BUGS: [&str; 1] = ["specific-rate-unknown-unit"];
+const KNOWN_BUGS: [&str; 0] = [];
 
 fn assert_case(name: &str) {
     let bad = check_case(name);
@@ -383,9 +383,9 @@ fn bug_utf16_file_is_refused_saying_utf16() {
 }
 
 #[test]
-#[ignore = "bug: an unknown quantity_unit is reported with the value `other unit`, not the unit found"]
-fn bug_unknown_unit_reject_gives_the_value_found() {
-    assert_case("specific-rate-unknown-unit");
+fn unknown_unit_reject_gives_the_value_found() {
+    let o = run_case("specific-rate-unknown-unit");
+    assert!(o.stderr.contains("a quantity in `lbs` (a unit this tool does not know)"), "{}", o.stderr);
 }
 
 #[test]

@@ -117,9 +117,18 @@ fn a_run_killed_mid_way_leaves_no_file_at_the_output_path() {
         "unexpected files left: {left:?}"
     );
     eprintln!("killed run: files left beside the output: {left:?} (temporary files, accepted)");
-    for f in &left {
-        std::fs::remove_file(w.path(f)).unwrap();
-    }
+    // The next run writing the same outputs removes them (their process is gone).
+    let small = "hts,origin,entry_date,customs_value\n9403.60.80,JP,2025-05-01,1000\n";
+    w.create("small.csv", small);
+    let o = w.run(&["run", "small.csv", "-s", "historical", "-o", "out.csv", "--rejects", "rej.csv"], "");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after: Vec<String> = files_in(w.dir())
+        .into_iter()
+        .filter(|f| !["big.csv", "small.csv", "out.csv", "rej.csv"].contains(&f.as_str()))
+        .collect();
+    assert!(after.is_empty(), "stale temporary files not removed: {after:?}");
+    std::fs::remove_file(w.path("out.csv")).unwrap();
+    let _ = std::fs::remove_file(w.path("rej.csv"));
 
     // An earlier result at the output path stays as it was.
     w.create("out.csv", "previous result\n");

@@ -118,6 +118,7 @@ impl AtomicFile {
         };
         let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        remove_stale_temporaries(dir, &name);
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.tariffstack-{}-{n}.tmp", std::process::id()));
@@ -148,6 +149,29 @@ impl AtomicFile {
             return Err(fail(e));
         }
         Ok(())
+    }
+}
+
+/// Removes the temporary files that killed runs (SIGKILL, power loss) left beside `name` in `dir`:
+/// `.NAME.tariffstack-PID-N.tmp` whose process is gone. Only on Linux, where `/proc` tells which
+/// processes live; elsewhere they stay (they are hidden dot-files, never the output itself).
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.tariffstack-");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else { continue };
+        let numeric = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if numeric(pid) && numeric(n) && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
