@@ -126,13 +126,13 @@ pub fn max_amount() -> Decimal {
 fn above_max(v: Decimal) -> bool {
     // v = m / 10^s > 10^15  <=>  m > 10^(15 + s); a 96-bit mantissa is below 10^29.
     let exponent = 15 + v.scale();
-    exponent < 29 && v.mantissa().unsigned_abs() > 10u128.pow(exponent)
+    exponent < 29 && v.mantissa().unsigned_abs() > crate::money::POW10[exponent as usize]
 }
 
 /// `0 < v < 0.01` for a non-negative `v`, in integer arithmetic.
 fn below_a_cent(v: Decimal) -> bool {
     let m = v.mantissa().unsigned_abs();
-    m != 0 && v.scale() > 2 && m < 10u128.pow(v.scale() - 2)
+    m != 0 && v.scale() > 2 && m < crate::money::POW10[(v.scale() - 2) as usize]
 }
 
 /// A field that could not be read, with its column name and value.

@@ -116,6 +116,17 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
     Decimal::try_from_i128_with_scale(mantissa as i128, scale).map_err(|_| MoneyError::TooManyDigits)
 }
 
+/// Powers of ten that fit in a `u128`: `POW10[n]` = 10^n.
+pub(crate) const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// `text.trim()`, with a fast answer for the usual field that starts and ends with a visible ASCII
 /// character (a per-field cost on the row path).
 #[inline]
@@ -204,7 +215,7 @@ fn format_mantissa_right(m: i128, places: usize, buf: &mut [u8; FIXED_MAX]) -> &
             let mut left = places;
             while left >= 2 {
                 at -= 2;
-                buf[at..at + 2].copy_from_slice(pair((frac % 100) as usize));
+                put_pair(buf, at, (frac % 100) as usize);
                 frac /= 100;
                 left -= 2;
             }
@@ -217,12 +228,12 @@ fn format_mantissa_right(m: i128, places: usize, buf: &mut [u8; FIXED_MAX]) -> &
         }
         while int >= 100 {
             at -= 2;
-            buf[at..at + 2].copy_from_slice(pair((int % 100) as usize));
+            put_pair(buf, at, (int % 100) as usize);
             int /= 100;
         }
         if int >= 10 {
             at -= 2;
-            buf[at..at + 2].copy_from_slice(pair(int as usize));
+            put_pair(buf, at, int as usize);
         } else {
             at -= 1;
             buf[at] = b'0' + int as u8;
@@ -246,6 +257,14 @@ fn format_mantissa_right(m: i128, places: usize, buf: &mut [u8; FIXED_MAX]) -> &
         buf[at] = b'-';
     }
     &buf[at..]
+}
+
+/// Writes the two digits of `n` (0..100) at `buf[at]`.
+#[inline]
+fn put_pair(buf: &mut [u8; FIXED_MAX], at: usize, n: usize) {
+    let p = pair(n);
+    buf[at] = p[0];
+    buf[at + 1] = p[1];
 }
 
 /// The two digits of `n` (0..100).
