@@ -23,6 +23,7 @@ use crate::units::Unit;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// US content at or above this share of the customs value is not dutiable under measures whose
@@ -683,7 +684,8 @@ impl Engine {
     /// per code, those measures (as bits), the product lists that hold the code, and its MFN line; a
     /// row then evaluates only those measures that also cover its origin (dates, suspensions,
     /// exemptions, claims, in-transit clauses, relations, amounts). A measure whose scope uses a dated list is re-checked
-    /// on the row's date. The memory is bounded: the memo is a fixed-size cache (see [`Scratch`]).
+    /// on the row's date. The memory is bounded: the memo is emptied when it holds `Scratch::CAPACITY`
+    /// entries.
     pub fn price(&self, flow: &Flow, scratch: &mut Scratch, out: &mut Priced) -> Result<(), PricingError> {
         out.lines.clear();
         out.warnings.clear();
@@ -692,15 +694,17 @@ impl Engine {
             return self.price_slow(flow, out);
         }
         let key = flow.hts.key();
-        if scratch.member_masks.len() >= usize::from(u16::MAX) {
-            // Ids of list memberships are 16-bit: start afresh (never in practice).
-            *scratch = Scratch::new();
+        let full = scratch.memo.len() >= Scratch::CAPACITY || scratch.member_masks.len() >= usize::from(u16::MAX);
+        if full && !scratch.memo.contains_key(&key) {
+            scratch.memo.clear();
+            scratch.member_masks.clear();
+            scratch.member_ids.clear();
         }
-        let entry = match scratch.lookup(key) {
-            Some(e) => e,
+        let entry = match scratch.memo.get(&key) {
+            Some(e) => *e,
             None => {
                 let e = self.memo_entry(flow, scratch);
-                scratch.insert(key, e);
+                scratch.memo.insert(key, e);
                 e
             }
         };
@@ -870,70 +874,40 @@ struct MemoEntry {
     members: u16,
 }
 
-/// One slot of the memo: a code's key (0: empty; keys of codes are never 0) and what is known of it.
-#[derive(Clone, Copy)]
-struct MemoSlot {
-    key: u64,
-    entry: MemoEntry,
+/// A hasher for the memo's code keys: a multiply.
+#[derive(Default, Clone, Copy)]
+struct MemoHasher(u64);
+
+impl std::hash::Hasher for MemoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(31);
+    }
 }
 
-const _: () = assert!(std::mem::size_of::<MemoSlot>() == 64);
-
-/// Per-thread state reused by [`Engine::price`] from row to row: the per-code memo, a two-way
-/// set-associative cache of [`Scratch::SETS`] sets (64-byte slots, 2 MB when full), found with one
-/// multiply: cheaper than a hash map on the per-row path, and bounded. A code pushed out is
-/// simply worked out again.
+/// Per-thread state reused by [`Engine::price`] from row to row: the per-code memo.
 #[derive(Default)]
 pub struct Scratch {
-    /// Two slots per set, the most recently used first; allocated on first use.
-    memo: Vec<[MemoSlot; 2]>,
+    memo: HashMap<u64, MemoEntry, BuildHasherDefault<MemoHasher>>,
     /// The distinct list memberships of the codes in the memo (few: most codes are in no list).
     member_masks: Vec<ListMask>,
     member_ids: HashMap<ListMask, u16>,
 }
 
 impl Scratch {
-    /// Sets in the memo (two codes each).
-    pub const SETS: usize = 1 << 14;
+    /// Codes remembered at most (8 MB); the memo is emptied when full.
+    pub const CAPACITY: usize = 1 << 17;
 
     /// An empty memo.
     pub fn new() -> Scratch {
         Scratch::default()
-    }
-
-    fn set_of(key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::SETS.trailing_zeros())) as usize
-    }
-
-    fn lookup(&mut self, key: u64) -> Option<MemoEntry> {
-        let set = self.memo.get_mut(Self::set_of(key))?;
-        if set[0].key == key {
-            return Some(set[0].entry);
-        }
-        if set[1].key == key {
-            set.swap(0, 1);
-            return Some(set[0].entry);
-        }
-        None
-    }
-
-    fn insert(&mut self, key: u64, entry: MemoEntry) {
-        if self.memo.is_empty() {
-            let empty = MemoSlot {
-                key: 0,
-                entry: MemoEntry {
-                    products: [0; 2],
-                    exemptions: [0; 2],
-                    mfn_ad_valorem: Decimal::ZERO,
-                    mfn_line: MFN_NONE,
-                    members: 0,
-                },
-            };
-            self.memo = vec![[empty; 2]; Self::SETS];
-        }
-        let set = &mut self.memo[Self::set_of(key)];
-        set[1] = set[0];
-        set[0] = MemoSlot { key, entry };
     }
 }
 
