@@ -12,7 +12,7 @@ use crate::engine::{Assessment, Engine, Priced, Scratch};
 use crate::explain_text::short_state;
 use crate::flow::Flow;
 use crate::mfn::MfnTable;
-use crate::money::{effective_rate, percent};
+use crate::money::{MoneySum, effective_rate, percent};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -36,24 +36,46 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, value: Decimal, a: &Priced) {
-        self.rows += 1;
-        self.value += value;
-        self.mfn += a.mfn_duty;
-        self.additional += a.additional_duty;
-        self.total += a.total_duty;
-    }
-
-    fn merge(&mut self, other: &Totals) {
-        self.rows += other.rows;
-        self.value += other.value;
-        self.mfn += other.mfn;
-        self.additional += other.additional;
-        self.total += other.total;
-    }
-
     fn rate(&self) -> Option<Decimal> {
         effective_rate(self.total, self.value)
+    }
+}
+
+/// [`Totals`] as kept by a worker, with exact sums that are cheaper to add to.
+#[derive(Clone, Copy, Debug, Default)]
+struct RunningTotals {
+    rows: u64,
+    value: MoneySum,
+    mfn: MoneySum,
+    additional: MoneySum,
+    total: MoneySum,
+}
+
+impl RunningTotals {
+    fn add(&mut self, value: Decimal, a: &Priced) {
+        self.rows += 1;
+        self.value.add(value);
+        self.mfn.add(a.mfn_duty);
+        self.additional.add(a.additional_duty);
+        self.total.add(a.total_duty);
+    }
+
+    fn merge(&mut self, other: &RunningTotals) {
+        self.rows += other.rows;
+        self.value.add_sum(&other.value);
+        self.mfn.add_sum(&other.mfn);
+        self.additional.add_sum(&other.additional);
+        self.total.add_sum(&other.total);
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            rows: self.rows,
+            value: self.value.value(),
+            mfn: self.mfn.value(),
+            additional: self.additional.value(),
+            total: self.total.value(),
+        }
     }
 }
 
@@ -112,25 +134,28 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     if let Some((out, _)) = lines {
         out.commit()?;
     }
-    let mut totals = vec![Totals::default(); n];
-    let mut groups: BTreeMap<String, Vec<Totals>> = BTreeMap::new();
+    let mut running = vec![RunningTotals::default(); n];
+    let mut running_groups: BTreeMap<String, Vec<RunningTotals>> = BTreeMap::new();
     let mut tally = super::WarningTally::default();
     let mut assessed = 0;
     for w in workers {
         assessed += w.assessed;
         tally.merge(&w.tally);
-        for (t, x) in totals.iter_mut().zip(&w.totals) {
+        for (t, x) in running.iter_mut().zip(&w.totals) {
             t.merge(x);
         }
         for (key, g) in w.groups {
-            match groups.get_mut(&key) {
+            match running_groups.get_mut(&key) {
                 Some(have) => have.iter_mut().zip(&g).for_each(|(t, x)| t.merge(x)),
                 None => {
-                    groups.insert(key, g);
+                    running_groups.insert(key, g);
                 }
             }
         }
     }
+    let totals: Vec<Totals> = running.iter().map(RunningTotals::totals).collect();
+    let groups: BTreeMap<String, Vec<Totals>> =
+        running_groups.into_iter().map(|(k, g)| (k, g.iter().map(RunningTotals::totals).collect())).collect();
     let report = Report {
         input: &input_name,
         as_of: args.input.as_of.as_deref(),
@@ -161,8 +186,8 @@ struct Worker {
     parser: RowParser,
     scratch: Vec<Scratch>,
     priced: Vec<Priced>,
-    totals: Vec<Totals>,
-    groups: BTreeMap<String, Vec<Totals>>,
+    totals: Vec<RunningTotals>,
+    groups: BTreeMap<String, Vec<RunningTotals>>,
     key: String,
     tally: super::WarningTally,
     assessed: u64,
@@ -182,7 +207,7 @@ impl Worker {
             parser,
             scratch: (0..n).map(|_| Scratch::new()).collect(),
             priced: vec![Priced::default(); n],
-            totals: vec![Totals::default(); n],
+            totals: vec![RunningTotals::default(); n],
             groups: BTreeMap::new(),
             key: String::new(),
             tally: super::WarningTally::default(),
@@ -256,7 +281,7 @@ impl Worker {
 }
 
 fn add_groups(
-    groups: &mut BTreeMap<String, Vec<Totals>>,
+    groups: &mut BTreeMap<String, Vec<RunningTotals>>,
     key: &mut String,
     by: By,
     flow: &Flow,
@@ -268,21 +293,24 @@ fn add_groups(
     match by {
         By::Measure => {
             for (i, p) in priced.iter().enumerate() {
-                let mfn = groups.entry("mfn".into()).or_insert_with(|| vec![Totals::default(); n]);
+                let mfn = match groups.get_mut("mfn") {
+                    Some(g) => g,
+                    None => groups.entry("mfn".into()).or_insert_with(|| vec![RunningTotals::default(); n]),
+                };
                 mfn[i].rows += 1;
-                mfn[i].value += value;
-                mfn[i].total += p.mfn_duty;
-                mfn[i].mfn += p.mfn_duty;
+                mfn[i].value.add(value);
+                mfn[i].total.add(p.mfn_duty);
+                mfn[i].mfn.add(p.mfn_duty);
                 for (m, line) in &p.lines {
                     let id = &engines[i].measure(*m).id;
                     let g = match groups.get_mut(id) {
                         Some(g) => g,
-                        None => groups.entry(id.clone()).or_insert_with(|| vec![Totals::default(); n]),
+                        None => groups.entry(id.clone()).or_insert_with(|| vec![RunningTotals::default(); n]),
                     };
                     g[i].rows += 1;
-                    g[i].value += value;
-                    g[i].additional += line.amount;
-                    g[i].total += line.amount;
+                    g[i].value.add(value);
+                    g[i].additional.add(line.amount);
+                    g[i].total.add(line.amount);
                 }
             }
         }
@@ -295,7 +323,7 @@ fn add_groups(
             };
             let g = match groups.get_mut(key.as_str()) {
                 Some(g) => g,
-                None => groups.entry(key.clone()).or_insert_with(|| vec![Totals::default(); n]),
+                None => groups.entry(key.clone()).or_insert_with(|| vec![RunningTotals::default(); n]),
             };
             for (i, p) in priced.iter().enumerate() {
                 g[i].add(value, p);

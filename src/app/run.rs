@@ -9,9 +9,8 @@ use super::{AppError, WarningTally, engine_for, parse_as_of, reconcile};
 use crate::cli::RunArgs;
 use crate::date::Date;
 use crate::engine::{Engine, Priced, Scratch};
-use crate::money::percent;
+use crate::money::{MoneySum, percent};
 use crate::report::{CsvResultWriter, push_csv_field};
-use rust_decimal::Decimal;
 use std::io::Write;
 
 /// The result columns appended by `run` (DESIGN.md), in order.
@@ -32,9 +31,9 @@ struct Worker {
 #[derive(Default, Clone, Copy)]
 struct Sums {
     assessed: u64,
-    value: Decimal,
-    mfn: Decimal,
-    total: Decimal,
+    value: MoneySum,
+    mfn: MoneySum,
+    total: MoneySum,
 }
 
 /// What a worker made of one chunk: the output lines and the rejects, in input order.
@@ -62,9 +61,9 @@ fn price_chunk(engine: &Engine, as_of: Option<Date>, w: &mut Worker, chunk: &Chu
             Ok(()) => {
                 let p = &w.priced;
                 w.sums.assessed += 1;
-                w.sums.value += flow.customs_value;
-                w.sums.total += p.total_duty;
-                w.sums.mfn += p.mfn_duty;
+                w.sums.value.add(flow.customs_value);
+                w.sums.total.add(p.total_duty);
+                w.sums.mfn.add(p.mfn_duty);
                 if !p.warnings.is_empty() {
                     w.tally.add(&p.warnings);
                 }
@@ -130,9 +129,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     let mut tally = WarningTally::default();
     for w in &workers {
         sums.assessed += w.sums.assessed;
-        sums.value += w.sums.value;
-        sums.mfn += w.sums.mfn;
-        sums.total += w.sums.total;
+        sums.value.add_sum(&w.sums.value);
+        sums.mfn.add_sum(&w.sums.mfn);
+        sums.total.add_sum(&w.sums.total);
         tally.merge(&w.tally);
     }
     if !args.input.quiet {
@@ -145,14 +144,12 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
 }
 
 fn summary(engine: &Engine, s: Sums) {
-    let rate = if s.value.is_zero() { "-".to_string() } else { percent(s.total / s.value) };
+    let (value, mfn, total) = (s.value.value(), s.mfn.value(), s.total.value());
+    let rate = if value.is_zero() { "-".to_string() } else { percent(total / value) };
     eprintln!(
-        "{}: {} rows assessed; customs value {}; MFN duty {}; additional duty {}; total duty {}; effective rate {rate}",
+        "{}: {} rows assessed; customs value {value}; MFN duty {mfn}; additional duty {}; total duty {total}; effective rate {rate}",
         engine.scenario().name,
         s.assessed,
-        s.value,
-        s.mfn,
-        s.total - s.mfn,
-        s.total,
+        total - mfn,
     );
 }
