@@ -229,14 +229,7 @@ impl Worker {
         out.rows = chunk.spans.len() as u64;
         let mut lines = with_lines.then(|| csv::Writer::from_writer(std::mem::take(&mut out.lines)));
         for span in &chunk.spans {
-            let flow = match self.parser.parse(chunk, span) {
-                Ok(f) => f,
-                Err(r) => {
-                    out.rejects.push(r);
-                    continue;
-                }
-            };
-            super::apply_as_of(flow, as_of);
+            let Some(flow) = self.parser.flow_or_reject(chunk, span, as_of, &mut out.rejects) else { continue };
             let mut failure = None;
             for (i, e) in engines.iter().enumerate() {
                 if let Err(err) = e.price(flow, &mut self.scratch[i], &mut self.priced[i]) {

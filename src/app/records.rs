@@ -426,6 +426,27 @@ impl RowParser {
         self.fields.split(chunk, span)
     }
 
+    /// The flow of a record with `--as-of` applied, or `None` after adding its reject to `rejects`:
+    /// the start of every row loop.
+    pub fn flow_or_reject(
+        &mut self,
+        chunk: &Chunk,
+        span: &Span,
+        as_of: Option<crate::date::Date>,
+        rejects: &mut Vec<Reject>,
+    ) -> Option<&mut Flow> {
+        match self.parse(chunk, span) {
+            Ok(flow) => {
+                super::apply_as_of(flow, as_of);
+                Some(flow)
+            }
+            Err(r) => {
+                rejects.push(r);
+                None
+            }
+        }
+    }
+
     /// The checked flow of a record (in a buffer reused from row to row), or why it is rejected.
     pub fn parse(&mut self, chunk: &Chunk, span: &Span) -> Result<&mut Flow, Reject> {
         let whole = |reason: String| Reject { line: span.line, column: String::new(), value: String::new(), reason };

@@ -49,14 +49,7 @@ fn price_chunk(engine: &Engine, as_of: Option<Date>, w: &mut Worker, chunk: &Chu
     out.rejects.clear();
     out.rows = chunk.spans.len() as u64;
     for span in &chunk.spans {
-        let flow = match w.parser.parse(chunk, span) {
-            Ok(f) => f,
-            Err(r) => {
-                out.rejects.push(r);
-                continue;
-            }
-        };
-        super::apply_as_of(flow, as_of);
+        let Some(flow) = w.parser.flow_or_reject(chunk, span, as_of, &mut out.rejects) else { continue };
         match engine.price(flow, &mut w.scratch, &mut w.priced) {
             Ok(()) => {
                 let p = &w.priced;
