@@ -731,7 +731,7 @@ impl Engine {
             keys: &keys,
             len: flow.hts.len(),
             at_entry: members.and(&self.segment_lists[segment]),
-            at_freeze: members.and(&self.freeze_lists),
+            at_freeze: if scenario.freeze_on.is_some() { members.and(&self.freeze_lists) } else { ListMask::default() },
             mfn_duty,
             exemptions: bits(entry.exemptions),
         };
