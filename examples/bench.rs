@@ -1,7 +1,7 @@
 //! The benchmark: times, in one run, the I/O floor, `run` and `compare`, and the engine alone.
 //!
 //! Usage (from the repository root):
-//!     cargo build --release --examples && target/release/examples/bench [ROWS] [RUNS]
+//!     cargo build --release --bins --examples && target/release/examples/bench [ROWS] [RUNS] [HTS.csv]
 //! ROWS defaults to 2,000,000 and RUNS to 5. It generates ROWS realistic flows with the `gen_flows`
 //! example (deterministic), then runs each command RUNS times and prints the median wall time,
 //! rows/s, MB/s of input, the ratio to the floor, and the peak resident memory (through
@@ -18,8 +18,13 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs `cmd` with stdout to /dev/null; returns (seconds, peak RSS in KB when known).
+/// Runs `cmd` with stdout to /dev/null; returns (seconds, peak RSS in KB when known). Stops the
+/// benchmark when the command does not run or fails: the time of a failed command measures nothing.
 fn timed(cmd: &[&str]) -> (f64, Option<u64>) {
+    if !Path::new(cmd[0]).exists() {
+        eprintln!("bench: {} not found; build it first: cargo build --release --bins --examples", cmd[0]);
+        std::process::exit(2);
+    }
     let time = Path::new("/usr/bin/time");
     let start = Instant::now();
     let out = if time.exists() {
@@ -30,6 +35,10 @@ fn timed(cmd: &[&str]) -> (f64, Option<u64>) {
     .expect("run benchmark command");
     let secs = start.elapsed().as_secs_f64();
     let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        eprintln!("bench: `{}` failed ({}):\n{err}", cmd.join(" "), out.status);
+        std::process::exit(2);
+    }
     let rss = err.lines().rev().find_map(|l| l.trim().parse::<u64>().ok());
     (secs, rss)
 }
