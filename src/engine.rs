@@ -16,7 +16,7 @@
 use crate::date::Date;
 use crate::flow::{Flow, Program};
 use crate::mfn::{MfnLine, MfnLookupError, MfnTable};
-use crate::money::{effective_rate, round_cents};
+use crate::money::{effective_rate, mul_round_cents, round_cents};
 use crate::rate_text::{RateExpr, special_for};
 use crate::scenario::{Base, Duty, ListMask, Measure, Scenario};
 use crate::units::Unit;
@@ -212,6 +212,39 @@ pub struct Engine {
     /// Per measure, when the scenario has at most 128 exemptions: bit k when exemption k can lift it
     /// (empty otherwise).
     exemption_bits: Vec<u128>,
+    /// Per measure, when the scenario has at most 128 measures: bit j when measure j is in its
+    /// `excluded_by` (empty otherwise), so that one test on the applied bits decides it.
+    excluded_mask: Vec<u128>,
+    /// Likewise for the measures that replace it.
+    replaced_mask: Vec<u128>,
+}
+
+/// The measures applied so far, as a flow's measures are decided in evaluation order.
+enum AppliedSoFar<'s> {
+    /// Bit j: measure j applied (scenarios of at most 128 measures).
+    Bits(u128),
+    /// The statuses decided so far (by measure index).
+    Statuses(&'s [Status]),
+}
+
+impl AppliedSoFar<'_> {
+    fn contains(&self, j: usize) -> bool {
+        match self {
+            AppliedSoFar::Bits(b) => b & (1u128 << j) != 0,
+            AppliedSoFar::Statuses(s) => s[j].line().is_some(),
+        }
+    }
+
+    /// The first measure of `list` that applied; `mask` (the list as bits, when known) rules most
+    /// flows out with one test.
+    fn first_of(&self, list: &[usize], mask: Option<&u128>) -> Option<usize> {
+        if let (AppliedSoFar::Bits(b), Some(m)) = (self, mask)
+            && b & m == 0
+        {
+            return None;
+        }
+        list.iter().copied().find(|&j| self.contains(j))
+    }
 }
 
 /// The rates of a measure that can apply to each origin, in file order.
@@ -271,6 +304,15 @@ impl Engine {
         } else {
             Vec::new()
         };
+        let as_mask = |list: &[usize]| list.iter().fold(0u128, |b, &j| b | (1u128 << j));
+        let (excluded_mask, replaced_mask) = if scenario.measures.len() <= 128 {
+            (
+                scenario.measures.iter().map(|m| as_mask(&m.excluded_by)).collect(),
+                scenario.measures.iter().map(|m| as_mask(&m.replaced_by)).collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let mut rank_of = vec![0; scenario.measures.len()];
         for (r, &i) in by_rank.iter().enumerate() {
             rank_of[i] = r;
@@ -289,6 +331,8 @@ impl Engine {
             rank_of,
             rates_by_origin,
             exemption_bits,
+            excluded_mask,
+            replaced_mask,
         };
         if engine.scenario.measures.len() <= 128 {
             engine.index_dates_and_origins();
@@ -486,11 +530,9 @@ impl Engine {
         let scenario = &*self.scenario;
         let value = flow.customs_value;
         let mut statuses: Vec<Status> = vec![Status::NotInForce; scenario.measures.len()];
-        let keys = flow.hts.prefix_keys();
-        let codes = Codes { keys: &keys, mfn_duty: mfn.duty, ..self.codes(flow) };
+        let codes = Codes { mfn_duty: mfn.duty, ..self.codes(flow) };
         for &i in &scenario.eval_order {
-            let applied = |j: usize| statuses[j].line().is_some();
-            let status = self.measure_status(i, flow, &codes, &applied, true, &mut warnings);
+            let status = self.measure_status(i, flow, &codes, &AppliedSoFar::Statuses(&statuses), true, &mut warnings);
             statuses[i] = status;
         }
         let mut additional: Decimal = statuses.iter().filter_map(Status::line).map(|l| l.amount).sum();
@@ -513,8 +555,8 @@ impl Engine {
         &self,
         measure: usize,
         flow: &Flow,
-        codes: &Codes<'_>,
-        applied: &dyn Fn(usize) -> bool,
+        codes: &Codes,
+        applied: &AppliedSoFar<'_>,
         check_scope: bool,
         warnings: &mut Vec<Warning>,
     ) -> Status {
@@ -524,7 +566,7 @@ impl Engine {
         }
         let date = self.rule_date(m, flow.entry_date);
         let lists = if date == flow.entry_date { &codes.at_entry } else { &codes.at_freeze };
-        if check_scope && !m.products.contains_fast(codes.keys, codes.len, lists) {
+        if check_scope && !m.products.contains_fast(&codes.keys, codes.len, lists) {
             return Status::ProductNotCovered;
         }
         if !m.in_force.iter().any(|w| w.contains(date)) {
@@ -542,7 +584,7 @@ impl Engine {
             e.window.contains(date)
                 && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && e.products.contains_fast(codes.keys, codes.len, lists)
+                && e.products.contains_fast(&codes.keys, codes.len, lists)
         };
         let exemption = match self.exemption_bits.get(measure) {
             // Only the measure's exemptions whose products can cover the code, lowest index first
@@ -581,7 +623,7 @@ impl Engine {
         let rate_matches = |r: &crate::scenario::MeasureRate| {
             r.window.contains(date)
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
+                && r.products.as_ref().is_none_or(|p| p.contains_fast(&codes.keys, codes.len, lists))
         };
         // The first rate that matches, in file order; for measures with many rates (one per
         // country), among those that can cover the origin only.
@@ -594,10 +636,10 @@ impl Engine {
         let Some(rate_index) = found else {
             return Status::NoRate;
         };
-        if let Some(&j) = m.excluded_by.iter().find(|&&j| applied(j)) {
+        if let Some(j) = applied.first_of(&m.excluded_by, self.excluded_mask.get(measure)) {
             return Status::Excluded(j);
         }
-        if let Some(&j) = m.replaced_by.iter().find(|&&j| applied(j)) {
+        if let Some(j) = applied.first_of(&m.replaced_by, self.replaced_mask.get(measure)) {
             return Status::Replaced(j);
         }
         match self.duty_line(m, rate_index, flow, codes.mfn_duty, warnings) {
@@ -638,7 +680,7 @@ impl Engine {
         };
         match &m.rates[rate_index].duty {
             Duty::AddOn(rate) => {
-                let amount = round_cents(rate.fraction() * base);
+                let amount = mul_round_cents(rate.fraction(), base);
                 (!amount.is_zero()).then_some(DutyLine {
                     rate_index,
                     branch: Branch::AddOn,
@@ -711,7 +753,7 @@ impl Engine {
         let members = scratch.member_masks[usize::from(entry.members)];
         let mfn_duty = if entry.mfn_line & MFN_AD_VALOREM != 0 && flow.mfn_rate.is_none() && flow.spi.is_none() {
             // The usual case: the general rate of the line, ad valorem only, remembered with the code.
-            round_cents(entry.mfn_ad_valorem * flow.customs_value)
+            mul_round_cents(entry.mfn_ad_valorem, flow.customs_value)
         } else {
             let rate = match (&flow.mfn_rate, entry.mfn_line) {
                 (None, l) if l != MFN_NONE => {
@@ -725,10 +767,9 @@ impl Engine {
             };
             round_cents(Self::mfn_amount(&rate, flow)?.0)
         };
-        let keys = flow.hts.prefix_keys();
         let segment = self.segment(flow.entry_date);
         let codes = Codes {
-            keys: &keys,
+            keys: flow.hts.prefix_keys(),
             len: flow.hts.len(),
             at_entry: members.and(&self.segment_lists[segment]),
             at_freeze: if scenario.freeze_on.is_some() { members.and(&self.freeze_lists) } else { ListMask::default() },
@@ -736,27 +777,38 @@ impl Engine {
             exemptions: bits(entry.exemptions),
         };
         let mut applied_bits = 0u128;
-        let mut additional = Decimal::ZERO;
+        // Lines are rounded to the cent: summed as integer cents (a `Decimal` sum when one is not).
+        let mut additional_cents = Some(0i128);
         // Only the measures that can cover the code, the origin and the date, in evaluation order.
         let mut candidates = bits(entry.products) & self.origin_bits[flow.origin.index()] & self.live[segment];
         while candidates != 0 {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
             let i = self.by_rank[rank];
-            let applied = |j: usize| applied_bits & (1u128 << j) != 0;
+            let applied = AppliedSoFar::Bits(applied_bits);
             let st = self.measure_status(i, flow, &codes, &applied, self.dated_scope[i], &mut out.warnings);
             if let Status::Applied(l) = st {
                 applied_bits |= 1u128 << i;
-                additional += l.amount;
+                additional_cents = additional_cents.zip(cents(l.amount)).map(|(a, c)| a + c);
                 out.lines.push((i, l));
             }
         }
         out.lines.sort_unstable_by_key(|(i, _)| *i);
-        additional.rescale(2);
+        let in_cents = additional_cents.and_then(|a| {
+            let total = a + cents(mfn_duty)?;
+            Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))
+        });
+        (out.additional_duty, out.total_duty) = match in_cents {
+            Some(sums) => sums,
+            None => {
+                let mut additional: Decimal = out.lines.iter().map(|(_, l)| l.amount).sum();
+                additional.rescale(2);
+                let mut total = mfn_duty + additional;
+                total.rescale(2);
+                (additional, total)
+            }
+        };
         out.mfn_duty = mfn_duty;
-        out.additional_duty = additional;
-        out.total_duty = mfn_duty + additional;
-        out.total_duty.rescale(2);
         out.customs_value = flow.customs_value;
         Ok(())
     }
@@ -830,6 +882,13 @@ const MFN_NONE: u32 = u32::MAX >> 1;
 /// Flag in `MemoEntry::mfn_line`: the general rate is ad valorem only.
 const MFN_AD_VALOREM: u32 = 1 << 31;
 
+/// An amount of at most two decimal places (a rounded duty) in integer cents.
+#[inline]
+fn cents(d: Decimal) -> Option<i128> {
+    let scale = d.scale();
+    (scale <= 2).then(|| d.mantissa() * [100, 10, 1][scale as usize])
+}
+
 fn split_bits(b: u128) -> [u64; 2] {
     [b as u64, (b >> 64) as u64]
 }
@@ -840,14 +899,13 @@ fn bits(b: [u64; 2]) -> u128 {
 
 impl Engine {
     /// The code's list memberships on the entry and freeze dates (keys filled in by the caller).
-    fn codes(&self, flow: &Flow) -> Codes<'static> {
-        static NO_KEYS: [u64; 11] = [0; 11];
+    fn codes(&self, flow: &Flow) -> Codes {
         let scenario = &*self.scenario;
         let keys = flow.hts.prefix_keys();
         let members = scenario.list_index.members(&keys, flow.hts.len());
         let on = |d: Date| members.and(&scenario.list_index.active(&scenario.lists, d));
         Codes {
-            keys: &NO_KEYS,
+            keys,
             len: flow.hts.len(),
             at_entry: on(flow.entry_date),
             at_freeze: scenario.freeze_on.map(on).unwrap_or_default(),
@@ -937,8 +995,9 @@ impl Priced {
 
 /// A flow's code, prepared once for the scope checks of every measure: its prefix keys and the
 /// product lists that hold it on the entry date and on the freeze date.
-struct Codes<'k> {
-    keys: &'k [u64; 11],
+struct Codes {
+    /// The code's prefix keys.
+    keys: [u64; 11],
     len: usize,
     at_entry: ListMask,
     at_freeze: ListMask,

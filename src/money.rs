@@ -142,6 +142,12 @@ impl MoneySum {
     #[inline]
     pub fn add(&mut self, d: Decimal) {
         let s = d.scale();
+        if s == 2 {
+            // Every rounded duty, and most values.
+            self.scale = self.scale.max(2);
+            self.cents += d.mantissa();
+            return;
+        }
         self.scale = self.scale.max(s);
         if s <= 2 {
             self.cents += d.mantissa() * POW10[(2 - s) as usize] as i128;
@@ -336,6 +342,33 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     r
 }
 
+/// `round_cents(a * b)`, the usual duty line (a rate times a base), with the product and the
+/// rounding in integers when both are non-negative and the product is exact in a `Decimal` (at
+/// most 96 bits and 28 places: then `Decimal` multiplication is exact too, so the two agree).
+pub fn mul_round_cents(a: Decimal, b: Decimal) -> Decimal {
+    if !a.is_sign_negative() && !b.is_sign_negative() {
+        let scale = a.scale() + b.scale();
+        if let (Ok(x), Ok(y)) = (u64::try_from(a.mantissa()), u64::try_from(b.mantissa()))
+            && (3..=21).contains(&scale)
+        {
+            let n = u128::from(x) * u128::from(y);
+            if n < 1u128 << 96 {
+                let p = POW10[(scale - 2) as usize];
+                let q = match (u64::try_from(n), u64::try_from(p)) {
+                    // The usual case: 64-bit division is far cheaper than 128-bit.
+                    (Ok(n), Ok(p)) => u128::from(if n % p >= p - n % p { n / p + 1 } else { n / p }),
+                    _ => {
+                        let (q, r) = (n / p, n % p);
+                        if r >= p - r { q + 1 } else { q }
+                    }
+                };
+                return Decimal::from_i128_with_scale(q as i128, 2);
+            }
+        }
+    }
+    round_cents(a * b)
+}
+
 /// The effective rate `total / value` as a fraction with 6 places, rounded half-up, or `None` for a
 /// zero value. Computed exactly in integers when the numbers allow (always, for money with a few
 /// decimals), else with `Decimal` division.
@@ -433,6 +466,48 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn the_fused_duty_line_equals_multiply_then_round() {
+        // Rates as the scenarios write them, bases from sub-cent to the largest value priced, the
+        // half-cent ties, and products past 64 and 96 bits (where the slow path takes over).
+        let rates = ["0", "0.1", "0.25", "0.125", "0.035", "0.0875", "0.000001", "10", "1.5", "0.15", "0.3333333333"];
+        let bases = [
+            "0",
+            "0.01",
+            "0.02",
+            "0.05",
+            "0.5",
+            "1",
+            "4.02",
+            "12.34",
+            "19.98",
+            "1000000000000000",
+            "999999999999999.99",
+            "123456789.125",
+            "0.004",
+            "79228162514264337593543950335",
+            "18446744073709551615",
+            "18446744073709.551616",
+        ];
+        for r in rates {
+            for b in bases {
+                let (r, b) = (d(r), d(b));
+                let Some(product) = r.checked_mul(b) else { continue };
+                let want = round_cents(product);
+                let got = mul_round_cents(r, b);
+                assert_eq!((got, got.scale()), (want, want.scale()), "{r} x {b}");
+            }
+        }
+        // A sweep over the cents around every tie of a 2-place and a 3-place rate.
+        for cents in 0..5000i64 {
+            let b = Decimal::new(cents, 2);
+            for r in [d("0.25"), d("0.175"), d("0.0125")] {
+                assert_eq!(mul_round_cents(r, b), round_cents(r * b), "{r} x {b}");
+            }
+        }
+        assert_eq!(mul_round_cents(d("-0.25"), d("10.02")), round_cents(d("-2.505")));
     }
 
     #[test]

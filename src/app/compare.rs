@@ -6,7 +6,7 @@
 
 use super::io::{Output, Progress, Reject, RejectSink};
 use super::records::{Chunk, RecordReader, RowParser, default_workers, pipeline};
-use super::{AppError, engine_for, parse_as_of, reconcile};
+use super::{AppError, engines_for, parse_as_of, reconcile};
 use crate::cli::{By, CompareArgs, Format};
 use crate::engine::{Assessment, Engine, Priced, Scratch};
 use crate::explain_text::short_state;
@@ -41,14 +41,14 @@ impl Totals {
     }
 }
 
-/// [`Totals`] as kept by a worker, with exact sums that are cheaper to add to.
+/// [`Totals`] as kept by a worker, with exact sums that are cheaper to add to. The total duty is
+/// not summed: every row's total is its MFN plus its additional duty, so the sums are too.
 #[derive(Clone, Copy, Debug, Default)]
 struct RunningTotals {
     rows: u64,
     value: MoneySum,
     mfn: MoneySum,
     additional: MoneySum,
-    total: MoneySum,
 }
 
 impl RunningTotals {
@@ -57,7 +57,6 @@ impl RunningTotals {
         self.value.add(value);
         self.mfn.add(a.mfn_duty);
         self.additional.add(a.additional_duty);
-        self.total.add(a.total_duty);
     }
 
     fn merge(&mut self, other: &RunningTotals) {
@@ -65,7 +64,6 @@ impl RunningTotals {
         self.value.add_sum(&other.value);
         self.mfn.add_sum(&other.mfn);
         self.additional.add_sum(&other.additional);
-        self.total.add_sum(&other.total);
     }
 
     fn totals(&self) -> Totals {
@@ -74,7 +72,7 @@ impl RunningTotals {
             value: self.value.value(),
             mfn: self.mfn.value(),
             additional: self.additional.value(),
-            total: self.total.value(),
+            total: self.mfn.value() + self.additional.value(),
         }
     }
 }
@@ -84,7 +82,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         return Err(AppError::fatal("compare needs at least two --scenario (the first is the reference)"));
     }
     let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
-    let engines = args.scenario.iter().map(|s| engine_for(s, &mfn)).collect::<Result<Vec<Engine>, _>>()?;
+    let engines = engines_for(&args.scenario, &mfn)?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
     let as_of = parse_as_of(args.input.as_of.as_deref())?;
     let input = RecordReader::open(args.input.flows.as_deref())?;
@@ -292,7 +290,6 @@ fn add_groups(
                 };
                 mfn[i].rows += 1;
                 mfn[i].value.add(value);
-                mfn[i].total.add(p.mfn_duty);
                 mfn[i].mfn.add(p.mfn_duty);
                 for (m, line) in &p.lines {
                     let id = &engines[i].measure(*m).id;
@@ -303,7 +300,6 @@ fn add_groups(
                     g[i].rows += 1;
                     g[i].value.add(value);
                     g[i].additional.add(line.amount);
-                    g[i].total.add(line.amount);
                 }
             }
         }

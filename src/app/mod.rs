@@ -88,6 +88,19 @@ pub(crate) fn engine_for(spec: &str, mfn: &Arc<MfnTable>) -> Result<Engine, AppE
     Ok(Engine::new(Arc::new(scenario), Arc::clone(mfn)))
 }
 
+/// Loads several scenarios at once (one thread each: loading is parsing and checking TOML, and the
+/// scenarios of a `compare` are independent) and builds their engines, in the order given. The
+/// first error, in that order, is returned.
+pub(crate) fn engines_for(specs: &[String], mfn: &Arc<MfnTable>) -> Result<Vec<Engine>, AppError> {
+    std::thread::scope(|s| {
+        let loading: Vec<_> = specs.iter().map(|spec| s.spawn(move || engine_for(spec, mfn))).collect();
+        loading
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(AppError::fatal("internal error: loading a scenario failed"))))
+            .collect()
+    })
+}
+
 /// The MFN table to price with: the official USITC HTS export given with `--hts`, else the embedded
 /// default table.
 pub(crate) fn mfn_table(hts: Option<&Path>) -> Result<Arc<MfnTable>, AppError> {

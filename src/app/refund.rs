@@ -10,7 +10,7 @@
 
 use super::io::{Output, Progress, Reject, RejectSink};
 use super::records::{FieldSplitter, RecordReader, RowParser, default_workers, pipeline};
-use super::{AppError, engine_for, reconcile};
+use super::{AppError, engines_for, reconcile};
 use crate::cli::{Format, RefundArgs};
 use crate::engine::{Engine, Priced, Scratch};
 use crate::flow::{FieldSource, Flow};
@@ -60,8 +60,9 @@ fn ieepa_duty(engine: &Engine, p: &Priced) -> Decimal {
 
 pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mfn = super::mfn_table(args.hts_file.as_deref())?;
-    let owed = engine_for(&args.scenario, &mfn)?;
-    let without = engine_for(&args.baseline, &mfn)?;
+    let [owed, without]: [Engine; 2] = engines_for(&[args.scenario.clone(), args.baseline.clone()], &mfn)?
+        .try_into()
+        .map_err(|_| AppError::fatal("internal error: two scenarios expected"))?;
     let input = RecordReader::open(args.entries.as_deref())?;
     let parser = RowParser::new(&input.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", input.name)))?;
     let col = |name: &str| {
