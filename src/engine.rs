@@ -833,13 +833,25 @@ impl Engine {
         let members = scenario.list_index.members(&keys, flow.hts.len());
         let mut products = 0u128;
         for (i, m) in scenario.measures.iter().enumerate() {
-            if self.dated_scope[i] || m.products.contains_fast(&keys, flow.hts.len(), &members) {
+            // A scope with a dated list is checked again on the row's date; here only whether it
+            // can hold the code on some date.
+            let can_cover = if self.dated_scope[i] {
+                m.products.may_contain(&keys, flow.hts.len(), &members)
+            } else {
+                m.products.contains_fast(&keys, flow.hts.len(), &members)
+            };
+            if can_cover {
                 products |= 1u128 << self.rank_of[i];
             }
         }
         let mut exemptions = 0u128;
         for (k, e) in scenario.exemptions.iter().enumerate().take(128) {
-            if self.dated_exemption[k] || e.products.contains_fast(&keys, flow.hts.len(), &members) {
+            let can_cover = if self.dated_exemption[k] {
+                e.products.may_contain(&keys, flow.hts.len(), &members)
+            } else {
+                e.products.contains_fast(&keys, flow.hts.len(), &members)
+            };
+            if can_cover {
                 exemptions |= 1u128 << k;
             }
         }

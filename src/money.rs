@@ -346,6 +346,16 @@ pub fn round_cents(amount: Decimal) -> Decimal {
 /// rounding in integers when both are non-negative and the product is exact in a `Decimal` (at
 /// most 96 bits and 28 places: then `Decimal` multiplication is exact too, so the two agree).
 pub fn mul_round_cents(a: Decimal, b: Decimal) -> Decimal {
+    let scale = a.scale() + b.scale();
+    if (3..=21).contains(&scale)
+        && let (Ok(x), Ok(y)) = (u64::try_from(a.mantissa()), u64::try_from(b.mantissa()))
+        && let Some(n) = x.checked_mul(y)
+    {
+        // The usual case: the product in 64 bits (a negative mantissa fails `try_from`).
+        let p = POW10[(scale - 2) as usize] as u64;
+        let q = if n % p >= p - n % p { n / p + 1 } else { n / p };
+        return Decimal::from_parts(q as u32, (q >> 32) as u32, 0, false, 2);
+    }
     if !a.is_sign_negative() && !b.is_sign_negative() {
         let scale = a.scale() + b.scale();
         if let (Ok(x), Ok(y)) = (u64::try_from(a.mantissa()), u64::try_from(b.mantissa()))

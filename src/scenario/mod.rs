@@ -296,6 +296,15 @@ impl ProductScope {
             && !self.exclude_lists.iter().any(|&l| lists[l].contains(code, date))
     }
 
+    /// True when the scope can contain the code on some date, given `members`, the lists that hold
+    /// the code whatever the date: a list that is in effect only on some dates is taken as in
+    /// effect when it includes, and as not in effect when it excludes. (A superset of the dates'
+    /// answers of [`ProductScope::contains_fast`], for the engine's per-code pre-filter.)
+    pub fn may_contain(&self, keys: &[u64; 11], len: usize, members: &ListMask) -> bool {
+        (self.all || self.include_mask.intersects(members) || self.include.matches_keys(keys, len))
+            && !self.exclude.matches_keys(keys, len)
+    }
+
     /// [`ProductScope::contains`] for a code whose prefix keys and list memberships on the date
     /// (`lists`: the lists that hold it and are in effect) are already known.
     #[inline]
