@@ -192,14 +192,90 @@ pub fn push_fixed(out: &mut String, v: Decimal, places: u32) {
 
 /// [`push_fixed`] for a byte buffer (an output line being built).
 pub fn push_fixed_bytes(out: &mut Vec<u8>, v: Decimal, places: u32) {
-    let mut buf = [0u8; FIXED_MAX];
-    if v.scale() == places && places <= 28 {
-        // The usual case (amounts already rounded to their places): one pass, one copy.
-        out.extend_from_slice(format_mantissa_right(v.mantissa(), places as usize, &mut buf));
-    } else {
-        out.extend_from_slice(format_fixed(v, places, &mut buf));
+    if v.scale() == places && places <= 18 {
+        // The usual case (amounts already rounded to their places): written straight into `out`.
+        if let Ok(n) = u64::try_from(v.mantissa().unsigned_abs()) {
+            let negative = v.mantissa() < 0;
+            // Money and rates, with their places known at compile time (constant divisions).
+            match places {
+                2 => push_u64_fixed::<2>(out, n, negative),
+                6 => push_u64_fixed::<6>(out, n, negative),
+                _ => push_u64_places(out, n, places as usize, negative),
+            }
+            return;
+        }
     }
+    let mut buf = [0u8; FIXED_MAX];
+    out.extend_from_slice(format_fixed(v, places, &mut buf));
 }
+
+/// [`write_u64_fixed`] with its places known at compile time (the divisions by constants).
+fn push_u64_fixed<const PLACES: usize>(out: &mut Vec<u8>, n: u64, negative: bool) {
+    write_u64_fixed(out, n, PLACES, negative)
+}
+
+/// [`write_u64_fixed`] with its places known only at run time.
+fn push_u64_places(out: &mut Vec<u8>, n: u64, places: usize, negative: bool) {
+    write_u64_fixed(out, n, places, negative)
+}
+
+/// Appends `n / 10^places` (`places` at most 18) with exactly `places` decimals, `-` first when
+/// `negative`. The text is built right to left in a 24-byte buffer that is appended whole (one
+/// fixed-size copy, no call) and then cut to its length.
+#[inline(always)]
+fn write_u64_fixed(out: &mut Vec<u8>, mut n: u64, places: usize, negative: bool) {
+    debug_assert!(places <= 18);
+    // Digits of the integer part: at least one (`0.50`).
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let int_digits = digits.saturating_sub(places).max(1);
+    let len = usize::from(negative) + int_digits + usize::from(places > 0) + places;
+    // 20 digits + point + sign = 22 at most; the buffer starts as zeros for leading fraction zeros.
+    let mut buf = [b'0'; 24];
+    let mut at = len;
+    let mut left = places;
+    while left >= 2 {
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[(n % 100) as usize]);
+        n /= 100;
+        left -= 2;
+    }
+    if left == 1 {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    if places > 0 {
+        at -= 1;
+        buf[at] = b'.';
+    }
+    while n >= 10 {
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[(n % 100) as usize]);
+        n /= 100;
+    }
+    if n > 0 {
+        at -= 1;
+        buf[at] = b'0' + n as u8;
+    }
+    // A zero integer part: its `0` is already in the buffer.
+    if negative {
+        buf[0] = b'-';
+    }
+    let start = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(start + len);
+}
+
+/// The two ASCII digits of every number below 100.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
 
 /// Room for a 96-bit mantissa (29 digits), up to 28 places of zeros before it, a point and a sign.
 const FIXED_MAX: usize = 64;
@@ -403,6 +479,14 @@ fn exact_ratio(a: Decimal, b: Decimal, places: u32) -> Option<Decimal> {
     let (bm, bsc) = (b.mantissa().unsigned_abs(), b.scale());
     // a/b = (am / 10^asc) / (bm / 10^bsc); scaled by 10^places: am * 10^(bsc + places - asc) / bm.
     let shift = i64::from(bsc) + i64::from(places) - i64::from(asc);
+    if let (Ok(a), Ok(b), Ok(s)) = (u64::try_from(am), u64::try_from(bm), u32::try_from(shift))
+        && let (Some(num), true) = (10u64.checked_pow(s).and_then(|p| a.checked_mul(p)), b != 0)
+    {
+        // The usual case (a duty in cents over a value), in 64-bit arithmetic.
+        let (q, r) = (num / b, num % b);
+        let q = if r >= b - r { q + 1 } else { q };
+        return Decimal::try_from_i128_with_scale(i128::from(q), places).ok();
+    }
     let (num, den) = if shift >= 0 {
         (am.checked_mul(10u128.checked_pow(shift as u32)?)?, bm)
     } else {
@@ -583,6 +667,30 @@ mod tests {
                 let reference =
                     if r.is_zero() { format!("{:.*}", places as usize, Decimal::ZERO) } else { r.to_string() };
                 assert_eq!(text, reference, "{v} to {places} places");
+                let mut bytes = Vec::new();
+                push_fixed_bytes(&mut bytes, v, places);
+                assert_eq!(String::from_utf8(bytes).unwrap(), reference, "{v} to {places} places, bytes");
+                // The same value held at `places` (the writer's fast path).
+                let mut bytes = b"x,".to_vec();
+                push_fixed_bytes(&mut bytes, r, places);
+                assert_eq!(String::from_utf8(bytes).unwrap(), format!("x,{reference}"), "{r} held at {places}");
+            }
+            // Every scale the fast path takes, mantissa as drawn (negative zero included).
+            for places in 0..=18u32 {
+                let held = Decimal::from_i128_with_scale(m, places);
+                let mut bytes = Vec::new();
+                push_fixed_bytes(&mut bytes, held, places);
+                let reference =
+                    if held.is_zero() { format!("{:.*}", places as usize, Decimal::ZERO) } else { held.to_string() };
+                assert_eq!(String::from_utf8(bytes).unwrap(), reference, "{m} at scale {places}");
+            }
+        }
+        for m in [u64::MAX, 10u64.pow(19), 10u64.pow(19) - 1, 1, 9, 10, 99, 100] {
+            for places in 0..=18u32 {
+                let v = Decimal::from_i128_with_scale(i128::from(m), places);
+                let mut bytes = Vec::new();
+                push_fixed_bytes(&mut bytes, -v, places);
+                assert_eq!(String::from_utf8(bytes).unwrap(), (-v).to_string(), "-{m} at scale {places}");
             }
         }
         let mut text = String::new();
@@ -648,6 +756,26 @@ mod tests {
             let mut dec = (d(t) / d(v)).round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
             dec.rescale(6);
             assert_eq!(exact, dec, "{t}/{v}");
+        }
+        // A spread of duties (cents) over values of every usual scale, midpoints included.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..100_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let total = Decimal::from_i128_with_scale(i128::from(x % 10u64.pow((i % 13) as u32 + 1)), 2);
+            let value = Decimal::from_i128_with_scale(
+                i128::from((x >> 20) % 10u64.pow((i % 11) as u32 + 1) + 1),
+                (i % 5) as u32,
+            );
+            let value = if i % 9 == 0 { total * Decimal::from(2_000_000) } else { value };
+            if value.is_zero() {
+                continue;
+            }
+            let exact = effective_rate(total, value).unwrap();
+            let mut dec = (total / value).round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
+            dec.rescale(6);
+            assert_eq!(exact, dec, "{total}/{value}");
         }
     }
 
