@@ -741,6 +741,7 @@ impl Engine {
             scratch.memo.clear();
             scratch.member_masks.clear();
             scratch.member_ids.clear();
+            scratch.code_keys.clear();
         }
         let entry = match scratch.memo.get(&key) {
             Some(e) => *e,
@@ -769,7 +770,7 @@ impl Engine {
         };
         let segment = self.segment(flow.entry_date);
         let codes = Codes {
-            keys: flow.hts.prefix_keys(),
+            keys: scratch.code_keys[entry.keys as usize],
             len: flow.hts.len(),
             at_entry: members.and(&self.segment_lists[segment]),
             at_freeze: if scenario.freeze_on.is_some() { members.and(&self.freeze_lists) } else { ListMask::default() },
@@ -877,17 +878,20 @@ impl Engine {
                 id
             }
         };
+        let keys_at = scratch.code_keys.len() as u32;
+        scratch.code_keys.push(keys);
         MemoEntry {
             products: split_bits(products),
             exemptions: split_bits(exemptions),
             mfn_ad_valorem,
             mfn_line,
             members,
+            keys: keys_at,
         }
     }
 }
 
-const _: () = assert!(std::mem::size_of::<MemoEntry>() == 56);
+const _: () = assert!(std::mem::size_of::<MemoEntry>() == 64);
 
 /// `MemoEntry::mfn_line` when the code has no MFN line.
 const MFN_NONE: u32 = u32::MAX >> 1;
@@ -942,6 +946,8 @@ struct MemoEntry {
     mfn_line: u32,
     /// The lists holding the code: an index in `Scratch::member_masks`.
     members: u16,
+    /// The code's prefix keys: an index in `Scratch::code_keys`.
+    keys: u32,
 }
 
 /// A hasher for the memo's code keys: a multiply.
@@ -969,6 +975,8 @@ pub struct Scratch {
     /// The distinct list memberships of the codes in the memo (few: most codes are in no list).
     member_masks: Vec<ListMask>,
     member_ids: HashMap<ListMask, u16>,
+    /// The prefix keys of the codes in the memo (`MemoEntry::keys`), made once per code.
+    code_keys: Vec<[u64; 11]>,
 }
 
 impl Scratch {
