@@ -24,6 +24,9 @@ impl HtsCode {
 
     fn parse_len(text: &str, min: usize) -> Result<HtsCode, String> {
         let t = crate::money::trim(text);
+        if let Some(code) = Self::plain_digits(t.as_bytes(), min) {
+            return Ok(code);
+        }
         let mut digits = [0u8; 10];
         let mut len = 0usize;
         for c in t.bytes() {
@@ -43,6 +46,17 @@ impl HtsCode {
             return Err(format!("HTS code `{t}` has {len} digits; it needs {min} to 10"));
         }
         Ok(HtsCode { digits, len: len as u8 })
+    }
+
+    /// The usual code, `min` to 10 digits without dots; `None` for anything else.
+    #[inline]
+    fn plain_digits(b: &[u8], min: usize) -> Option<HtsCode> {
+        if b.len() < min || b.len() > 10 || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut digits = [0u8; 10];
+        digits[..b.len()].copy_from_slice(b);
+        Some(HtsCode { digits, len: b.len() as u8 })
     }
 
     /// The digits, without dots.

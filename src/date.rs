@@ -68,6 +68,13 @@ impl Date {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(DateError::Format);
         }
+        // Eight ASCII digits: their values all below 10 (a byte below `0` wraps above).
+        let d = |i: usize| u32::from(b[i].wrapping_sub(b'0'));
+        let v = [d(0), d(1), d(2), d(3), d(5), d(6), d(8), d(9)];
+        if v.iter().all(|&x| x < 10) {
+            let year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+            return Date::from_ymd(year as i32, v[4] * 10 + v[5], v[6] * 10 + v[7]);
+        }
         let num = |s: &[u8]| -> Result<u32, DateError> {
             s.iter().try_fold(0u32, |acc, &c| {
                 if c.is_ascii_digit() { Ok(acc * 10 + u32::from(c - b'0')) } else { Err(DateError::Format) }
@@ -142,5 +149,24 @@ mod tests {
         assert_eq!(Date::parse("2025-4-16"), Err(DateError::Format));
         assert_eq!(Date::parse("2025-04-1a"), Err(DateError::Format));
         assert_eq!(Date::parse(""), Err(DateError::Format));
+        // A byte other than a digit anywhere (below `0`, above `9`, a sign) is a format error.
+        for at in [0, 1, 2, 3, 5, 6, 8, 9] {
+            for bad in [b'/', b':', b'+', b' ', b'a', 0xff] {
+                let mut text = *b"2025-04-16";
+                text[at] = bad;
+                let text = String::from_utf8_lossy(&text).into_owned();
+                assert!(Date::parse(&text).is_err(), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_parses_to_itself() {
+        let mut day = Date::parse("1900-01-01").unwrap();
+        for _ in 0..146_097 {
+            assert_eq!(Date::parse(&day.to_string()), Ok(day));
+            day = day.succ();
+        }
+        assert_eq!(day.to_string(), "2300-01-01");
     }
 }

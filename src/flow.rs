@@ -162,6 +162,9 @@ pub struct FlowColumns {
     content: [Option<usize>; 3],
     /// Number of fields in the header.
     pub width: usize,
+    /// The header has a column beyond the usual six (programme, US or metal content, loading date,
+    /// MFN override): rows read it; else that part of the row is skipped.
+    has_rare: bool,
 }
 
 /// The fields of one record, however it was read: a [`ByteRecord`], or the spans of a raw record.
@@ -259,6 +262,7 @@ impl FlowColumns {
             mfn_rate: opt[5],
             content: [opt[6], opt[7], opt[8]],
             width: header.len(),
+            has_rare: opt[2..].iter().any(Option::is_some),
         })
     }
 
@@ -338,6 +342,9 @@ impl FlowColumns {
             if flow.quantity_unit == Some(Unit::Other) {
                 flow.unknown_unit = Some(u.into());
             }
+        }
+        if !self.has_rare {
+            return Ok(());
         }
         if let Some(s) = opt(self.spi, "spi")? {
             flow.spi = Some(Program::parse(s).map_err(|e| bad("spi", s, e))?);
