@@ -100,6 +100,11 @@ impl Date {
         (if m <= 2 { y + 1 } else { y }, m, d)
     }
 
+    /// Days since 1970-01-01 (negative before): consecutive dates differ by one.
+    pub fn days(self) -> i32 {
+        self.0
+    }
+
     /// The next calendar day.
     pub fn succ(self) -> Date {
         Date(self.0 + 1)

@@ -197,6 +197,12 @@ pub struct Engine {
     /// Per segment: bit r is set when the measure of evaluation rank r is in force on its rule date
     /// and not suspended for every origin (a pre-filter: the full checks still run).
     live: Vec<u128>,
+    /// The segment of every date from `first_tabled_day` (the day before the first boundary) to the
+    /// last boundary, when there are fewer than 2^16 segments and the span is at most
+    /// [`Engine::MAX_TABLED_DAYS`] (`segment` searches `boundaries` for the other dates).
+    segment_of_day: Vec<u16>,
+    /// The day number of `segment_of_day[0]`.
+    first_tabled_day: i32,
     /// Per segment: the product lists in effect.
     segment_lists: Vec<ListMask>,
     /// The product lists in effect on the freeze date.
@@ -323,6 +329,8 @@ impl Engine {
             dated_scope,
             dated_exemption,
             boundaries: Vec::new(),
+            segment_of_day: Vec::new(),
+            first_tabled_day: 0,
             live: Vec::new(),
             segment_lists: Vec::new(),
             freeze_lists: ListMask::default(),
@@ -382,15 +390,40 @@ impl Engine {
         }
         self.freeze_lists =
             scenario.freeze_on.map(|f| scenario.list_index.active(&scenario.lists, f)).unwrap_or_default();
+        if let (Some(first), Some(last)) = (dates.first(), dates.last()) {
+            let span = i64::from(last.days()) - i64::from(first.days()) + 2;
+            if span <= Self::MAX_TABLED_DAYS && segments <= usize::from(u16::MAX) {
+                let start = first.pred();
+                let mut k = 0;
+                let mut day = start;
+                for _ in 0..span {
+                    while k < dates.len() && dates[k] <= day {
+                        k += 1;
+                    }
+                    self.segment_of_day.push(k as u16);
+                    day = day.succ();
+                }
+                self.first_tabled_day = start.days();
+            }
+        }
         self.boundaries = dates;
         self.live = live;
         self.segment_lists = segment_lists;
         self.origin_bits = origin_bits;
     }
 
-    /// The date segment of an entry date (see `boundaries`).
+    /// The most days `segment_of_day` covers (about 55 years).
+    const MAX_TABLED_DAYS: i64 = 20_000;
+
+    /// The date segment of an entry date (see `boundaries`): one load for the dates of the
+    /// segment table, a binary search for the others.
+    #[inline]
     fn segment(&self, d: Date) -> usize {
-        self.boundaries.partition_point(|b| *b <= d)
+        let day = i64::from(d.days()) - i64::from(self.first_tabled_day);
+        match usize::try_from(day).ok().and_then(|k| self.segment_of_day.get(k)) {
+            Some(&s) => usize::from(s),
+            None => self.boundaries.partition_point(|b| *b <= d),
+        }
     }
 
     /// The scenario.
@@ -1325,6 +1358,21 @@ from = "2025-04-05"
         let e = engine(&scheduled);
         let car = flow("8703.23.01", "JP", "2025-10-01", "30000", Some("2.5%"));
         assert_eq!(total(&e, &car), "4500.00", "a scheduled measure follows the entry date");
+    }
+
+    #[test]
+    fn the_segment_table_agrees_with_the_search_on_every_day() {
+        for name in crate::scenario::bundled_names() {
+            let scenario = crate::scenario::load_scenario(name).unwrap();
+            let e = Engine::new(Arc::new(scenario), Arc::new(MfnTable::embedded()));
+            assert!(!e.segment_of_day.is_empty(), "{name}: no table");
+            let mut d = Date::parse("2019-01-01").unwrap();
+            let last = Date::parse("2031-01-01").unwrap();
+            while d <= last {
+                assert_eq!(e.segment(d), e.boundaries.partition_point(|b| *b <= d), "{name} {d}");
+                d = d.succ();
+            }
+        }
     }
 
     #[test]

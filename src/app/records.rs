@@ -195,9 +195,11 @@ pub struct RecordFields<'a> {
 }
 
 impl FieldSource for RecordFields<'_> {
+    #[inline]
     fn field(&self, i: usize) -> &[u8] {
         self.ranges.get(i).map_or(b"", |&(s, e)| &self.base[s..e])
     }
+    #[inline]
     fn field_str(&self, i: usize) -> Option<&str> {
         match (self.text, self.ranges.get(i)) {
             // Fields are cut at commas, which are ASCII: always character boundaries.
@@ -206,6 +208,7 @@ impl FieldSource for RecordFields<'_> {
             (None, _) => std::str::from_utf8(self.field(i)).ok(),
         }
     }
+    #[inline]
     fn len(&self) -> usize {
         self.ranges.len()
     }
