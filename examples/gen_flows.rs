@@ -2,7 +2,10 @@
 //! table, origins weighted like US imports (2024 shares, rounded), entry dates over 2025, customs values
 //! log-normal, quantities (with their HTS unit) for every line.
 //!
-//! Usage: cargo run --release --example gen_flows -- ROWS [SEED] > flows.csv
+//! Usage: cargo run --release --example gen_flows -- ROWS [SEED] [HTS.csv] > flows.csv
+//!
+//! With an official HTS file, the lines are drawn from every priced 8- and 10-digit line of it
+//! (about 19,000 codes) instead of the embedded table (791 lines).
 
 use std::io::{BufWriter, Write};
 use tariffstack::mfn::MfnTable;
@@ -66,15 +69,24 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2025);
-    let table = MfnTable::embedded();
-    let lines = table.lines();
+    let table = match args.next() {
+        Some(path) => MfnTable::from_hts_path(std::path::Path::new(&path)).expect("read the HTS file"),
+        None => MfnTable::embedded(),
+    };
+    // Goods lines (chapters 1-97) of 8 or 10 digits with a priced general rate: a row on an
+    // unpriced line would be rejected.
+    let lines: Vec<_> = table
+        .lines()
+        .iter()
+        .filter(|l| l.general.is_ok() && l.hts.digits().len() >= 8 && l.hts.digits() < "98")
+        .collect();
     let total_weight: u32 = ORIGINS.iter().map(|o| o.1).sum();
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let out = std::io::stdout();
     let mut w = BufWriter::with_capacity(1 << 20, out.lock());
     writeln!(w, "hts,origin,entry_date,customs_value,quantity,quantity_unit").unwrap();
     for _ in 0..rows {
-        let line = &lines[(rng.next() % lines.len() as u64) as usize];
+        let line = lines[(rng.next() % lines.len() as u64) as usize];
         let mut pick = (rng.next() % u64::from(total_weight)) as u32;
         let origin = ORIGINS
             .iter()
@@ -92,7 +104,10 @@ fn main() {
         // Log-normal around $20,000 (sigma 1.5), to the cent.
         let value = (20_000.0 * (1.5 * rng.normal()).exp()).min(5.0e8);
         let cents = (value * 100.0).round() as u64;
-        let unit = line.unit.map(|u| u.hts_name()).unwrap_or("kg");
+        // The unit of the specific rate when there is one (some are not the line's unit of
+        // quantity, e.g. kg of drained weight), else the line's unit.
+        let specific = line.general.as_ref().ok().and_then(|g| g.specific.first()).map(|p| p.unit);
+        let unit = specific.or(line.unit).map(|u| u.hts_name()).unwrap_or("kg");
         let qty = (value / (5.0 + 200.0 * rng.unit())).max(1.0).round() as u64;
         writeln!(
             w,
