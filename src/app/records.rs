@@ -721,6 +721,52 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// Any text over the bytes that matter (commas, quotes, CR, LF), read a few bytes at a time
+        /// or in one go: the records' fields are those the `csv` crate reads, and (in LF-only texts)
+        /// each record starts on the line of the byte where the crate says it starts.
+        #[test]
+        fn any_text_splits_like_the_csv_crate(
+            bytes in proptest::collection::vec(proptest::sample::select(b"ab,\"\n\r".to_vec()), 0..300),
+            // Mostly plain lines, now and then a quote or a CR: long plain stretches between them.
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "1,22,333\n", "4,5,6\n", "\n", "7,,8\n", "9", ",", "\"", "\r", "\r\n", "\"q,\"\"\n\"\n",
+            ]), 0..120),
+            step in 1usize..40,
+        ) {
+            let body: Vec<u8> = if pieces.len() % 2 == 0 { bytes } else { pieces.concat().into_bytes() };
+            let mut text = b"h,a\n".to_vec();
+            text.extend_from_slice(&body);
+            let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&text[..]);
+            let mut want = Vec::new();
+            let mut want_lines = Vec::new();
+            let mut rec = csv::ByteRecord::new();
+            while r.read_byte_record(&mut rec).unwrap() {
+                // The crate's positions are where it began reading the record, blank lines before
+                // it included: the record starts after them.
+                let mut at = rec.position().map_or(0, |p| p.byte() as usize);
+                while at < text.len() && text[at] == b'\n' {
+                    at += 1;
+                }
+                want_lines.push(1 + memchr_iter(b'\n', &text[..at]).count() as u64);
+                want.push(rec.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect::<Vec<_>>());
+            }
+            want.remove(0);
+            want_lines.remove(0);
+            for step in [step, 1 << 16] {
+                let got = records(&text, step);
+                let fields: Vec<Vec<String>> = got.iter().map(|r| r.1.clone()).collect();
+                proptest::prop_assert_eq!(&fields, &want, "step {}", step);
+                if !body.contains(&b'\r') {
+                    let lines: Vec<u64> = got.iter().map(|r| r.0).collect();
+                    proptest::prop_assert_eq!(&lines, &want_lines, "step {}", step);
+                }
+            }
+        }
+    }
+
     #[test]
     fn plain_records_split_at_every_comma_and_nowhere_else() {
         // Every byte value beside a comma at every offset of a word (`-` = 0x2D and `+` = 0x2B
