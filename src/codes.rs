@@ -234,13 +234,17 @@ impl CountrySet {
         CountrySet([0; 11])
     }
 
-    /// Every assigned country.
+    /// Every assigned country (made once: scenario loading asks for it for every `*` origin and
+    /// every rate with origins).
     pub fn all() -> CountrySet {
-        let mut s = CountrySet::empty();
-        for c in Country::all() {
-            s.insert(c);
-        }
-        s
+        static ALL: std::sync::LazyLock<CountrySet> = std::sync::LazyLock::new(|| {
+            let mut s = CountrySet::empty();
+            for c in Country::all() {
+                s.insert(c);
+            }
+            s
+        });
+        ALL.clone()
     }
 
     /// Adds a country.
