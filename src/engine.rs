@@ -769,12 +769,16 @@ impl Engine {
             return self.price_slow(flow, out);
         }
         let key = flow.hts.key();
-        let full = scratch.memo.len() >= Scratch::CAPACITY || scratch.member_masks.len() >= usize::from(u16::MAX);
+        let full = scratch.memo.len() >= Scratch::CAPACITY
+            || scratch.member_masks.len() >= usize::from(u16::MAX)
+            || scratch.scopes.len() >= usize::from(u16::MAX);
         if full && !scratch.memo.contains_key(&key) {
             scratch.memo.clear();
             scratch.member_masks.clear();
             scratch.member_ids.clear();
             scratch.code_keys.clear();
+            scratch.scopes.clear();
+            scratch.scope_ids.clear();
         }
         let entry = match scratch.memo.get(&key) {
             Some(e) => *e,
@@ -785,9 +789,11 @@ impl Engine {
             }
         };
         let members = scratch.member_masks[usize::from(entry.members)];
+        let (products, exemptions) = scratch.scopes[usize::from(entry.scope)];
         let mfn_duty = if entry.mfn_line & MFN_AD_VALOREM != 0 && flow.mfn_rate.is_none() && flow.spi.is_none() {
             // The usual case: the general rate of the line, ad valorem only, remembered with the code.
-            mul_round_cents(entry.mfn_ad_valorem, flow.customs_value)
+            let rate = Decimal::from_parts(entry.mfn_ad_valorem, 0, 0, false, u32::from(entry.mfn_ad_valorem_scale));
+            mul_round_cents(rate, flow.customs_value)
         } else {
             let rate = match (&flow.mfn_rate, entry.mfn_line) {
                 (None, l) if l != MFN_NONE => {
@@ -808,13 +814,13 @@ impl Engine {
             at_entry: members.and(&self.segment_lists[segment]),
             at_freeze: if scenario.freeze_on.is_some() { members.and(&self.freeze_lists) } else { ListMask::default() },
             mfn_duty,
-            exemptions: bits(entry.exemptions),
+            exemptions,
         };
         let mut applied_bits = 0u128;
         // Lines are rounded to the cent: summed as integer cents (a `Decimal` sum when one is not).
         let mut additional_cents = Some(0i128);
         // Only the measures that can cover the code, the origin and the date, in evaluation order.
-        let mut candidates = bits(entry.products) & self.origin_bits[flow.origin.index()] & self.live[segment];
+        let mut candidates = products & self.origin_bits[flow.origin.index()] & self.live[segment];
         while candidates != 0 {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
@@ -890,16 +896,20 @@ impl Engine {
             }
         }
         let lines = self.mfn.lines();
-        let (mut mfn_line, mut mfn_ad_valorem) = (MFN_NONE, Decimal::ZERO);
+        let (mut mfn_line, mut mfn_ad_valorem, mut mfn_ad_valorem_scale) = (MFN_NONE, 0u32, 0u8);
         if let Ok(l) = self.mfn.lookup(&flow.hts) {
             // The line's index, from its address in the table's slice.
             mfn_line =
                 ((l as *const MfnLine as usize - lines.as_ptr() as usize) / std::mem::size_of::<MfnLine>()) as u32;
             if let Ok(general) = &l.general
                 && general.specific.iter().all(|p| p.usd_per_unit.is_zero())
+                && let (Ok(mantissa), false) =
+                    (u32::try_from(general.ad_valorem.mantissa()), general.ad_valorem.is_sign_negative())
             {
                 mfn_line |= MFN_AD_VALOREM;
-                mfn_ad_valorem = general.ad_valorem;
+                mfn_ad_valorem = mantissa;
+                // A `Decimal` scale is at most 28.
+                mfn_ad_valorem_scale = general.ad_valorem.scale() as u8;
             }
         }
         let members = match scratch.member_ids.get(&members) {
@@ -911,20 +921,17 @@ impl Engine {
                 id
             }
         };
+        let scope = *scratch.scope_ids.entry((products, exemptions)).or_insert_with(|| {
+            scratch.scopes.push((products, exemptions));
+            (scratch.scopes.len() - 1) as u16
+        });
         let keys_at = scratch.code_keys.len() as u32;
         scratch.code_keys.push(keys);
-        MemoEntry {
-            products: split_bits(products),
-            exemptions: split_bits(exemptions),
-            mfn_ad_valorem,
-            mfn_line,
-            members,
-            keys: keys_at,
-        }
+        MemoEntry { scope, members, keys: keys_at, mfn_line, mfn_ad_valorem, mfn_ad_valorem_scale }
     }
 }
 
-const _: () = assert!(std::mem::size_of::<MemoEntry>() == 64);
+const _: () = assert!(std::mem::size_of::<MemoEntry>() <= 20);
 
 /// `MemoEntry::mfn_line` when the code has no MFN line.
 const MFN_NONE: u32 = u32::MAX >> 1;
@@ -936,14 +943,6 @@ const MFN_AD_VALOREM: u32 = 1 << 31;
 fn cents(d: Decimal) -> Option<i128> {
     let scale = d.scale();
     (scale <= 2).then(|| d.mantissa() * [100, 10, 1][scale as usize])
-}
-
-fn split_bits(b: u128) -> [u64; 2] {
-    [b as u64, (b >> 64) as u64]
-}
-
-fn bits(b: [u64; 2]) -> u128 {
-    u128::from(b[0]) | (u128::from(b[1]) << 64)
 }
 
 impl Engine {
@@ -964,23 +963,23 @@ impl Engine {
     }
 }
 
-/// What [`Engine::price`] remembers about a code, in 56 bytes (with its key, one cache line:
-/// the memo is read once per row, and the row data streaming through evicts it often).
+/// What [`Engine::price`] remembers about a code, in 20 bytes (28 with its key): the memo is read
+/// once per row, and the row data streaming through evicts it often; over the ~13,000 codes of the
+/// official HTS it must stay small to stay in cache.
 #[derive(Clone, Copy)]
 struct MemoEntry {
-    /// Bit r: the products of the measure of evaluation rank r can cover the code (always set
-    /// when they use a dated list). As two words: a `u128` would pad the entry to 64 bytes.
-    products: [u64; 2],
-    /// Bit k: exemption k's products can cover the code (likewise).
-    exemptions: [u64; 2],
-    /// The general MFN rate when it is ad valorem only (see `MFN_AD_VALOREM`).
-    mfn_ad_valorem: Decimal,
-    /// The code's MFN line index (`MFN_NONE`: none), with the flag `MFN_AD_VALOREM`.
-    mfn_line: u32,
+    /// The measures and exemptions whose products can cover the code (see `Scratch::scopes`).
+    scope: u16,
     /// The lists holding the code: an index in `Scratch::member_masks`.
     members: u16,
     /// The code's prefix keys: an index in `Scratch::code_keys`.
     keys: u32,
+    /// The code's MFN line index (`MFN_NONE`: none), with the flag `MFN_AD_VALOREM`.
+    mfn_line: u32,
+    /// The general MFN rate when it is ad valorem only (see `MFN_AD_VALOREM`): its mantissa and
+    /// scale.
+    mfn_ad_valorem: u32,
+    mfn_ad_valorem_scale: u8,
 }
 
 /// A hasher for the memo's code keys: a multiply.
@@ -1010,6 +1009,12 @@ pub struct Scratch {
     member_ids: HashMap<ListMask, u16>,
     /// The prefix keys of the codes in the memo (`MemoEntry::keys`), made once per code.
     code_keys: Vec<[u64; 11]>,
+    /// The distinct scopes of the codes in the memo (`MemoEntry::scope`): bit r of the first, the
+    /// products of the measure of evaluation rank r can cover the code (always set when they use
+    /// a dated list, checked again on the row's date); bit k of the second, exemption k's products
+    /// can (likewise). Few: codes in the same lists share them.
+    scopes: Vec<(u128, u128)>,
+    scope_ids: HashMap<(u128, u128), u16>,
 }
 
 impl Scratch {

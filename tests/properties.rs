@@ -76,7 +76,8 @@ impl EmbeddedUnit for MfnTable {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
-    /// The per-row fast path gives exactly the full assessment's lines and totals, in every scenario.
+    /// The per-row fast path gives exactly the full assessment's lines and totals, in every scenario,
+    /// on the row that puts its code in the memo and on a row that finds it there.
     #[test]
     fn fast_path_equals_full_assessment(flow in arb_flow()) {
         for e in engines() {
@@ -87,8 +88,13 @@ proptest! {
                     prop_assert_eq!(a.total_duty, p.total_duty);
                     prop_assert_eq!(a.mfn_duty, p.mfn_duty);
                     let lines: Vec<_> = a.applied().map(|(i, l)| (i, l.clone())).collect();
-                    prop_assert_eq!(lines, p.lines.clone());
-                    prop_assert_eq!(a.warnings, p.warnings.clone());
+                    prop_assert_eq!(&lines, &p.lines);
+                    prop_assert_eq!(&a.warnings, &p.warnings);
+                    // Again, the code now remembered: the same pricing.
+                    let mut again = Priced::default();
+                    prop_assert!(e.price(&flow, &mut scratch, &mut again).is_ok());
+                    prop_assert_eq!((again.mfn_duty, again.total_duty), (p.mfn_duty, p.total_duty));
+                    prop_assert_eq!(&again.lines, &lines);
                 }
                 (Err(x), Err(y)) => prop_assert_eq!(x, y),
                 (a, b) => prop_assert!(false, "paths disagree: {:?} vs {:?}", a.map(|a| a.total_duty), b),
