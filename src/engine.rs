@@ -1018,7 +1018,8 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Codes remembered at most (8 MB); the memo is emptied when full.
+    /// Codes remembered at most (about 15 MB with their prefix keys; the official HTS has about
+    /// 19,000 codes); the memo is emptied when full.
     pub const CAPACITY: usize = 1 << 17;
 
     /// An empty memo.
