@@ -563,7 +563,8 @@ impl Engine {
         let scenario = &*self.scenario;
         let value = flow.customs_value;
         let mut statuses: Vec<Status> = vec![Status::NotInForce; scenario.measures.len()];
-        let codes = Codes { mfn_duty: mfn.duty, ..self.codes(flow) };
+        let keys = flow.hts.prefix_keys();
+        let codes = Codes { mfn_duty: mfn.duty, ..self.codes(flow, &keys) };
         for &i in &scenario.eval_order {
             let status = self.measure_status(i, flow, &codes, &AppliedSoFar::Statuses(&statuses), true, &mut warnings);
             statuses[i] = status;
@@ -599,7 +600,7 @@ impl Engine {
         }
         let date = self.rule_date(m, flow.entry_date);
         let lists = if date == flow.entry_date { &codes.at_entry } else { &codes.at_freeze };
-        if check_scope && !m.products.contains_fast(&codes.keys, codes.len, lists) {
+        if check_scope && !m.products.contains_fast(codes.keys, codes.len, lists) {
             return Status::ProductNotCovered;
         }
         if !m.in_force.iter().any(|w| w.contains(date)) {
@@ -617,7 +618,7 @@ impl Engine {
             e.window.contains(date)
                 && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && e.products.contains_fast(&codes.keys, codes.len, lists)
+                && e.products.contains_fast(codes.keys, codes.len, lists)
         };
         let exemption = match self.exemption_bits.get(measure) {
             // Only the measure's exemptions whose products can cover the code, lowest index first
@@ -656,7 +657,7 @@ impl Engine {
         let rate_matches = |r: &crate::scenario::MeasureRate| {
             r.window.contains(date)
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && r.products.as_ref().is_none_or(|p| p.contains_fast(&codes.keys, codes.len, lists))
+                && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
         };
         // The first rate that matches, in file order; for measures with many rates (one per
         // country), among those that can cover the origin only.
@@ -809,7 +810,7 @@ impl Engine {
         };
         let segment = self.segment(flow.entry_date);
         let codes = Codes {
-            keys: scratch.code_keys[entry.keys as usize],
+            keys: &scratch.code_keys[entry.keys as usize],
             len: flow.hts.len(),
             at_entry: members.and(&self.segment_lists[segment]),
             at_freeze: if scenario.freeze_on.is_some() { members.and(&self.freeze_lists) } else { ListMask::default() },
@@ -946,11 +947,10 @@ fn cents(d: Decimal) -> Option<i128> {
 }
 
 impl Engine {
-    /// The code's list memberships on the entry and freeze dates (keys filled in by the caller).
-    fn codes(&self, flow: &Flow) -> Codes {
+    /// The code's list memberships on the entry and freeze dates; `keys` are its prefix keys.
+    fn codes<'k>(&self, flow: &Flow, keys: &'k [u64; 11]) -> Codes<'k> {
         let scenario = &*self.scenario;
-        let keys = flow.hts.prefix_keys();
-        let members = scenario.list_index.members(&keys, flow.hts.len());
+        let members = scenario.list_index.members(keys, flow.hts.len());
         let on = |d: Date| members.and(&scenario.list_index.active(&scenario.lists, d));
         Codes {
             keys,
@@ -1054,9 +1054,9 @@ impl Priced {
 
 /// A flow's code, prepared once for the scope checks of every measure: its prefix keys and the
 /// product lists that hold it on the entry date and on the freeze date.
-struct Codes {
-    /// The code's prefix keys.
-    keys: [u64; 11],
+struct Codes<'k> {
+    /// The code's prefix keys (read only by scopes that name prefixes: most name lists only).
+    keys: &'k [u64; 11],
     len: usize,
     at_entry: ListMask,
     at_freeze: ListMask,
