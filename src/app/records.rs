@@ -9,9 +9,9 @@
 //! Records are split exactly as the `csv` crate reads them (RFC 4180): `,` separates fields, a `"`
 //! opens a quoted field only at the start of a field, `""` inside quotes is one quote, after a
 //! closing quote the rest of the field is taken as written, any of CR, LF or CRLF ends a record,
-//! and blank lines are skipped. A record without quotes (nearly all of them) is found with one
-//! vectorised search and split on commas without copying; only quoted records go through the
-//! byte-by-byte state machine.
+//! and blank lines are skipped. Records without quotes (nearly all of them) are found in one
+//! vectorised pass over the chunk and split on commas without copying; quoted records are found and
+//! unescaped with vectorised searches for quotes, commas and line ends, copying runs of bytes whole.
 
 use super::AppError;
 use super::io::Reject;
@@ -80,14 +80,6 @@ enum Scan {
     End,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    StartField,
-    InField,
-    InQuoted,
-    QuoteInQuoted,
-}
-
 /// Finds record boundaries, counting lines.
 #[derive(Default)]
 struct Splitter {
@@ -126,48 +118,56 @@ impl Splitter {
             }
             None => return Scan::NeedMore(start),
         }
-        // A quote: walk the record with the state machine.
-        let mut state = State::StartField;
+        // A quote: find the record's end outside quoted fields. A quote opens a quoted field only as
+        // its first byte (the record's first byte or after a comma); inside, a quote closes it
+        // unless a second one follows (an escaped quote); after the close, the rest of the field is
+        // taken as written (a quote there is a plain byte), as the `csv` crate reads it.
+        let mut in_quotes = false;
         let mut i = start;
         let mut end = None;
-        while i < buf.len() {
-            let b = buf[i];
-            state = match state {
-                State::InQuoted => match memchr(b'"', &buf[i..]) {
-                    Some(k) => {
-                        i += k + 1;
-                        State::QuoteInQuoted
-                    }
-                    None => {
-                        i = buf.len();
-                        State::InQuoted
-                    }
-                },
-                State::StartField | State::InField | State::QuoteInQuoted => {
-                    if b == b'\n' || b == b'\r' {
-                        end = Some(i);
+        while let Some(k) = memchr3(b'"', b'\n', b'\r', &buf[i..]) {
+            let j = i + k;
+            if buf[j] != b'"' {
+                end = Some(j);
+                break;
+            }
+            if j > start && buf[j - 1] != b',' {
+                i = j + 1;
+                continue;
+            }
+            // An opening quote: skip to its closing one.
+            let mut q = j + 1;
+            loop {
+                match memchr(b'"', &buf[q..]) {
+                    Some(m) if buf.get(q + m + 1) == Some(&b'"') => q += m + 2,
+                    Some(m) => {
+                        i = q + m + 1;
                         break;
                     }
-                    i += 1;
-                    match (state, b) {
-                        (State::StartField, b'"') => State::InQuoted,
-                        (State::QuoteInQuoted, b'"') => State::InQuoted,
-                        (_, b',') => State::StartField,
-                        _ => State::InField,
+                    None => {
+                        in_quotes = true;
+                        i = buf.len();
+                        break;
                     }
                 }
-            };
+            }
+            if in_quotes {
+                break;
+            }
         }
         let (end, kind) = match end {
             Some(e) => (e, RecordKind::Quoted),
             None if !eof => return Scan::NeedMore(start),
-            None if state == State::InQuoted => {
+            None if in_quotes => {
                 let last_line = line + line_ends(&buf[start..buf.len() - 1]);
                 (buf.len(), RecordKind::UnclosedQuote { last_line })
             }
             None => (buf.len(), RecordKind::Quoted),
         };
-        self.newlines += line_ends(&buf[start..end]);
+        // Line ends inside quoted fields (rare): counted only when there are any.
+        if memchr2(b'\n', b'\r', &buf[start..end]).is_some() {
+            self.newlines += line_ends(&buf[start..end]);
+        }
         Scan::Record(Span { start, end, line, kind }, end)
     }
 }
@@ -258,31 +258,48 @@ impl FieldSplitter {
             self.ranges.push((s, raw.len()));
             return RecordFields { base: raw, text: std::str::from_utf8(raw).ok(), ranges: &self.ranges };
         }
+        // Field by field, copying runs of bytes whole: an unquoted field runs to the next comma (a
+        // quote in it is a plain byte); a quoted field to its closing quote (`""` is one quote),
+        // and after that, as written, to the next comma.
         self.unescaped.clear();
-        let mut state = State::StartField;
         let mut field_start = 0;
-        for &b in raw {
-            state = match (state, b) {
-                (State::StartField, b'"') => State::InQuoted,
-                (State::InQuoted, b'"') => State::QuoteInQuoted,
-                (State::InQuoted, _) => {
-                    self.unescaped.push(b);
-                    State::InQuoted
+        let mut pos = 0;
+        loop {
+            if raw.get(pos) == Some(&b'"') {
+                pos += 1;
+                loop {
+                    match memchr(b'"', &raw[pos..]) {
+                        Some(m) => {
+                            self.unescaped.extend_from_slice(&raw[pos..pos + m]);
+                            pos += m + 1;
+                            if raw.get(pos) == Some(&b'"') {
+                                self.unescaped.push(b'"');
+                                pos += 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        None => {
+                            // Never closed: the field runs to the end of the record.
+                            self.unescaped.extend_from_slice(&raw[pos..]);
+                            pos = raw.len();
+                            break;
+                        }
+                    }
                 }
-                (State::QuoteInQuoted, b'"') => {
-                    self.unescaped.push(b'"');
-                    State::InQuoted
-                }
-                (_, b',') => {
+            }
+            match memchr(b',', &raw[pos..]) {
+                Some(m) => {
+                    self.unescaped.extend_from_slice(&raw[pos..pos + m]);
+                    pos += m + 1;
                     self.ranges.push((field_start, self.unescaped.len()));
                     field_start = self.unescaped.len();
-                    State::StartField
                 }
-                _ => {
-                    self.unescaped.push(b);
-                    State::InField
+                None => {
+                    self.unescaped.extend_from_slice(&raw[pos..]);
+                    break;
                 }
-            };
+            }
         }
         self.ranges.push((field_start, self.unescaped.len()));
         RecordFields { base: &self.unescaped, text: std::str::from_utf8(&self.unescaped).ok(), ranges: &self.ranges }
