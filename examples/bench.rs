@@ -6,9 +6,10 @@
 //! example (deterministic), then runs each command RUNS times and prints the median wall time,
 //! rows/s, MB/s of input, the ratio to the floor, and the peak resident memory (through
 //! /usr/bin/time when it is installed). Then it times `Engine::assess` and `Engine::price` alone on
-//! flows already in memory. With an official HTS file it also times loading it, and `run --hts` on
-//! flows drawn from every goods line of it (for information: the targets are set on the embedded
-//! table's 791 lines). The machine is noisy: compare medians, and ratios from the same run.
+//! flows already in memory. For information, it times `run` on the same flows with five more
+//! columns, two of them quoted, as an ERP export has them; and, with an official HTS file, loading
+//! it and `run --hts` on flows drawn from every goods line of it (the targets are set on the
+//! embedded table's 791 lines). The machine is noisy: compare medians, and ratios from the same run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -46,9 +47,10 @@ fn timed(cmd: &[&str]) -> (f64, Option<u64>) {
 }
 
 /// Writes `rows` flows to `path` (drawn from the lines of `hts`, when given, else of the embedded
-/// table); returns the file's size in MB.
-fn generate(examples: &Path, rows: u64, path: &Path, hts: Option<&Path>) -> f64 {
+/// table; with `erp`, five more columns as an ERP export has them); returns the file's size in MB.
+fn generate(examples: &Path, rows: u64, path: &Path, hts: Option<&Path>, erp: bool) -> f64 {
     let status = Command::new(examples.join("gen_flows"))
+        .args(erp.then_some("--erp"))
         .arg(rows.to_string())
         .args(hts.map(|h| ["2025".as_ref(), h.as_os_str()]).into_iter().flatten())
         .stdout(std::fs::File::create(path).unwrap())
@@ -73,7 +75,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let flows = dir.join("flows.csv");
     let t = Instant::now();
-    let mb = generate(&examples, rows, &flows, None);
+    let mb = generate(&examples, rows, &flows, None, false);
     println!(
         "{rows} rows, {mb:.1} MB generated in {:.1} s; {runs} rounds, each running every command once in turn; medians",
         t.elapsed().as_secs_f64()
@@ -123,7 +125,7 @@ fn main() {
     let big = dir.join("big.csv");
     let mut peaks = Vec::new();
     for n in [1_000_000u64, 10_000_000] {
-        generate(&examples, n, &big, None);
+        generate(&examples, n, &big, None, false);
         let (s, r) = timed(&[b, "run", big.to_str().unwrap(), "-s", "historical", "-q"]);
         peaks.push(r);
         println!(
@@ -139,6 +141,7 @@ fn main() {
         );
     }
     let _ = std::fs::remove_file(&big);
+    erp_export(&examples, fl, b, rows, runs, &dir);
     if let Some(hts) = hts_file {
         hts_load(&hts);
         whole_hts(&examples, fl, b, rows, runs, &hts, &dir);
@@ -147,12 +150,36 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// For information: the same flows with five more columns as an importer's ERP export has them
+/// (the HTS description, quoted when it holds a comma, and a quoted note with quotes in it), against
+/// the floor on the same file.
+fn erp_export(examples: &Path, floor: &str, bin: &str, rows: u64, runs: usize, dir: &Path) {
+    let flows = dir.join("flows-erp.csv");
+    let mb = generate(examples, rows, &flows, None, true);
+    let f = flows.to_str().unwrap();
+    let (mut floor_s, mut run_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let a = timed(&[floor, f]).0;
+        let b = timed(&[bin, "run", f, "-s", "historical", "-q"]).0;
+        floor_s.push(a);
+        run_s.push(b);
+        ratios.push(b / a);
+    }
+    println!(
+        "ERP-like export (for information; 11 columns, {mb:.0} MB, quoted fields): floor {:.3} s, run {:.3} s = {:.2} x floor",
+        median(floor_s),
+        median(run_s),
+        median(ratios)
+    );
+    let _ = std::fs::remove_file(&flows);
+}
+
 /// For information: flows drawn from every goods line of the official HTS file (about 13,000
 /// codes, where the embedded table has 791), priced with `--hts` (its load included), against the
 /// floor on the same flows.
 fn whole_hts(examples: &Path, floor: &str, bin: &str, rows: u64, runs: usize, hts: &Path, dir: &Path) {
     let flows = dir.join("flows-hts.csv");
-    generate(examples, rows, &flows, Some(hts));
+    generate(examples, rows, &flows, Some(hts), false);
     let (f, h) = (flows.to_str().unwrap(), hts.to_str().unwrap());
     let (mut floor_s, mut run_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {

@@ -2,10 +2,12 @@
 //! table, origins weighted like US imports (2024 shares, rounded), entry dates over 2025, customs values
 //! log-normal, quantities (with their HTS unit) for every line.
 //!
-//! Usage: cargo run --release --example gen_flows -- ROWS [SEED] [HTS.csv] > flows.csv
+//! Usage: cargo run --release --example gen_flows -- [--erp] ROWS [SEED] [HTS.csv] > flows.csv
 //!
-//! With an official HTS file, the lines are drawn from every priced 8- and 10-digit line of it
-//! (about 19,000 codes) instead of the embedded table (791 lines).
+//! With an official HTS file, the lines are drawn from every priced 8- and 10-digit goods line of
+//! it (about 13,000 codes) instead of the embedded table (791 lines). With `--erp`, five columns
+//! follow, as an importer's ERP export has them: the HTS description (quoted when it holds a comma),
+//! an importer, an entry number, a port code and a note with quotes in it.
 
 use std::io::{BufWriter, Write};
 use tariffstack::mfn::MfnTable;
@@ -66,7 +68,8 @@ const ORIGINS: &[(&str, u32)] = &[
 ];
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let erp = std::env::args().any(|a| a == "--erp");
+    let mut args = std::env::args().skip(1).filter(|a| a != "--erp");
     let rows: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2025);
     let table = match args.next() {
@@ -84,8 +87,10 @@ fn main() {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let out = std::io::stdout();
     let mut w = BufWriter::with_capacity(1 << 20, out.lock());
-    writeln!(w, "hts,origin,entry_date,customs_value,quantity,quantity_unit").unwrap();
-    for _ in 0..rows {
+    write!(w, "hts,origin,entry_date,customs_value,quantity,quantity_unit").unwrap();
+    writeln!(w, "{}", if erp { ",description,importer,entry_number,port,note" } else { "" }).unwrap();
+    let mut field = Vec::new();
+    for row in 0..rows {
         let line = lines[(rng.next() % lines.len() as u64) as usize];
         let mut pick = (rng.next() % u64::from(total_weight)) as u32;
         let origin = ORIGINS
@@ -109,7 +114,7 @@ fn main() {
         let specific = line.general.as_ref().ok().and_then(|g| g.specific.first()).map(|p| p.unit);
         let unit = specific.or(line.unit).map(|u| u.hts_name()).unwrap_or("kg");
         let qty = (value / (5.0 + 200.0 * rng.unit())).max(1.0).round() as u64;
-        writeln!(
+        write!(
             w,
             "{},{origin},2025-{month:02}-{dom:02},{}.{:02},{qty},{unit}",
             line.hts.digits(),
@@ -117,6 +122,16 @@ fn main() {
             cents % 100
         )
         .unwrap();
+        if erp {
+            // Not drawn from the generator: the other columns are the same with and without them.
+            field.clear();
+            tariffstack::report::push_csv_field(&mut field, line.description.as_bytes());
+            w.write_all(b",").unwrap();
+            w.write_all(&field).unwrap();
+            write!(w, ",Importer {} Inc.,E{row:011},{}", row % 499, 1001 + row % 397).unwrap();
+            write!(w, ",\"lot \"\"{}\"\", see invoice\"", row % 83).unwrap();
+        }
+        writeln!(w).unwrap();
     }
     w.flush().unwrap();
 }
