@@ -159,7 +159,10 @@ impl Splitter {
             Some(e) => (e, RecordKind::Quoted),
             None if !eof => return Scan::NeedMore(start),
             None if in_quotes => {
-                let last_line = line + line_ends(&buf[start..buf.len() - 1]);
+                // The line of the record's last byte: a line end that closes the input opens no line.
+                let rest = &buf[start..];
+                let closing = usize::from(matches!(rest.last(), Some(b'\n' | b'\r')));
+                let last_line = line + line_ends(rest) - closing as u64;
                 (buf.len(), RecordKind::UnclosedQuote { last_line })
             }
             None => (buf.len(), RecordKind::Quoted),
@@ -330,6 +333,10 @@ pub struct RecordReader {
     /// Bytes read but not yet given out (the start of a record cut by the end of a read).
     carry: Vec<u8>,
     eof: bool,
+    /// The size a chunk is filled to ([`CHUNK_BYTES`]; tests make it tiny to cut records anywhere).
+    chunk_bytes: usize,
+    /// The fewest bytes one read asks for (16 KB; likewise).
+    min_read: usize,
 }
 
 impl RecordReader {
@@ -347,6 +354,16 @@ impl RecordReader {
 
     /// Reads the header from any byte source.
     pub fn from_reader(source: Box<dyn Read + Send>, name: String) -> Result<RecordReader, AppError> {
+        Self::with_sizes(source, name, CHUNK_BYTES, 16 * 1024)
+    }
+
+    /// [`RecordReader::from_reader`] with the chunk size and the smallest read given.
+    fn with_sizes(
+        source: Box<dyn Read + Send>,
+        name: String,
+        chunk_bytes: usize,
+        min_read: usize,
+    ) -> Result<RecordReader, AppError> {
         let mut r = RecordReader {
             source,
             name,
@@ -355,6 +372,8 @@ impl RecordReader {
             splitter: Splitter::default(),
             carry: Vec::new(),
             eof: false,
+            chunk_bytes: chunk_bytes.max(1),
+            min_read: min_read.max(1),
         };
         let mut buf = Vec::new();
         let span = loop {
@@ -364,7 +383,7 @@ impl RecordReader {
                 Scan::NeedMore(at) => {
                     // Blank lines before the header were counted: drop them and read on.
                     buf.drain(..at);
-                    r.read_more(&mut buf, 64 * 1024)?;
+                    r.read_more(&mut buf, 4 * r.min_read)?;
                 }
             }
         };
@@ -395,7 +414,7 @@ impl RecordReader {
 
     /// Appends at least `want` more bytes to `buf` (fewer at the end of the input).
     fn read_more(&mut self, buf: &mut Vec<u8>, want: usize) -> Result<(), AppError> {
-        let want = want.max(16 * 1024);
+        let want = want.max(self.min_read);
         let n = (&mut self.source)
             .take(want as u64)
             .read_to_end(buf)
@@ -411,7 +430,7 @@ impl RecordReader {
         chunk.bytes.clear();
         chunk.spans.clear();
         chunk.bytes.append(&mut self.carry);
-        let mut want = CHUNK_BYTES;
+        let mut want = self.chunk_bytes;
         let mut pos = 0;
         // Where a quote or a CR was found at or after `pos` (chunk bytes are only appended to).
         let mut special: Option<usize> = None;
@@ -447,7 +466,7 @@ impl RecordReader {
                         // One record longer than the chunk: read on (doubling, so the rescans
                         // stay linear in its length).
                         pos = at;
-                        want = chunk.bytes.len().max(CHUNK_BYTES) * 2;
+                        want = chunk.bytes.len().max(self.chunk_bytes) * 2;
                     }
                 }
             }
@@ -680,8 +699,8 @@ where
 mod tests {
     use super::*;
 
-    /// Every record of `text` as (line, fields) through the chunked reader, reading `step` bytes at a
-    /// time (to cut records at every possible place).
+    /// Every record of `text` as (line, fields) through the chunked reader, in chunks of `step` bytes
+    /// read `step` bytes at a time (to cut records at every possible place).
     fn records(text: &[u8], step: usize) -> Vec<(u64, Vec<String>, RecordKind)> {
         struct Trickle(Vec<u8>, usize, usize);
         impl Read for Trickle {
@@ -692,7 +711,9 @@ mod tests {
                 Ok(n)
             }
         }
-        let mut r = RecordReader::from_reader(Box::new(Trickle(text.to_vec(), 0, step)), "t".into()).unwrap();
+        // Chunks of `step` bytes and reads of `step` bytes: records are cut at every place.
+        let mut r =
+            RecordReader::with_sizes(Box::new(Trickle(text.to_vec(), 0, step)), "t".into(), step, step).unwrap();
         let mut out = Vec::new();
         let mut chunk = Chunk::default();
         let mut f = FieldSplitter::default();
@@ -825,6 +846,13 @@ mod tests {
         assert_eq!(got[1].2, RecordKind::UnclosedQuote { last_line: 5 });
         let got = records(b"h,a\n3,\"open\n4,5\n6,7", 64);
         assert_eq!(got[0].2, RecordKind::UnclosedQuote { last_line: 4 });
+        // The line end that closes the input opens no line, CRLF, LF or CR alike (found in review).
+        for (text, last_line) in [(&b"h,a\r\n3,\"open\r\n"[..], 2), (b"h,a\n3,\"open\n", 2), (b"h,a\r3,\"o\rpen\r", 3)]
+        {
+            for step in [1, 3, 64] {
+                assert_eq!(records(text, step)[0].2, RecordKind::UnclosedQuote { last_line }, "{text:?} step {step}");
+            }
+        }
         // A quote inside an unquoted field is a literal, not an opening.
         let got = records(b"h,a\n5\" pipe,2", 64);
         assert_eq!(got[0].2, RecordKind::Quoted);
