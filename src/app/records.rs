@@ -17,7 +17,7 @@ use super::AppError;
 use super::io::Reject;
 use crate::flow::{FieldSource, Flow, FlowColumns};
 use csv::ByteRecord;
-use memchr::{memchr, memchr_iter, memchr2, memchr3};
+use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memchr3};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
@@ -88,6 +88,26 @@ struct Splitter {
 }
 
 impl Splitter {
+    /// When `buf` holds no quote and no CR from `pos` on (nearly every file), every non-empty
+    /// whole line there is a plain record: adds them all to `spans`, found in one pass, and gives
+    /// where the last line ended. Otherwise gives where the first quote or CR is (`Err`).
+    fn plain_lines(&mut self, buf: &[u8], pos: usize, spans: &mut Vec<Span>) -> Result<usize, usize> {
+        if let Some(i) = memchr2(b'"', b'\r', &buf[pos..]) {
+            return Err(pos + i);
+        }
+        let mut start = pos;
+        for nl in memchr_iter(b'\n', &buf[pos..]) {
+            let end = pos + nl;
+            // A blank line is skipped, but counted.
+            if end > start {
+                spans.push(Span { start, end, line: self.newlines + 1, kind: RecordKind::Plain });
+            }
+            self.newlines += 1;
+            start = end + 1;
+        }
+        Ok(start)
+    }
+
     /// The record at or after `pos` in `buf`; `eof` says that no more input follows `buf`.
     fn next(&mut self, buf: &[u8], mut pos: usize, eof: bool) -> Scan {
         while pos < buf.len() && (buf[pos] == b'\n' || buf[pos] == b'\r') {
@@ -161,25 +181,20 @@ impl Splitter {
             None if in_quotes => {
                 // The line of the record's last byte: a line end that closes the input opens no line.
                 let rest = &buf[start..];
-                let closing = usize::from(matches!(rest.last(), Some(b'\n' | b'\r')));
-                let last_line = line + line_ends(rest) - closing as u64;
+                let last_line = line + line_ends(rest) - u64::from(matches!(rest.last(), Some(b'\n' | b'\r')));
                 (buf.len(), RecordKind::UnclosedQuote { last_line })
             }
             None => (buf.len(), RecordKind::Quoted),
         };
-        // Line ends inside quoted fields (rare): counted only when there are any.
-        if memchr2(b'\n', b'\r', &buf[start..end]).is_some() {
-            self.newlines += line_ends(&buf[start..end]);
-        }
+        self.newlines += line_ends(&buf[start..end]);
         Scan::Record(Span { start, end, line, kind }, end)
     }
 }
 
 /// The line ends in `bytes`: LF, CRLF and a lone CR each end a line.
 fn line_ends(bytes: &[u8]) -> u64 {
-    let lf = memchr_iter(b'\n', bytes).count() as u64;
-    let lone_cr = memchr_iter(b'\r', bytes).filter(|&i| bytes.get(i + 1) != Some(&b'\n')).count() as u64;
-    lf + lone_cr
+    // One pass; a CR followed by a LF is counted at the LF.
+    memchr2_iter(b'\n', b'\r', bytes).filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n')).count() as u64
 }
 
 /// Splits records into fields, reusing its buffers.
@@ -439,11 +454,13 @@ impl RecordReader {
                 let missing = want - chunk.bytes.len();
                 self.read_more(&mut chunk.bytes, missing)?;
             }
-            // The fast path, unless a quote or a CR is known to lie ahead.
-            if special.is_none_or(|at| at < pos)
-                && let Some(done) = self.plain_lines(chunk, &mut pos, &mut special)
-            {
-                return Ok(done);
+            // The whole lines in one pass, unless a quote or a CR is known to lie ahead; what
+            // follows them (a cut line, the end) goes the general way.
+            if special.is_none_or(|at| at < pos) {
+                match self.splitter.plain_lines(&chunk.bytes, pos, &mut chunk.spans) {
+                    Ok(next) => pos = next,
+                    Err(at) => special = Some(at),
+                }
             }
             match self.splitter.next(&chunk.bytes, pos, self.eof) {
                 Scan::Record(span, next) => {
@@ -471,49 +488,6 @@ impl RecordReader {
                 }
             }
         }
-    }
-}
-
-impl RecordReader {
-    /// The fast path of [`RecordReader::fill`]: when the bytes from `pos` on hold no quote and no
-    /// CR (nearly every file), every non-empty line is a plain record, found in one pass over the
-    /// whole chunk. Takes the records from `pos` on; `Some` when the chunk is then complete (what
-    /// `fill` returns), `None` when the general path must go on from `pos`: a quote or a CR lies
-    /// ahead (its place is noted in `special`, so that the search is not repeated record by
-    /// record), or no whole line has come yet.
-    fn plain_lines(&mut self, chunk: &mut Chunk, pos: &mut usize, special: &mut Option<usize>) -> Option<bool> {
-        let bytes = &chunk.bytes;
-        if let Some(i) = memchr2(b'"', b'\r', &bytes[*pos..]) {
-            *special = Some(*pos + i);
-            return None;
-        }
-        let mut start = *pos;
-        for nl in memchr_iter(b'\n', &bytes[*pos..]) {
-            let end = *pos + nl;
-            // A blank line is skipped, but counted.
-            if end > start {
-                let line = self.splitter.newlines + 1;
-                chunk.spans.push(Span { start, end, line, kind: RecordKind::Plain });
-            }
-            self.splitter.newlines += 1;
-            start = end + 1;
-        }
-        *pos = start;
-        if self.eof {
-            // The last record may have no line end.
-            if start < bytes.len() {
-                let line = self.splitter.newlines + 1;
-                chunk.spans.push(Span { start, end: bytes.len(), line, kind: RecordKind::Plain });
-            }
-            return Some(!chunk.spans.is_empty());
-        }
-        if chunk.spans.is_empty() {
-            // No whole line yet: the general path reads on.
-            return None;
-        }
-        self.carry.extend_from_slice(&chunk.bytes[start..]);
-        chunk.bytes.truncate(start);
-        Some(true)
     }
 }
 
