@@ -150,26 +150,30 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Times the floor and `run` (with `run_args` after the file) on `flows` in `runs` interleaved
+/// rounds: the median times and the median of the per-round ratios.
+fn floor_and_run(floor: &str, bin: &str, flows: &Path, run_args: &[&str], runs: usize) -> (f64, f64, f64) {
+    let f = flows.to_str().unwrap();
+    let run: Vec<&str> = [&[bin, "run", f, "-s", "historical", "-q"][..], run_args].concat();
+    let (mut floor_s, mut run_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (a, b) = (timed(&[floor, f]).0, timed(&run).0);
+        floor_s.push(a);
+        run_s.push(b);
+        ratios.push(b / a);
+    }
+    (median(floor_s), median(run_s), median(ratios))
+}
+
 /// For information: the same flows with five more columns as an importer's ERP export has them
 /// (the HTS description, quoted when it holds a comma, and a quoted note with quotes in it), against
 /// the floor on the same file.
 fn erp_export(examples: &Path, floor: &str, bin: &str, rows: u64, runs: usize, dir: &Path) {
     let flows = dir.join("flows-erp.csv");
     let mb = generate(examples, rows, &flows, None, true);
-    let f = flows.to_str().unwrap();
-    let (mut floor_s, mut run_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let a = timed(&[floor, f]).0;
-        let b = timed(&[bin, "run", f, "-s", "historical", "-q"]).0;
-        floor_s.push(a);
-        run_s.push(b);
-        ratios.push(b / a);
-    }
+    let (a, b, ratio) = floor_and_run(floor, bin, &flows, &[], runs);
     println!(
-        "ERP-like export (for information; 11 columns, {mb:.0} MB, quoted fields): floor {:.3} s, run {:.3} s = {:.2} x floor",
-        median(floor_s),
-        median(run_s),
-        median(ratios)
+        "ERP-like export (for information; 11 columns, {mb:.0} MB, quoted fields): floor {a:.3} s, run {b:.3} s = {ratio:.2} x floor"
     );
     let _ = std::fs::remove_file(&flows);
 }
@@ -180,20 +184,9 @@ fn erp_export(examples: &Path, floor: &str, bin: &str, rows: u64, runs: usize, d
 fn whole_hts(examples: &Path, floor: &str, bin: &str, rows: u64, runs: usize, hts: &Path, dir: &Path) {
     let flows = dir.join("flows-hts.csv");
     generate(examples, rows, &flows, Some(hts), false);
-    let (f, h) = (flows.to_str().unwrap(), hts.to_str().unwrap());
-    let (mut floor_s, mut run_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let a = timed(&[floor, f]).0;
-        let b = timed(&[bin, "run", f, "-s", "historical", "--hts", h, "-q"]).0;
-        floor_s.push(a);
-        run_s.push(b);
-        ratios.push(b / a);
-    }
+    let (a, b, ratio) = floor_and_run(floor, bin, &flows, &["--hts", hts.to_str().unwrap()], runs);
     println!(
-        "whole HTS (for information): floor {:.3} s, run --hts {:.3} s = {:.2} x floor ({rows} rows over every goods line)",
-        median(floor_s),
-        median(run_s),
-        median(ratios)
+        "whole HTS (for information): floor {a:.3} s, run --hts {b:.3} s = {ratio:.2} x floor ({rows} rows over every goods line)"
     );
     let _ = std::fs::remove_file(&flows);
 }
