@@ -204,9 +204,9 @@ fn hts_load(path: &Path) {
     println!("targets: HTS load < 200 ms: {:.0} ms ({lines} lines, {})", median(v), path.display());
 }
 
-/// `Engine::assess` and `Engine::price` alone, on up to 200,000 flows read beforehand.
+/// `Engine::assess` and `Pricer::price` alone, on up to 200,000 flows read beforehand.
 fn micro(flows: &Path) {
-    use tariffstack::engine::{Engine, Priced, Scratch};
+    use tariffstack::engine::{Engine, Pricer};
     use tariffstack::flow::FlowColumns;
     let mut rdr = csv::Reader::from_path(flows).unwrap();
     let cols = FlowColumns::from_header(rdr.byte_headers().unwrap()).unwrap();
@@ -227,11 +227,10 @@ fn micro(flows: &Path) {
             std::hint::black_box(engine.assess(fl).ok().map(|a| a.total_duty));
         }
     });
-    let mut scratch = Scratch::new();
-    let mut p = Priced::default();
+    let mut pricer = Pricer::new(&engine);
     let price = per_flow(&mut || {
         for fl in &parsed {
-            std::hint::black_box(engine.price(fl, &mut scratch, &mut p).is_ok());
+            std::hint::black_box(pricer.price(fl).is_ok());
         }
     });
     println!("engine alone ({} flows, historical): assess {assess:.0} ns/flow, price {price:.0} ns/flow", parsed.len());

@@ -125,7 +125,7 @@ fn main() {
         if erp {
             // Not drawn from the generator: the other columns are the same with and without them.
             field.clear();
-            tariffstack::report::push_csv_field(&mut field, line.description.as_bytes());
+            tariffstack::result_columns::push_csv_field(&mut field, line.description.as_bytes());
             w.write_all(b",").unwrap();
             w.write_all(&field).unwrap();
             write!(w, ",Importer {} Inc.,E{row:011},{}", row % 499, 1001 + row % 397).unwrap();

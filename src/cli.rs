@@ -159,6 +159,15 @@ pub struct ExplainArgs {
     /// Override of the column-1 rate (`2.5%`, `4.4¢/kg`).
     #[arg(long)]
     pub mfn_rate: Option<String>,
+    /// USD of steel content (the base of Section 232 on steel derivatives)
+    #[arg(long)]
+    pub steel_content: Option<String>,
+    /// USD of aluminum content
+    #[arg(long)]
+    pub aluminum_content: Option<String>,
+    /// USD of copper content
+    #[arg(long)]
+    pub copper_content: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,

@@ -155,9 +155,9 @@ QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ
 TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
 /// `ASSIGNED[i]` is true when the code with [`Country::index`] `i` is assigned (built at compile time).
-static ASSIGNED: [bool; 676] = {
+static ASSIGNED: [bool; Country::COUNT] = {
     let b = ISO_ALPHA2.as_bytes();
-    let mut t = [false; 676];
+    let mut t = [false; Country::COUNT];
     let mut i = 0;
     while i + 1 < b.len() {
         t[(b[i] - b'A') as usize * 26 + (b[i + 1] - b'A') as usize] = true;
@@ -171,6 +171,9 @@ static ASSIGNED: [bool; 676] = {
 pub struct Country([u8; 2]);
 
 impl Country {
+    /// The number of two-letter combinations, the size of the tables indexed by [`Country::index`].
+    pub const COUNT: usize = 26 * 26;
+
     /// Parses an alpha-2 code. Lower case is accepted and normalised (`jp` -> `JP`): ERP exports
     /// often lower-case codes, and no two codes differ by case only, so nothing is guessed.
     pub fn parse(text: &str) -> Result<Country, String> {
@@ -199,7 +202,7 @@ impl Country {
 
     /// The two-letter combination of an index from [`Country::index`] (0..676), assigned or not.
     pub fn from_index(i: usize) -> Country {
-        let i = i % (26 * 26);
+        let i = i % Self::COUNT;
         Country([b'A' + (i / 26) as u8, b'A' + (i % 26) as u8])
     }
 
@@ -299,6 +302,72 @@ impl fmt::Debug for CountrySet {
         f.debug_set().entries(self.iter()).finish()
     }
 }
+
+/// A special program indicator (`S`, `KR`, `JP`, `A+`), up to 4 characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Program {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl Program {
+    /// Parses a program code: 1 to 4 characters, letters, digits, `+` or `*`. Upper-cased.
+    pub fn parse(text: &str) -> Result<Program, String> {
+        let t = text.trim();
+        let ok = (1..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'*');
+        if !ok {
+            return Err(format!("special program `{t}` is not an HTS program code (e.g. S, KR, JP, A+)"));
+        }
+        let mut bytes = [0u8; 4];
+        for (i, b) in t.bytes().enumerate() {
+            bytes[i] = b.to_ascii_uppercase();
+        }
+        Ok(Program { bytes, len: t.len() as u8 })
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl fmt::Display for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Program({})", self.as_str())
+    }
+}
+
+/// The one hasher of the tables keyed by [`HtsCode::key`] or [`HtsCode::prefix_key`] values (MFN
+/// lines, product lists, the engine's per-code memo). The keys are distinct integers from files,
+/// not adversarial input, so a multiply and a rotation spread them well enough and cost little on
+/// the per-row path.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct HtsKeyHasher(u64);
+
+impl std::hash::Hasher for HtsKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
+    }
+}
+
+/// The hasher builder of maps and sets keyed by HTS keys.
+pub type HtsKeyHash = std::hash::BuildHasherDefault<HtsKeyHasher>;
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@
 //! [`HtsFile::coverage`] says which rate texts are priced and which need a rule.
 
 use crate::codes::HtsCode;
-use crate::mfn::KeyHash;
+use crate::codes::HtsKeyHash;
 use crate::rate_text::{NeedsRule, RateExpr, RateForm, parse_special_groups};
 use crate::units::Unit;
 use std::collections::{BTreeMap, HashMap};
@@ -68,7 +68,7 @@ pub struct HtsFile {
     pub name: String,
     /// The rows.
     pub rows: Vec<HtsRow>,
-    index: HashMap<u64, usize, KeyHash>,
+    index: HashMap<u64, usize, HtsKeyHash>,
 }
 
 /// How one distinct rate text is handled (its form, or the rule it needs and why), and its lines.

@@ -40,17 +40,25 @@
 //! let baseline = engine.scenario().measure_index("ieepa_reciprocal_baseline").unwrap();
 //! assert!(matches!(a.statuses[baseline], Status::Excluded(_)));
 //! ```
-pub mod app;
-pub mod cli;
+mod app;
+mod cli;
 pub mod codes;
 pub mod date;
 pub mod engine;
-pub mod explain_text;
 pub mod flow;
 pub mod hts_file;
 pub mod mfn;
 pub mod money;
 pub mod rate_text;
-pub mod report;
+pub mod reasons;
+pub mod result_columns;
 pub mod scenario;
 pub mod units;
+
+/// The `tariffstack` command line: parses the process arguments, runs the command, and returns the
+/// exit code (0 every row assessed; 1 some rows rejected; 2 usage or fatal error). The binary's
+/// `main` is this call; the commands themselves are not part of the library's API.
+pub fn cli_main() -> std::process::ExitCode {
+    use clap::Parser;
+    std::process::ExitCode::from(app::run(cli::Cli::parse()))
+}

@@ -6,12 +6,11 @@
 //! line with its own rate, else its 8-digit line; an 8-digit code whose rate the HTS sets on its one
 //! 10-digit line (`0101.30.00.00`) finds that line.
 
-use crate::codes::HtsCode;
+use crate::codes::{HtsCode, HtsKeyHash};
 use crate::hts_file::{HtsFile, HtsFileError};
 use crate::rate_text::{RateExpr, RateTextError, SpecialRate, parse_special};
 use crate::units::Unit;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -55,36 +54,12 @@ pub enum MfnLookupError {
 #[derive(Clone, Debug, Default)]
 pub struct MfnTable {
     lines: Vec<MfnLine>,
-    index: HashMap<u64, usize, KeyHash>,
+    index: HashMap<u64, usize, HtsKeyHash>,
     /// 8-digit key -> the 10-digit line under it with a rate, when there is one (or all agree).
-    only_child: HashMap<u64, Option<usize>, KeyHash>,
+    only_child: HashMap<u64, Option<usize>, HtsKeyHash>,
     /// Where the table came from (for messages).
     pub origin: String,
 }
-
-/// A hasher for [`HtsCode::key`] values: the keys are distinct integers from a file, not adversarial,
-/// so a multiply and a rotation spread them well enough (and the official file's 27 000 lines load faster).
-#[derive(Default, Clone, Copy, Debug)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
-    }
-}
-
-/// The hasher of the tables keyed by [`HtsCode::key`].
-pub(crate) type KeyHash = BuildHasherDefault<KeyHasher>;
 
 impl MfnTable {
     /// The embedded default table.
@@ -212,26 +187,27 @@ impl MfnTable {
     /// else (for a code of 8 or more digits) the 10-digit line the HTS sets the subheading's rate on,
     /// when there is one or all such lines agree.
     pub fn lookup(&self, hts: &HtsCode) -> Result<&MfnLine, MfnLookupError> {
+        self.lookup_index(hts).map(|i| &self.lines[i])
+    }
+
+    /// The index in [`MfnTable::lines`] of the line [`MfnTable::lookup`] finds (for callers that
+    /// remember it, such as the engine's per-code memo).
+    pub fn lookup_index(&self, hts: &HtsCode) -> Result<usize, MfnLookupError> {
         for n in [10, 8] {
             if hts.len() >= n
                 && let Some(&i) = self.index.get(&hts.prefix_key(n))
             {
-                return Ok(&self.lines[i]);
+                return Ok(i);
             }
         }
         if hts.len() < 8 {
             return Err(MfnLookupError::TooShort);
         }
         match self.only_child.get(&hts.prefix_key(8)) {
-            Some(Some(i)) => Ok(&self.lines[*i]),
+            Some(Some(i)) => Ok(*i),
             Some(None) if hts.len() == 8 => Err(MfnLookupError::TooShort),
             _ => Err(MfnLookupError::NotFound),
         }
-    }
-
-    /// The line of exactly this code, if the table has one.
-    pub fn line(&self, hts: &HtsCode) -> Option<&MfnLine> {
-        self.index.get(&hts.key()).map(|&i| &self.lines[i])
     }
 
     /// Number of lines.

@@ -513,11 +513,6 @@ impl Rate {
         self.0
     }
 
-    /// Builds a rate from a fraction.
-    pub fn from_fraction(fraction: Decimal) -> Rate {
-        Rate(fraction)
-    }
-
     /// Parses `"24%"`, `"2.5 %"`. The `%` is required: `"0.24"` and `"24"` are ambiguous.
     pub fn parse_percent(text: &str) -> Result<Rate, String> {
         let t = text.trim();

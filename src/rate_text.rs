@@ -8,7 +8,7 @@
 //! other than the customs value, ad valorem parts on components (`on the case`), a formula (sugar
 //! polarity, jewels over 7, a cap), or specific parts on two quantities a flow cannot both carry.
 
-use crate::flow::Program;
+use crate::codes::Program;
 use crate::units::Unit;
 use rust_decimal::Decimal;
 use std::fmt;

@@ -14,17 +14,19 @@
 
 use rust_decimal::Decimal;
 use std::sync::{Arc, OnceLock};
-use tariffstack::app::records::{Chunk, RecordReader, RowParser};
+use tariffstack::codes::Program;
 use tariffstack::codes::{Country, HtsCode};
 use tariffstack::date::Date;
-use tariffstack::engine::{Engine, Priced, Scratch};
-use tariffstack::explain_text;
-use tariffstack::flow::{Flow, Program};
+use tariffstack::engine::{Engine, Pricer};
+use tariffstack::flow::Flow;
+use tariffstack::flow::RowParser;
+use tariffstack::flow::reader::{Chunk, RecordReader};
 use tariffstack::hts_file::HtsFile;
 use tariffstack::mfn::MfnTable;
 use tariffstack::money::push_fixed;
 use tariffstack::rate_text::{RateExpr, parse_special, parse_special_groups, special_for, special_group_for};
-use tariffstack::report::ResultColumns;
+use tariffstack::reasons;
+use tariffstack::result_columns::ResultColumnWriter;
 use tariffstack::scenario::{bundled_names, load_scenario, load_scenario_str};
 use tariffstack::units::Unit;
 
@@ -56,11 +58,11 @@ pub fn engines() -> &'static [Engine] {
 
 /// Prices `flow` on both paths and checks that they agree, then formats the result as the
 /// commands do.
-pub fn check_flow(engine: &Engine, flow: &Flow, scratch: &mut Scratch, priced: &mut Priced) {
+pub fn check_flow(engine: &Engine, flow: &Flow, pricer: &mut Pricer<'_>) {
     let full = engine.assess(flow);
-    let fast = engine.price(flow, scratch, priced);
+    let fast = pricer.price(flow).cloned();
     match (full, fast) {
-        (Ok(a), Ok(())) => {
+        (Ok(a), Ok(priced)) => {
             assert_eq!(a.total_duty, priced.total_duty, "total: assess vs price for {flow:?}");
             assert_eq!(a.mfn_duty, priced.mfn_duty, "MFN: assess vs price for {flow:?}");
             assert_eq!(a.additional_duty, priced.additional_duty, "additional: assess vs price for {flow:?}");
@@ -72,21 +74,21 @@ pub fn check_flow(engine: &Engine, flow: &Flow, scratch: &mut Scratch, priced: &
             assert_eq!(a.total_duty.scale(), 2, "total has not two places for {flow:?}");
             assert!(!a.total_duty.is_sign_negative() || a.total_duty.is_zero(), "negative duty for {flow:?}");
             // Formatting, as `run` and `explain` do.
-            let mut cols = ResultColumns::default();
-            cols.fill(engine, &a);
-            let mut cols2 = ResultColumns::default();
-            cols2.fill_priced(engine, priced);
-            assert_eq!(cols.fields(), cols2.fields(), "result columns: assess vs price for {flow:?}");
+            let writer = ResultColumnWriter::new(engine);
+            let (mut cols, mut cols2) = (Vec::new(), Vec::new());
+            writer.append_assessment(engine, &a, &mut cols);
+            writer.append_priced(engine, &priced, &mut cols2);
+            assert_eq!(cols, cols2, "result columns: assess vs price for {flow:?}");
             let mut s = String::new();
             push_fixed(&mut s, a.total_duty, 2);
             if let Some(r) = a.effective_rate() {
                 push_fixed(&mut s, r, 6);
             }
             for (i, st) in a.statuses.iter().enumerate() {
-                s.push_str(&explain_text::reason(engine, i, st, flow, &a));
-                s.push_str(&explain_text::short_state(engine, i, st, flow, &a));
+                s.push_str(&reasons::reason(engine, i, st, flow, &a));
+                s.push_str(&reasons::short_state(engine, i, st, flow, &a));
                 if let Some(l) = st.line() {
-                    s.push_str(&explain_text::rate_text(engine, i, l, &a));
+                    s.push_str(&reasons::rate_text(engine, i, l, &a));
                     s.push_str(engine.citation(i, l));
                 }
             }
@@ -116,8 +118,7 @@ pub fn flow_row(data: &[u8]) {
     let source = Trickle { data: bytes.to_vec(), at: 0, step };
     let Ok(mut input) = RecordReader::from_reader(Box::new(source), "fuzz.csv".into()) else { return };
     let Ok(mut parser) = RowParser::new(&input.header) else { return };
-    let mut scratch = Scratch::new();
-    let mut priced = Priced::default();
+    let mut pricer = Pricer::new(engine);
     let mut chunk = Chunk::default();
     let mut seen = 0;
     while seen < MAX_ROWS && matches!(input.fill(&mut chunk), Ok(true)) {
@@ -125,7 +126,7 @@ pub fn flow_row(data: &[u8]) {
             seen += 1;
             assert!(span.start <= span.end && span.end <= chunk.bytes.len());
             match parser.parse(&chunk, span) {
-                Ok(flow) => check_flow(engine, flow, &mut scratch, &mut priced),
+                Ok(row) => check_flow(engine, row.flow, &mut pricer),
                 Err(e) => {
                     assert!(e.line >= 2, "a record after the header starts on line 2 or later");
                     std::hint::black_box(format!("{}: {} ({})", e.column, e.reason, e.value));
@@ -189,10 +190,9 @@ pub fn scenario_toml(data: &[u8]) {
     }
     let Ok(s) = load_scenario_str("fuzz.toml", text) else { return };
     let engine = Engine::new(Arc::new(s), mfn());
-    let mut scratch = Scratch::new();
-    let mut priced = Priced::default();
+    let mut pricer = Pricer::new(&engine);
     for flow in fixed_flows() {
-        check_flow(&engine, &flow, &mut scratch, &mut priced);
+        check_flow(&engine, &flow, &mut pricer);
     }
 }
 

@@ -7,10 +7,11 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
+use tariffstack::codes::Program;
 use tariffstack::codes::{Country, HtsCode};
 use tariffstack::date::Date;
-use tariffstack::engine::{Engine, Priced, Scratch};
-use tariffstack::flow::{Flow, Program};
+use tariffstack::engine::{Engine, Pricer};
+use tariffstack::flow::Flow;
 use tariffstack::mfn::MfnTable;
 use tariffstack::money::{parse_amount, push_fixed};
 use tariffstack::scenario::{bundled_names, load_scenario, load_scenario_str};
@@ -81,18 +82,18 @@ proptest! {
     #[test]
     fn fast_path_equals_full_assessment(flow in arb_flow()) {
         for e in engines() {
-            let mut scratch = Scratch::new();
-            let mut p = Priced::default();
-            match (e.assess(&flow), e.price(&flow, &mut scratch, &mut p)) {
-                (Ok(a), Ok(())) => {
+            let mut pricer = Pricer::new(e);
+            match (e.assess(&flow), pricer.price(&flow).cloned()) {
+                (Ok(a), Ok(p)) => {
                     prop_assert_eq!(a.total_duty, p.total_duty);
                     prop_assert_eq!(a.mfn_duty, p.mfn_duty);
                     let lines: Vec<_> = a.applied().map(|(i, l)| (i, l.clone())).collect();
                     prop_assert_eq!(&lines, &p.lines);
                     prop_assert_eq!(&a.warnings, &p.warnings);
                     // Again, the code now remembered: the same pricing.
-                    let mut again = Priced::default();
-                    prop_assert!(e.price(&flow, &mut scratch, &mut again).is_ok());
+                    let again = pricer.price(&flow);
+                    prop_assert!(again.is_ok());
+                    let again = again.unwrap();
                     prop_assert_eq!((again.mfn_duty, again.total_duty), (p.mfn_duty, p.total_duty));
                     prop_assert_eq!(&again.lines, &lines);
                 }
@@ -132,9 +133,8 @@ proptest! {
     fn pricing_is_independent_of_row_order(flows in prop::collection::vec(arb_flow(), 1..30)) {
         let e = &engines()[0];
         let price_all = |fs: &[Flow]| -> Decimal {
-            let mut scratch = Scratch::new();
-            let mut p = Priced::default();
-            fs.iter().filter_map(|f| e.price(f, &mut scratch, &mut p).ok().map(|()| p.total_duty)).sum()
+            let mut pricer = Pricer::new(e);
+            fs.iter().filter_map(|f| pricer.price(f).ok().map(|p| p.total_duty)).sum()
         };
         let mut reversed = flows.clone();
         reversed.reverse();

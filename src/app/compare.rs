@@ -4,15 +4,19 @@
 //! scenario is rejected for all, so that the totals compare like with like. Aggregates grow with the
 //! number of groups, never with the number of rows.
 
-use super::io::{Output, Progress, Reject, RejectSink};
-use super::records::{Chunk, RecordReader, RowParser, default_workers, pipeline};
-use super::{AppError, engines_for, parse_as_of, reconcile};
+use super::AppError;
+use super::batch::Batch;
+use super::io::Output;
+use super::table::Table;
+use super::totals::DutyTotals;
+use super::warnings::WarningTally;
 use crate::cli::{By, CompareArgs, Format};
-use crate::engine::{Assessment, Engine, Priced, Scratch};
-use crate::explain_text::short_state;
-use crate::flow::Flow;
+use crate::engine::{Assessment, Engine, Pricer};
+use crate::flow::{Flow, Reject};
 use crate::mfn::MfnTable;
-use crate::money::{MoneySum, effective_rate, percent};
+use crate::money::percent;
+use crate::reasons::short_state;
+use crate::result_columns::push_csv_field;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -20,75 +24,20 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Arc;
 
-/// Running totals for one scenario (or one group under one scenario).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Totals {
-    /// Rows counted.
-    pub rows: u64,
-    /// Customs value.
-    pub value: Decimal,
-    /// MFN duty.
-    pub mfn: Decimal,
-    /// Additional duty.
-    pub additional: Decimal,
-    /// Total duty.
-    pub total: Decimal,
-}
-
-impl Totals {
-    fn rate(&self) -> Option<Decimal> {
-        effective_rate(self.total, self.value)
-    }
-}
-
-/// [`Totals`] as kept by a worker, with exact sums that are cheaper to add to. The total duty is
-/// not summed: every row's total is its MFN plus its additional duty, so the sums are too.
-#[derive(Clone, Copy, Debug, Default)]
-struct RunningTotals {
-    rows: u64,
-    value: MoneySum,
-    mfn: MoneySum,
-    additional: MoneySum,
-}
-
-impl RunningTotals {
-    fn add(&mut self, value: Decimal, a: &Priced) {
-        self.rows += 1;
-        self.value.add(value);
-        self.mfn.add(a.mfn_duty);
-        self.additional.add(a.additional_duty);
-    }
-
-    fn merge(&mut self, other: &RunningTotals) {
-        self.rows += other.rows;
-        self.value.add_sum(&other.value);
-        self.mfn.add_sum(&other.mfn);
-        self.additional.add_sum(&other.additional);
-    }
-
-    fn totals(&self) -> Totals {
-        Totals {
-            rows: self.rows,
-            value: self.value.value(),
-            mfn: self.mfn.value(),
-            additional: self.additional.value(),
-            total: self.mfn.value() + self.additional.value(),
-        }
-    }
-}
-
 pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     if args.scenario.len() < 2 {
         return Err(AppError::fatal("compare needs at least two --scenario (the first is the reference)"));
     }
     let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
-    let engines = engines_for(&args.scenario, &mfn)?;
+    let engines = super::engines_for(&args.scenario, &mfn)?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
-    let as_of = parse_as_of(args.input.as_of.as_deref())?;
-    let input = RecordReader::open(args.input.flows.as_deref())?;
-    let parser = RowParser::new(&input.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", input.name)))?;
-    let input_name = input.name.clone();
-    let mut rejects = RejectSink::new(args.input.rejects.as_deref(), &input.name)?;
+    let batch = Batch::open(
+        args.input.flows.as_deref(),
+        args.input.rejects.as_deref(),
+        args.input.as_of.as_deref(),
+        args.input.quiet,
+    )?;
+    let input_name = batch.name().to_string();
     let mut lines = match &args.lines {
         Some(p) => {
             let mut w = csv::Writer::from_writer(Output::file(p)?);
@@ -107,53 +56,35 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         }
         None => None,
     };
-    let n = engines.len();
     let with_lines = lines.is_some();
-    let mut progress = Progress::new(args.input.quiet);
-    let mut rows = 0u64;
-    let workers = pipeline(
-        input,
-        default_workers(),
-        || Worker::new(parser.clone(), n),
-        |w, chunk, out: &mut ChunkOut| w.price_chunk(&engines, args.by, as_of, with_lines, chunk, out),
-        |_, out| {
-            rows += out.rows;
-            progress.tick(rows);
-            for r in out.rejects.drain(..) {
-                rejects.push(r)?;
-            }
-            if let Some((w, p)) = &mut lines {
-                w.write_all(&out.lines).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display())))?;
-            }
-            Ok(())
+    let end = batch.run(
+        || Worker::new(&engines),
+        |w, row, out| w.price_row(&engines, args.by, with_lines, row.line, row.flow, out),
+        |out| match &mut lines {
+            Some((w, p)) => w.write_all(out).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display()))),
+            None => Ok(()),
         },
     )?;
-    progress.done();
     if let Some((out, _)) = lines {
         out.commit()?;
     }
-    let mut running = vec![RunningTotals::default(); n];
-    let mut running_groups: BTreeMap<String, Vec<RunningTotals>> = BTreeMap::new();
-    let mut tally = super::WarningTally::default();
-    let mut assessed = 0;
-    for w in workers {
-        assessed += w.assessed;
+    let mut totals = vec![DutyTotals::default(); engines.len()];
+    let mut groups: BTreeMap<String, Vec<DutyTotals>> = BTreeMap::new();
+    let mut tally = WarningTally::default();
+    for w in &end.states {
         tally.merge(&w.tally);
-        for (t, x) in running.iter_mut().zip(&w.totals) {
+        for (t, x) in totals.iter_mut().zip(&w.totals) {
             t.merge(x);
         }
-        for (key, g) in w.groups {
-            match running_groups.get_mut(&key) {
-                Some(have) => have.iter_mut().zip(&g).for_each(|(t, x)| t.merge(x)),
+        for (key, g) in &w.groups {
+            match groups.get_mut(key) {
+                Some(have) => have.iter_mut().zip(g).for_each(|(t, x)| t.merge(x)),
                 None => {
-                    running_groups.insert(key, g);
+                    groups.insert(key.clone(), g.clone());
                 }
             }
         }
     }
-    let totals: Vec<Totals> = running.iter().map(RunningTotals::totals).collect();
-    let groups: BTreeMap<String, Vec<Totals>> =
-        running_groups.into_iter().map(|(k, g)| (k, g.iter().map(RunningTotals::totals).collect())).collect();
     let report = Report {
         input: &input_name,
         as_of: args.input.as_of.as_deref(),
@@ -174,132 +105,97 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     if !args.input.quiet {
         tally.report();
     }
-    let rejected = rejects.count;
-    rejects.finish()?;
-    reconcile(rows, assessed, rejected)
+    end.close()
 }
 
-/// One worker's buffers and its share of the totals (merged at the end: sums do not depend on order).
-struct Worker {
-    parser: RowParser,
-    scratch: Vec<Scratch>,
-    priced: Vec<Priced>,
-    totals: Vec<RunningTotals>,
-    groups: BTreeMap<String, Vec<RunningTotals>>,
+/// One worker's pricers (one per scenario) and its share of the totals (merged at the end: sums do
+/// not depend on order).
+struct Worker<'e> {
+    pricers: Vec<Pricer<'e>>,
+    totals: Vec<DutyTotals>,
+    groups: BTreeMap<String, Vec<DutyTotals>>,
     key: String,
-    tally: super::WarningTally,
-    assessed: u64,
+    tally: WarningTally,
 }
 
-/// What a worker made of one chunk: rejects and `--lines` records, in input order.
-#[derive(Default)]
-struct ChunkOut {
-    rejects: Vec<Reject>,
-    lines: Vec<u8>,
-    rows: u64,
-}
-
-impl Worker {
-    fn new(parser: RowParser, n: usize) -> Worker {
+impl<'e> Worker<'e> {
+    fn new(engines: &'e [Engine]) -> Worker<'e> {
         Worker {
-            parser,
-            scratch: (0..n).map(|_| Scratch::new()).collect(),
-            priced: vec![Priced::default(); n],
-            totals: vec![RunningTotals::default(); n],
+            pricers: engines.iter().map(Pricer::new).collect(),
+            totals: vec![DutyTotals::default(); engines.len()],
             groups: BTreeMap::new(),
             key: String::new(),
-            tally: super::WarningTally::default(),
-            assessed: 0,
+            tally: WarningTally::default(),
         }
     }
 
-    fn price_chunk(
+    /// Prices one row under every scenario; a row that cannot be priced under one is rejected for
+    /// all, so that the totals compare like with like.
+    fn price_row(
         &mut self,
         engines: &[Engine],
         by: Option<By>,
-        as_of: Option<crate::date::Date>,
         with_lines: bool,
-        chunk: &Chunk,
-        out: &mut ChunkOut,
-    ) {
-        out.rejects.clear();
-        out.lines.clear();
-        out.rows = chunk.spans.len() as u64;
-        let mut lines = with_lines.then(|| csv::Writer::from_writer(std::mem::take(&mut out.lines)));
-        for span in &chunk.spans {
-            let Some(flow) = self.parser.flow_or_reject(chunk, span, as_of, &mut out.rejects) else { continue };
-            let mut failure = None;
-            for (i, e) in engines.iter().enumerate() {
-                if let Err(err) = e.price(flow, &mut self.scratch[i], &mut self.priced[i]) {
-                    failure = Some((err, &e.scenario().name));
-                    break;
-                }
-            }
-            if let Some((err, scen)) = failure {
-                out.rejects.push(Reject {
-                    line: span.line,
-                    column: err.column.into(),
-                    value: err.value,
-                    reason: format!("{} (scenario {scen})", err.reason),
-                });
-                continue;
-            }
-            self.assessed += 1;
-            for (t, p) in self.totals.iter_mut().zip(&self.priced) {
-                t.add(flow.customs_value, p);
-            }
-            if let Some(p) = self.priced.iter().find(|p| !p.warnings.is_empty()) {
-                self.tally.add(&p.warnings);
-            }
-            if let Some(by) = by {
-                add_groups(&mut self.groups, &mut self.key, by, flow, engines, &self.priced);
-            }
-            if let Some(lines) = &mut lines {
-                // The causes need every measure's status: assess fully (only with --lines).
-                let assessments = engines.iter().map(|e| e.assess(flow)).collect::<Result<Vec<_>, _>>();
-                if let Ok(assessments) = assessments {
-                    let rec = line_record(span.line, flow, engines, &assessments);
-                    // Writing to memory cannot fail.
-                    let _ = lines.write_record(&rec);
-                }
+        line: u64,
+        flow: &Flow,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Reject> {
+        for p in &mut self.pricers {
+            if let Err(err) = p.price(flow) {
+                let mut r = Reject::at(line, err.into());
+                r.reason = format!("{} (scenario {})", r.reason, p.engine().scenario().name);
+                return Err(r);
             }
         }
-        if let Some(lines) = lines {
-            // Writing to memory cannot fail.
-            out.lines = lines.into_inner().unwrap_or_default();
+        for (t, p) in self.totals.iter_mut().zip(&self.pricers) {
+            t.add(flow.customs_value, p.priced());
         }
+        if let Some(p) = self.pricers.iter().map(Pricer::priced).find(|p| !p.warnings.is_empty()) {
+            self.tally.add(&p.warnings);
+        }
+        if let Some(by) = by {
+            add_groups(&mut self.groups, &mut self.key, by, flow, engines, &self.pricers);
+        }
+        if with_lines {
+            // The causes need every measure's status: assess fully (only with --lines).
+            let assessments = engines.iter().map(|e| e.assess(flow)).collect::<Result<Vec<_>, _>>();
+            if let Ok(assessments) = assessments {
+                for (k, field) in line_record(line, flow, engines, &assessments).iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    push_csv_field(out, field.as_bytes());
+                }
+                out.push(b'\n');
+            }
+        }
+        Ok(())
     }
 }
 
 fn add_groups(
-    groups: &mut BTreeMap<String, Vec<RunningTotals>>,
+    groups: &mut BTreeMap<String, Vec<DutyTotals>>,
     key: &mut String,
     by: By,
     flow: &Flow,
     engines: &[Engine],
-    priced: &[Priced],
+    pricers: &[Pricer<'_>],
 ) {
-    let n = priced.len();
+    let n = pricers.len();
     let value = flow.customs_value;
+    // Look up before inserting: a key is allocated only once per group.
+    fn group<'g>(groups: &'g mut BTreeMap<String, Vec<DutyTotals>>, key: &str, n: usize) -> &'g mut Vec<DutyTotals> {
+        if !groups.contains_key(key) {
+            groups.insert(key.to_string(), vec![DutyTotals::default(); n]);
+        }
+        groups.get_mut(key).unwrap_or_else(|| unreachable!("inserted above"))
+    }
     match by {
         By::Measure => {
-            for (i, p) in priced.iter().enumerate() {
-                let mfn = match groups.get_mut("mfn") {
-                    Some(g) => g,
-                    None => groups.entry("mfn".into()).or_insert_with(|| vec![RunningTotals::default(); n]),
-                };
-                mfn[i].rows += 1;
-                mfn[i].value.add(value);
-                mfn[i].mfn.add(p.mfn_duty);
+            for (i, p) in pricers.iter().map(Pricer::priced).enumerate() {
+                group(groups, "mfn", n)[i].add_amounts(value, p.mfn_duty, Decimal::ZERO);
                 for (m, line) in &p.lines {
-                    let id = &engines[i].measure(*m).id;
-                    let g = match groups.get_mut(id) {
-                        Some(g) => g,
-                        None => groups.entry(id.clone()).or_insert_with(|| vec![RunningTotals::default(); n]),
-                    };
-                    g[i].rows += 1;
-                    g[i].value.add(value);
-                    g[i].additional.add(line.amount);
+                    group(groups, &engines[i].measure(*m).id, n)[i].add_amounts(value, Decimal::ZERO, line.amount);
                 }
             }
         }
@@ -310,11 +206,8 @@ fn add_groups(
                 By::Chapter => key.push_str(flow.hts.chapter()),
                 _ => key.push_str(flow.hts.prefix(4).digits()),
             };
-            let g = match groups.get_mut(key.as_str()) {
-                Some(g) => g,
-                None => groups.entry(key.clone()).or_insert_with(|| vec![RunningTotals::default(); n]),
-            };
-            for (i, p) in priced.iter().enumerate() {
+            let g = group(groups, key, n);
+            for (i, p) in pricers.iter().map(Pricer::priced).enumerate() {
                 g[i].add(value, p);
             }
         }
@@ -383,9 +276,9 @@ struct Report<'a> {
     input: &'a str,
     as_of: Option<&'a str>,
     names: &'a [String],
-    totals: &'a [Totals],
+    totals: &'a [DutyTotals],
     by: Option<By>,
-    groups: &'a BTreeMap<String, Vec<Totals>>,
+    groups: &'a BTreeMap<String, Vec<DutyTotals>>,
 }
 
 fn by_name(by: By) -> &'static str {
@@ -422,8 +315,8 @@ fn rate_or_dash(r: Option<Decimal>) -> String {
 
 impl Report<'_> {
     /// (header, rows) of the summary and of the breakdown, as text cells.
-    fn summary_rows(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
-        let header = vec![
+    fn summary_rows(&self) -> Table {
+        let header = [
             "scenario",
             "rows",
             "customs value",
@@ -433,7 +326,7 @@ impl Report<'_> {
             "effective rate",
             "difference",
         ];
-        let base = self.totals[0].total;
+        let base = self.totals[0].total();
         let rows = self
             .names
             .iter()
@@ -443,37 +336,37 @@ impl Report<'_> {
                 vec![
                     n.clone(),
                     t.rows.to_string(),
-                    thousands(t.value),
-                    thousands(t.mfn),
-                    thousands(t.additional),
-                    thousands(t.total),
+                    thousands(t.value()),
+                    thousands(t.mfn()),
+                    thousands(t.additional()),
+                    thousands(t.total()),
                     rate_or_dash(t.rate()),
-                    if i == 0 { "(reference)".into() } else { signed(t.total - base) },
+                    if i == 0 { "(reference)".into() } else { signed(t.total() - base) },
                 ]
             })
             .collect();
-        (header, rows)
+        Table { rows, ..Table::new(&header) }
     }
 
-    fn breakdown_rows(&self) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
+    fn breakdown_rows(&self) -> Option<Table> {
         let by = self.by?;
-        let header = vec![by_name(by), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
+        let header = [by_name(by), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
         let mut rows = Vec::new();
         for (key, per) in self.groups {
-            let base = per[0].total;
+            let base = per[0].total();
             for (i, (n, t)) in self.names.iter().zip(per).enumerate() {
                 rows.push(vec![
                     key.clone(),
                     n.clone(),
                     t.rows.to_string(),
-                    thousands(t.value),
-                    thousands(t.total),
+                    thousands(t.value()),
+                    thousands(t.total()),
                     if by == By::Measure { "-".into() } else { rate_or_dash(t.rate()) },
-                    if i == 0 { "(reference)".into() } else { signed(t.total - base) },
+                    if i == 0 { "(reference)".into() } else { signed(t.total() - base) },
                 ]);
             }
         }
-        Some((header, rows))
+        Some(Table { rows, ..Table::new(&header) })
     }
 
     fn title(&self) -> String {
@@ -484,10 +377,10 @@ impl Report<'_> {
     fn table(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "{}\n", self.title());
-        render_aligned(&mut o, self.summary_rows());
+        self.summary_rows().render_aligned(&mut o);
         if let Some(b) = self.breakdown_rows() {
             let _ = writeln!(o, "\nBy {}:", by_name(self.by.unwrap_or(By::Origin)));
-            render_aligned(&mut o, b);
+            b.render_aligned(&mut o);
         }
         o
     }
@@ -495,10 +388,10 @@ impl Report<'_> {
     fn markdown(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "**{}**\n", self.title());
-        render_markdown(&mut o, self.summary_rows());
+        self.summary_rows().render_markdown(&mut o);
         if let Some(b) = self.breakdown_rows() {
             let _ = writeln!(o, "\n**By {}**\n", by_name(self.by.unwrap_or(By::Origin)));
-            render_markdown(&mut o, b);
+            b.render_markdown(&mut o);
         }
         o
     }
@@ -506,7 +399,7 @@ impl Report<'_> {
     fn csv(&self) -> String {
         // Plain decimals (no thousands separators) in CSV, one table: with --by, the breakdown; else the summary.
         let mut w = csv::Writer::from_writer(Vec::new());
-        let base = self.totals[0].total;
+        let base = self.totals[0].total();
         match self.by {
             None => {
                 let _ = w.write_record([
@@ -523,12 +416,12 @@ impl Report<'_> {
                     let _ = w.write_record([
                         n.clone(),
                         t.rows.to_string(),
-                        format!("{:.2}", t.value),
-                        format!("{:.2}", t.mfn),
-                        format!("{:.2}", t.additional),
-                        format!("{:.2}", t.total),
+                        format!("{:.2}", t.value()),
+                        format!("{:.2}", t.mfn()),
+                        format!("{:.2}", t.additional()),
+                        format!("{:.2}", t.total()),
                         t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
-                        format!("{:.2}", t.total - base),
+                        format!("{:.2}", t.total() - base),
                     ]);
                 }
             }
@@ -550,16 +443,16 @@ impl Report<'_> {
                             key.clone(),
                             n.clone(),
                             t.rows.to_string(),
-                            format!("{:.2}", t.value),
-                            format!("{:.2}", t.mfn),
-                            format!("{:.2}", t.additional),
-                            format!("{:.2}", t.total),
+                            format!("{:.2}", t.value()),
+                            format!("{:.2}", t.mfn()),
+                            format!("{:.2}", t.additional()),
+                            format!("{:.2}", t.total()),
                             if by == By::Measure {
                                 String::new()
                             } else {
                                 t.rate().map(|r| format!("{r:.6}")).unwrap_or_default()
                             },
-                            format!("{:.2}", t.total - per[0].total),
+                            format!("{:.2}", t.total() - per[0].total()),
                         ]);
                     }
                 }
@@ -569,17 +462,17 @@ impl Report<'_> {
     }
 
     fn json(&self) -> serde_json::Value {
-        let base = self.totals[0].total;
-        let t_json = |n: &str, t: &Totals, reference: Decimal| {
+        let base = self.totals[0].total();
+        let t_json = |n: &str, t: &DutyTotals, reference: Decimal| {
             json!({
                 "scenario": n,
                 "rows": t.rows,
-                "customs_value": format!("{:.2}", t.value),
-                "mfn_duty": format!("{:.2}", t.mfn),
-                "additional_duty": format!("{:.2}", t.additional),
-                "total_duty": format!("{:.2}", t.total),
+                "customs_value": format!("{:.2}", t.value()),
+                "mfn_duty": format!("{:.2}", t.mfn()),
+                "additional_duty": format!("{:.2}", t.additional()),
+                "total_duty": format!("{:.2}", t.total()),
                 "effective_rate": t.rate().map(|r| format!("{r:.6}")),
-                "difference": format!("{:.2}", t.total - reference),
+                "difference": format!("{:.2}", t.total() - reference),
             })
         };
         let scenarios: Vec<_> = self.names.iter().zip(self.totals).map(|(n, t)| t_json(n, t, base)).collect();
@@ -587,45 +480,10 @@ impl Report<'_> {
             let groups: Vec<_> = self
                 .groups
                 .iter()
-                .map(|(k, per)| json!({ "group": k, "scenarios": self.names.iter().zip(per).map(|(n, t)| t_json(n, t, per[0].total)).collect::<Vec<_>>() }))
+                .map(|(k, per)| json!({ "group": k, "scenarios": self.names.iter().zip(per).map(|(n, t)| t_json(n, t, per[0].total())).collect::<Vec<_>>() }))
                 .collect();
             json!({ "by": by_name(by), "groups": groups })
         });
         json!({ "input": self.input, "as_of": self.as_of, "reference": self.names[0], "scenarios": scenarios, "breakdown": breakdown })
-    }
-}
-
-fn render_aligned(o: &mut String, (header, rows): (Vec<&'static str>, Vec<Vec<String>>)) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| -> String {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let _ = writeln!(o, "{}", line(header.iter().map(|h| h.to_string()).collect()));
-    for r in rows {
-        let _ = writeln!(o, "{}", line(r));
-    }
-}
-
-fn render_markdown(o: &mut String, (header, rows): (Vec<&'static str>, Vec<Vec<String>>)) {
-    let _ = writeln!(o, "| {} |", header.join(" | "));
-    let _ = writeln!(
-        o,
-        "|{}",
-        header.iter().enumerate().map(|(i, _)| if i == 0 { "---|" } else { "---:|" }).collect::<String>()
-    );
-    for r in rows {
-        let _ = writeln!(o, "| {} |", r.join(" | "));
     }
 }

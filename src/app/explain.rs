@@ -2,66 +2,39 @@
 
 use super::{AppError, engine_for};
 use crate::cli::{ExplainArgs, ExplainFormat};
-use crate::codes::{Country, HtsCode};
-use crate::date::Date;
 use crate::engine::{Assessment, Engine, MfnBasis, Status, Warning};
-use crate::explain_text::{certainty_mark, rate_text, reason};
-use crate::flow::{Flow, Program};
+use crate::flow::Flow;
 use crate::mfn::MfnTable;
-use crate::money::{parse_amount, percent};
-use crate::rate_text::RateExpr;
-use crate::units::Unit;
+use crate::money::percent;
+use crate::reasons::{certainty_mark, rate_text, reason};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-fn flag<T, E: std::fmt::Display>(name: &str, r: Result<T, E>) -> Result<T, AppError> {
-    r.map_err(|e| AppError::fatal(format!("--{name}: {e}")))
-}
-
-/// Builds the flow from the flags, refusing bad values with the flag's name.
+/// Builds the flow from the flags through the same checks as a CSV row ([`Flow::check`]), and names
+/// the flag of a value it refuses.
 fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
-    let hts = flag("hts", HtsCode::parse(&args.hts))?;
-    let origin = flag("origin", Country::parse(&args.origin))?;
-    let date = flag("date", Date::parse(&args.date))?;
-    let value = flag("value", parse_amount(&args.value))?;
-    // The same bounds as a CSV row (FlowColumns::parse): beyond them the arithmetic would overflow.
-    let max = crate::flow::max_amount();
-    if value > max || (!value.is_zero() && value < rust_decimal::Decimal::new(1, 2)) {
-        return Err(AppError::fatal(format!("--value: {value} is outside what is priced (0, or 0.01 to {max})")));
-    }
-    let mut f = Flow::new(hts, origin, date, value);
-    if let Some(q) = &args.quantity {
-        let v = flag("quantity", parse_amount(q))?;
-        if v > max {
-            return Err(AppError::fatal(format!("--quantity: {v} is above the largest quantity priced ({max})")));
-        }
-        f.quantity = Some(v);
-    }
-    if let Some(u) = &args.unit {
-        f.quantity_unit = Some(
-            Unit::parse(u)
-                .filter(|u| *u != Unit::Other)
-                .ok_or_else(|| AppError::fatal(format!("--unit: unknown unit `{u}`")))?,
-        );
-    }
-    if let Some(p) = &args.spi {
-        f.spi = Some(flag("spi", Program::parse(p))?);
-    }
-    if let Some(u) = &args.us_content {
-        let v = flag("us-content", parse_amount(u))?;
-        if v > value {
-            return Err(AppError::fatal(format!("--us-content: {v} is more than the customs value {value}")));
-        }
-        f.us_content_value = Some(v);
-    }
-    if let Some(d) = &args.loaded {
-        f.loaded_date = Some(flag("loaded", Date::parse(d))?);
-    }
-    if let Some(r) = &args.mfn_rate {
-        f.mfn_rate = Some(flag("mfn-rate", RateExpr::parse(r))?);
-    }
-    Ok(f)
+    // (CSV column, flag, value): the flags are the columns under shorter names.
+    let given: [(&str, &str, Option<&str>); 13] = [
+        ("hts", "hts", Some(&args.hts)),
+        ("origin", "origin", Some(&args.origin)),
+        ("entry_date", "date", Some(&args.date)),
+        ("customs_value", "value", Some(&args.value)),
+        ("quantity", "quantity", args.quantity.as_deref()),
+        ("quantity_unit", "unit", args.unit.as_deref()),
+        ("spi", "spi", args.spi.as_deref()),
+        ("us_content_value", "us-content", args.us_content.as_deref()),
+        ("loaded_date", "loaded", args.loaded.as_deref()),
+        ("mfn_rate", "mfn-rate", args.mfn_rate.as_deref()),
+        ("steel_content_value", "steel-content", args.steel_content.as_deref()),
+        ("aluminum_content_value", "aluminum-content", args.aluminum_content.as_deref()),
+        ("copper_content_value", "copper-content", args.copper_content.as_deref()),
+    ];
+    let fields: Vec<(&str, &str)> = given.iter().filter_map(|(c, _, v)| v.map(|v| (*c, v))).collect();
+    Flow::check(&fields).map_err(|e| {
+        let flag = given.iter().find(|(c, _, _)| *c == e.column).map_or(e.column, |(_, f, _)| *f);
+        AppError::fatal(format!("--{flag}: {}", e.reason))
+    })
 }
 
 pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {

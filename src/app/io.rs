@@ -1,22 +1,10 @@
-//! Outputs: reject reports, atomic output files, progress (flow files are read by [`super::records`]).
+//! Outputs: reject reports, atomic output files, progress (flow files are read by [`crate::flow::reader`]).
 
 use super::AppError;
+use crate::flow::Reject;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// A row that could not be read or priced.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Reject {
-    /// 1-based line where the record starts (the header is line 1).
-    pub line: u64,
-    /// The column at fault (empty when the whole row is).
-    pub column: String,
-    /// The value found.
-    pub value: String,
-    /// Why.
-    pub reason: String,
-}
 
 /// Where rejects go: a CSV report, and always a count and a few samples for standard error.
 pub struct RejectSink {

@@ -1,14 +1,17 @@
 //! The application: each verb reads its inputs, runs the engine, writes its outputs.
 //! Errors are printed once, here, and mapped to the exit code.
 
+mod batch;
 mod compare;
 mod explain;
 mod hts;
-pub mod io;
-pub mod records;
+mod io;
 mod refund;
 mod run;
 mod scenarios;
+mod table;
+mod totals;
+mod warnings;
 
 use crate::cli::{Cli, Command};
 use crate::date::Date;
@@ -46,23 +49,10 @@ impl AppError {
             AppError::fatal(format!("cannot write to standard output: {e}"))
         }
     }
-
-    /// Maps a CSV writer error on `what` (a path or standard output).
-    pub fn csv_out(e: csv::Error, path: Option<&Path>) -> AppError {
-        if let csv::ErrorKind::Io(io) = e.kind()
-            && io.kind() == std::io::ErrorKind::BrokenPipe
-        {
-            return AppError::BrokenPipe;
-        }
-        match path {
-            Some(p) => AppError::write(p, &e),
-            None => AppError::fatal(format!("cannot write to standard output: {e}")),
-        }
-    }
 }
 
 /// Runs a parsed command line; returns the process exit code.
-pub fn run(cli: Cli) -> u8 {
+pub(crate) fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Compare(a) => compare::compare(&a),
@@ -124,66 +114,4 @@ pub(crate) fn reconcile(read: u64, assessed: u64, rejected: u64) -> Result<u8, A
         )));
     }
     Ok(if rejected > 0 { 1 } else { 0 })
-}
-
-/// Counts of the remarks made while pricing a batch, printed once at the end: a batch command must
-/// not let a silent assumption (a whole value charged for want of a content column, a program claim
-/// priced at the general rate) pass unnoticed.
-#[derive(Default)]
-pub(crate) struct WarningTally {
-    program_not_listed: u64,
-    content_not_declared: std::collections::BTreeMap<&'static str, u64>,
-}
-
-impl WarningTally {
-    /// Counts the remarks of one row (each kind once per row).
-    pub(crate) fn add(&mut self, warnings: &[crate::engine::Warning]) {
-        use crate::engine::Warning;
-        use crate::scenario::Base;
-        for w in warnings {
-            match w {
-                Warning::ProgramNotListed(_) => self.program_not_listed += 1,
-                Warning::ContentNotDeclared(b) => {
-                    let column = match b {
-                        Base::SteelContent => "steel_content_value",
-                        Base::AluminumContent => "aluminum_content_value",
-                        _ => "copper_content_value",
-                    };
-                    *self.content_not_declared.entry(column).or_default() += 1;
-                }
-            }
-        }
-    }
-
-    /// Adds the counts of another tally (kept by another worker).
-    pub(crate) fn merge(&mut self, other: &WarningTally) {
-        self.program_not_listed += other.program_not_listed;
-        for (column, n) in &other.content_not_declared {
-            *self.content_not_declared.entry(column).or_default() += n;
-        }
-    }
-
-    /// Prints the counts to standard error.
-    pub(crate) fn report(&self) {
-        if self.program_not_listed > 0 {
-            eprintln!(
-                "note: {} rows claimed a special program their HTS line does not list: priced at the general rate",
-                self.program_not_listed
-            );
-        }
-        for (column, n) in &self.content_not_declared {
-            eprintln!(
-                "note: {n} rows owe a Section 232 duty on metal content but have no `{column}`: charged on the whole customs value (CBP's rule when the content is not reported)"
-            );
-        }
-    }
-}
-
-/// `--as-of`: prices the flow as if entered on that date. The loading date of the real shipment is
-/// dropped: it would trigger in-transit clauses that have nothing to do with the hypothetical entry.
-pub(crate) fn apply_as_of(flow: &mut crate::flow::Flow, as_of: Option<Date>) {
-    if let Some(d) = as_of {
-        flow.entry_date = d;
-        flow.loaded_date = None;
-    }
 }

@@ -8,14 +8,16 @@
 //! unless removing IEEPA brings back a duty it had displaced (e.g. Section 232 metals on Canadian
 //! steel before 2025-06-04, EO 14289), which is then netted. Interest is not computed.
 
-use super::io::{Output, Progress, Reject, RejectSink};
-use super::records::{FieldSplitter, RecordReader, RowParser, default_workers, pipeline};
-use super::{AppError, engines_for, reconcile};
+use super::AppError;
+use super::batch::{Batch, Row};
+use super::io::Output;
+use super::table::Table;
+use super::warnings::WarningTally;
 use crate::cli::{Format, RefundArgs};
-use crate::engine::{Engine, Priced, Scratch};
-use crate::flow::{FieldSource, Flow};
+use crate::engine::{Engine, Priced, Pricer};
+use crate::flow::{FieldSource, Reject};
 use crate::money::{parse_amount, push_fixed};
-use crate::report::push_csv_field;
+use crate::result_columns::push_csv_field;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -42,6 +44,15 @@ impl RefundTotals {
         self.refund += l.refund;
         self.flagged += u64::from(l.flag.is_some());
     }
+
+    fn merge(&mut self, o: &RefundTotals) {
+        self.lines += o.lines;
+        self.value += o.value;
+        self.ieepa_duty += o.ieepa_duty;
+        self.ieepa_paid += o.ieepa_paid;
+        self.refund += o.refund;
+        self.flagged += o.flagged;
+    }
 }
 
 struct LineResult {
@@ -58,153 +69,169 @@ fn ieepa_duty(engine: &Engine, p: &Priced) -> Decimal {
     p.lines.iter().filter(|(i, _)| engine.measure(*i).id.starts_with("ieepa_")).map(|(_, l)| l.amount).sum()
 }
 
+/// The refund totals kept by one worker: overall, and per entry number, origin and month.
+#[derive(Default)]
+struct Sections {
+    all: RefundTotals,
+    by_entry: BTreeMap<String, RefundTotals>,
+    by_origin: BTreeMap<String, RefundTotals>,
+    by_month: BTreeMap<String, RefundTotals>,
+}
+
+impl Sections {
+    fn add(&mut self, entry: String, origin: String, month: String, l: &LineResult) {
+        self.all.add(l);
+        self.by_entry.entry(entry).or_default().add(l);
+        self.by_origin.entry(origin).or_default().add(l);
+        self.by_month.entry(month).or_default().add(l);
+    }
+
+    fn merge(&mut self, o: &Sections) {
+        self.all.merge(&o.all);
+        for (mine, theirs) in
+            [(&mut self.by_entry, &o.by_entry), (&mut self.by_origin, &o.by_origin), (&mut self.by_month, &o.by_month)]
+        {
+            for (k, t) in theirs {
+                mine.entry(k.clone()).or_default().merge(t);
+            }
+        }
+    }
+}
+
+/// One worker's pricers (the scenario owed and the one without IEEPA) and totals.
+struct Worker<'e> {
+    owed: Pricer<'e>,
+    without: Pricer<'e>,
+    sections: Sections,
+    tally: WarningTally,
+    buf: String,
+}
+
+/// The columns `refund` reads beyond the flow's.
+#[derive(Clone, Copy)]
+struct RefundColumns {
+    entry: Option<usize>,
+    paid: Option<usize>,
+    with_lines: bool,
+}
+
+impl Worker<'_> {
+    fn refund_row(&mut self, cols: RefundColumns, row: Row<'_>, out: &mut Vec<u8>) -> Result<(), Reject> {
+        let field = |c: Option<usize>| {
+            c.map(|c| String::from_utf8_lossy(row.fields.field(c)).trim().to_string()).filter(|t| !t.is_empty())
+        };
+        let paid_given = match field(cols.paid) {
+            Some(t) => match parse_amount(&t) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    return Err(Reject {
+                        line: row.line,
+                        column: "ieepa_paid".into(),
+                        value: t,
+                        reason: format!("IEEPA duty paid {e}"),
+                    });
+                }
+            },
+            None => None,
+        };
+        let flow = row.flow;
+        self.owed.price(flow).map_err(|e| Reject::at(row.line, e.into()))?;
+        self.without.price(flow).map_err(|e| Reject::at(row.line, e.into()))?;
+        let (pa, pb) = (self.owed.priced(), self.without.priced());
+        self.tally.add(&pa.warnings);
+        let duty = ieepa_duty(self.owed.engine(), pa);
+        let paid = paid_given.unwrap_or(duty);
+        let refund = (pa.total_duty - duty + paid - pb.total_duty).max(Decimal::ZERO);
+        let flag = match paid_given {
+            Some(p) if p != duty => {
+                Some(format!("paid {p:.2} but historical computes {duty:.2} (difference {:.2})", p - duty))
+            }
+            _ => None,
+        };
+        let l = LineResult {
+            value: flow.customs_value,
+            ieepa_duty: duty,
+            ieepa_paid: paid,
+            total_historical: pa.total_duty,
+            total_no_ieepa: pb.total_duty,
+            refund,
+            flag,
+        };
+        let entry = field(cols.entry).unwrap_or_else(|| "(no entry number)".into());
+        self.sections.add(entry, flow.origin.to_string(), flow.entry_date.year_month(), &l);
+        if cols.with_lines {
+            out.extend_from_slice(row.raw);
+            for v in [l.ieepa_duty, l.ieepa_paid, l.total_historical, l.total_no_ieepa, l.refund] {
+                self.buf.clear();
+                push_fixed(&mut self.buf, v, 2);
+                out.push(b',');
+                out.extend_from_slice(self.buf.as_bytes());
+            }
+            out.push(b',');
+            push_csv_field(out, l.flag.as_deref().unwrap_or("").as_bytes());
+            out.push(b'\n');
+        }
+        Ok(())
+    }
+}
+
 pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mfn = super::mfn_table(args.hts_file.as_deref())?;
-    let [owed, without]: [Engine; 2] = engines_for(&[args.scenario.clone(), args.baseline.clone()], &mfn)?
+    let [owed, without]: [Engine; 2] = super::engines_for(&[args.scenario.clone(), args.baseline.clone()], &mfn)?
         .try_into()
         .map_err(|_| AppError::fatal("internal error: two scenarios expected"))?;
-    let input = RecordReader::open(args.entries.as_deref())?;
-    let parser = RowParser::new(&input.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", input.name)))?;
+    let batch = Batch::open(args.entries.as_deref(), args.rejects.as_deref(), None, args.quiet)?;
     let col = |name: &str| {
-        input
-            .header
+        batch
+            .header()
             .iter()
             .position(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
     };
-    let (entry_col, paid_col) = (col("entry_number"), col("ieepa_paid"));
-    let mut rejects = RejectSink::new(args.rejects.as_deref(), &input.name)?;
+    let cols = RefundColumns { entry: col("entry_number"), paid: col("ieepa_paid"), with_lines: args.lines.is_some() };
     let mut lines_out = match &args.lines {
         Some(p) => {
             let mut out = Output::file(p)?;
-            let mut h = input.header_raw.clone();
+            let mut h = batch.header_raw().to_vec();
             for c in ["ieepa_duty", "ieepa_deposited", "total_historical", "total_no_ieepa", "refund", "flag"] {
                 h.push(b',');
                 push_csv_field(&mut h, c.as_bytes());
             }
             h.push(b'\n');
             out.write_all(&h).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display())))?;
-            Some((out, p.clone(), Vec::<u8>::new()))
+            Some((out, p.clone()))
         }
         None => None,
     };
-    let (mut scratch_a, mut scratch_b) = (Scratch::new(), Scratch::new());
-    let (mut pa, mut pb) = (Priced::default(), Priced::default());
-    let mut all = RefundTotals::default();
-    let mut by_entry: BTreeMap<String, RefundTotals> = BTreeMap::new();
-    let mut by_origin: BTreeMap<String, RefundTotals> = BTreeMap::new();
-    let mut by_month: BTreeMap<String, RefundTotals> = BTreeMap::new();
-    let mut progress = Progress::new(args.quiet);
-    let (mut rows, mut assessed) = (0u64, 0u64);
-    let mut buf = String::new();
-    let mut tally = super::WarningTally::default();
-    let mut fields = FieldSplitter::default();
-    // Workers read and check the rows; pricing and the per-entry totals happen here, in order
-    // (refund files are entry summaries, not the millions of rows `run` is built for).
-    pipeline(
-        input,
-        default_workers(),
-        || parser.clone(),
-        |parser, chunk, flows: &mut Vec<Result<Flow, Reject>>| {
-            flows.clear();
-            flows.extend(chunk.spans.iter().map(|span| parser.parse(chunk, span).map(|f| f.clone())));
+    let end = batch.run(
+        || Worker {
+            owed: Pricer::new(&owed),
+            without: Pricer::new(&without),
+            sections: Sections::default(),
+            tally: WarningTally::default(),
+            buf: String::new(),
         },
-        |chunk, flows| {
-            for (span, parsed) in chunk.spans.iter().zip(flows.drain(..)) {
-                rows += 1;
-                progress.tick(rows);
-                let flow = match parsed {
-                    Ok(f) => f,
-                    Err(r) => {
-                        rejects.push(r)?;
-                        continue;
-                    }
-                };
-                let record = fields.split(chunk, span);
-                let field = |c: Option<usize>| {
-                    c.map(|c| String::from_utf8_lossy(record.field(c)).trim().to_string()).filter(|t| !t.is_empty())
-                };
-                let paid_given = match field(paid_col) {
-                    Some(t) => match parse_amount(&t) {
-                        Ok(v) => Some(v),
-                        Err(e) => {
-                            rejects.push(Reject {
-                                line: span.line,
-                                column: "ieepa_paid".into(),
-                                value: t,
-                                reason: format!("IEEPA duty paid {e}"),
-                            })?;
-                            continue;
-                        }
-                    },
-                    None => None,
-                };
-                let priced = owed
-                    .price(&flow, &mut scratch_a, &mut pa)
-                    .and_then(|()| without.price(&flow, &mut scratch_b, &mut pb));
-                if let Err(e) = priced {
-                    rejects.push(Reject {
-                        line: span.line,
-                        column: e.column.into(),
-                        value: e.value,
-                        reason: e.reason,
-                    })?;
-                    continue;
-                }
-                assessed += 1;
-                tally.add(&pa.warnings);
-                let duty = ieepa_duty(&owed, &pa);
-                let paid = paid_given.unwrap_or(duty);
-                let refund = (pa.total_duty - duty + paid - pb.total_duty).max(Decimal::ZERO);
-                let flag = match paid_given {
-                    Some(p) if p != duty => {
-                        Some(format!("paid {p:.2} but historical computes {duty:.2} (difference {:.2})", p - duty))
-                    }
-                    _ => None,
-                };
-                let l = LineResult {
-                    value: flow.customs_value,
-                    ieepa_duty: duty,
-                    ieepa_paid: paid,
-                    total_historical: pa.total_duty,
-                    total_no_ieepa: pb.total_duty,
-                    refund,
-                    flag,
-                };
-                all.add(&l);
-                let entry = field(entry_col).unwrap_or_else(|| "(no entry number)".into());
-                by_entry.entry(entry).or_default().add(&l);
-                by_origin.entry(flow.origin.to_string()).or_default().add(&l);
-                by_month.entry(flow.entry_date.year_month()).or_default().add(&l);
-                if let Some((_, _, line)) = &mut lines_out {
-                    line.extend_from_slice(chunk.raw(span));
-                    for v in [l.ieepa_duty, l.ieepa_paid, l.total_historical, l.total_no_ieepa, l.refund] {
-                        buf.clear();
-                        push_fixed(&mut buf, v, 2);
-                        line.push(b',');
-                        line.extend_from_slice(buf.as_bytes());
-                    }
-                    line.push(b',');
-                    push_csv_field(line, l.flag.as_deref().unwrap_or("").as_bytes());
-                    line.push(b'\n');
-                }
-            }
-            if let Some((out, p, line)) = &mut lines_out {
-                out.write_all(line).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display())))?;
-                line.clear();
-            }
-            Ok(())
+        |w, row, out| w.refund_row(cols, row, out),
+        |out| match &mut lines_out {
+            Some((w, p)) => w.write_all(out).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display()))),
+            None => Ok(()),
         },
     )?;
-    progress.done();
-    if let Some((out, _, _)) = lines_out {
+    if let Some((out, _)) = lines_out {
         out.commit()?;
     }
-    let sections = [("entry", &by_entry), ("origin", &by_origin), ("month", &by_month)];
+    let mut s = Sections::default();
+    let mut tally = WarningTally::default();
+    for w in &end.states {
+        s.merge(&w.sections);
+        tally.merge(&w.tally);
+    }
+    let all = &s.all;
+    let sections = [("entry", &s.by_entry), ("origin", &s.by_origin), ("month", &s.by_month)];
     let text = match args.format {
         Format::Table | Format::Markdown => {
-            text_report(&all, &sections, args.format == Format::Markdown, &args.scenario, &args.baseline)
+            text_report(all, &sections, args.format == Format::Markdown, &args.scenario, &args.baseline)
         }
-        Format::Csv => csv_report(&all, &sections),
+        Format::Csv => csv_report(all, &sections),
         Format::Json => {
             let t = |t: &RefundTotals| {
                 json!({
@@ -216,7 +243,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
                     "flagged_lines": t.flagged,
                 })
             };
-            let mut v = json!({ "owed_under": args.scenario, "without": args.baseline, "total": t(&all) });
+            let mut v = json!({ "owed_under": args.scenario, "without": args.baseline, "total": t(all) });
             for (name, map) in sections {
                 v[format!("by_{name}")] =
                     map.iter().map(|(k, x)| json!({ "group": k, "totals": t(x) })).collect::<Vec<_>>().into();
@@ -230,9 +257,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     if !args.quiet {
         tally.report();
     }
-    let rejected = rejects.count;
-    rejects.finish()?;
-    reconcile(rows, assessed, rejected)
+    end.close()
 }
 
 fn cells(t: &RefundTotals) -> [String; 6] {
@@ -266,34 +291,11 @@ fn text_report(
         let mut rows: Vec<Vec<String>> =
             map.iter().map(|(k, t)| std::iter::once(k.clone()).chain(cells(t)).collect()).collect();
         rows.push(std::iter::once("total".to_string()).chain(cells(all)).collect());
+        let table = Table { rows, ..Table::new(&HEADER) };
         if markdown {
-            let _ = writeln!(o, "| {} |\n|---|{}", HEADER.join(" | "), "---:|".repeat(HEADER.len() - 1));
-            for r in rows {
-                let _ = writeln!(o, "| {} |", r.join(" | "));
-            }
+            table.render_markdown(&mut o);
         } else {
-            let mut widths: Vec<usize> = HEADER.iter().map(|h| h.len()).collect();
-            for r in &rows {
-                for (w, c) in widths.iter_mut().zip(r) {
-                    *w = (*w).max(c.len());
-                }
-            }
-            let line = |cells: Vec<String>| {
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(
-                        |(i, c)| {
-                            if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) }
-                        },
-                    )
-                    .collect::<Vec<_>>()
-                    .join("  ")
-            };
-            let _ = writeln!(o, "{}", line(HEADER.iter().map(|h| h.to_string()).collect()));
-            for r in rows {
-                let _ = writeln!(o, "{}", line(r));
-            }
+            table.render_aligned(&mut o);
         }
     }
     o

@@ -12,34 +12,15 @@ pub(crate) mod raw;
 pub use builtin::{bundled_names, bundled_text};
 pub use load::{ScenarioError, load_scenario, load_scenario_str};
 
-use crate::codes::{Country, CountrySet, HtsCode};
+use crate::codes::{Country, CountrySet, HtsCode, HtsKeyHash};
 use crate::date::Date;
 use crate::money::Rate;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A hasher for `u64` keys that are already well spread (HTS prefix keys): one multiply.
-#[derive(Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
 
 /// A set of HTS prefixes, matched by looking up each prefix length of a code.
 #[derive(Clone, Debug, Default)]
 pub struct PrefixSet {
-    keys: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+    keys: HashSet<u64, HtsKeyHash>,
     /// Bit n set when some prefix has n digits.
     lengths: u16,
     prefixes: Vec<HtsCode>,
@@ -197,7 +178,7 @@ impl ListMask {
 /// prefix length instead of one per list.
 #[derive(Clone, Debug, Default)]
 pub struct ListIndex {
-    map: HashMap<u64, Vec<(u16, bool)>, BuildHasherDefault<KeyHasher>>,
+    map: HashMap<u64, Vec<(u16, bool)>, HtsKeyHash>,
     lengths: u16,
     /// Lists without a window.
     undated: ListMask,
@@ -289,13 +270,6 @@ pub enum ScopeMatch {
 }
 
 impl ProductScope {
-    /// True when `code` is in the scope on `date` (dated lists count only in their window).
-    pub fn contains(&self, code: &HtsCode, lists: &[ProductList], date: Date) -> bool {
-        (self.all || self.include.matches(code) || self.include_lists.iter().any(|&l| lists[l].contains(code, date)))
-            && !self.exclude.matches(code)
-            && !self.exclude_lists.iter().any(|&l| lists[l].contains(code, date))
-    }
-
     /// True when the scope can contain the code on some date, given `members`, the lists that hold
     /// the code whatever the date: a list that is in effect only on some dates is taken as in
     /// effect when it includes, and as not in effect when it excludes. (A superset of the dates'
@@ -572,13 +546,6 @@ pub struct Measure {
     pub rates: Vec<MeasureRate>,
     /// The file the measure was last defined or patched in.
     pub defined_in: String,
-}
-
-impl Measure {
-    /// Does `origin` fall under the measure?
-    pub fn covers_origin(&self, origin: Country) -> bool {
-        self.origins.contains(origin)
-    }
 }
 
 /// A checked scenario, ready for the engine.

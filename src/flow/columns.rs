@@ -1,139 +1,12 @@
-//! Trade flows: the checked form of one input row, and how CSV columns map to it.
-//!
-//! Column names are matched case-insensitively after trimming (and a UTF-8 byte-order mark on the
-//! first one is ignored); order is free; unknown columns pass through untouched.
+//! CSV columns to flows: where each flow column is in a header, and the checks every field passes.
 
-use crate::codes::{Country, HtsCode};
+use super::{Flow, above_max, below_a_cent, max_amount};
+use crate::codes::{Country, HtsCode, Program};
 use crate::date::Date;
 use crate::money::parse_amount;
 use crate::rate_text::RateExpr;
 use crate::units::Unit;
 use csv::ByteRecord;
-use rust_decimal::Decimal;
-use std::fmt;
-
-/// A special program indicator (`S`, `KR`, `JP`, `A+`), up to 4 characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Program {
-    bytes: [u8; 4],
-    len: u8,
-}
-
-impl Program {
-    /// Parses a program code: 1 to 4 characters, letters, digits, `+` or `*`. Upper-cased.
-    pub fn parse(text: &str) -> Result<Program, String> {
-        let t = text.trim();
-        let ok = (1..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'*');
-        if !ok {
-            return Err(format!("special program `{t}` is not an HTS program code (e.g. S, KR, JP, A+)"));
-        }
-        let mut bytes = [0u8; 4];
-        for (i, b) in t.bytes().enumerate() {
-            bytes[i] = b.to_ascii_uppercase();
-        }
-        Ok(Program { bytes, len: t.len() as u8 })
-    }
-
-    /// The code as text.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
-    }
-}
-
-impl fmt::Display for Program {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Debug for Program {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Program({})", self.as_str())
-    }
-}
-
-/// One trade flow, checked.
-#[derive(Clone, Debug)]
-pub struct Flow {
-    /// HTS code (4 to 10 digits).
-    pub hts: HtsCode,
-    /// Country of origin.
-    pub origin: Country,
-    /// Date of entry for consumption.
-    pub entry_date: Date,
-    /// Customs value, USD.
-    pub customs_value: Decimal,
-    /// Quantity, for specific duties.
-    pub quantity: Option<Decimal>,
-    /// Unit of `quantity`.
-    pub quantity_unit: Option<Unit>,
-    /// The unit as written, kept only when it is not a unit this tool knows ([`Unit::Other`]), for
-    /// the message that refuses it.
-    pub unknown_unit: Option<Box<str>>,
-    /// Special program claimed.
-    pub spi: Option<Program>,
-    /// US content, USD.
-    pub us_content_value: Option<Decimal>,
-    /// Date loaded on the final mode of transport.
-    pub loaded_date: Option<Date>,
-    /// Row-level override of the column-1 rate.
-    pub mfn_rate: Option<RateExpr>,
-    /// Value of the steel content, USD (Section 232 steel derivatives).
-    pub steel_content_value: Option<Decimal>,
-    /// Value of the aluminum content, USD.
-    pub aluminum_content_value: Option<Decimal>,
-    /// Value of the copper content, USD.
-    pub copper_content_value: Option<Decimal>,
-}
-
-impl Flow {
-    /// A flow with the four required fields, for tests and the `explain` command.
-    pub fn new(hts: HtsCode, origin: Country, entry_date: Date, customs_value: Decimal) -> Flow {
-        Flow {
-            hts,
-            origin,
-            entry_date,
-            customs_value,
-            quantity: None,
-            quantity_unit: None,
-            unknown_unit: None,
-            spi: None,
-            us_content_value: None,
-            loaded_date: None,
-            mfn_rate: None,
-            steel_content_value: None,
-            aluminum_content_value: None,
-            copper_content_value: None,
-        }
-    }
-}
-
-impl Flow {
-    /// An empty flow to be filled by [`FlowColumns::parse_into`].
-    pub fn placeholder() -> Flow {
-        Flow::new(HtsCode::default(), Country::from_index(0), Date::default(), Decimal::ZERO)
-    }
-}
-
-/// The largest customs value or quantity priced: 10^15 (a quadrillion). Duties are computed exactly
-/// in 96-bit decimals; far above this, products of value and rate would lose digits, so larger
-/// numbers are refused rather than priced wrong.
-pub fn max_amount() -> Decimal {
-    Decimal::from(1_000_000_000_000_000u64)
-}
-
-/// `v > max_amount()` for a non-negative `v`, in integer arithmetic (a per-row check).
-fn above_max(v: Decimal) -> bool {
-    // v = m / 10^s > 10^15  <=>  m > 10^(15 + s); a 96-bit mantissa is below 10^29.
-    let exponent = 15 + v.scale();
-    exponent < 29 && v.mantissa().unsigned_abs() > crate::money::POW10[exponent as usize]
-}
-
-/// `0 < v < 0.01` for a non-negative `v`, in integer arithmetic.
-fn below_a_cent(v: Decimal) -> bool {
-    let m = v.mantissa().unsigned_abs();
-    m != 0 && v.scale() > 2 && m < crate::money::POW10[(v.scale() - 2) as usize]
-}
 
 /// A field that could not be read, with its column name and value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -396,6 +269,7 @@ impl FlowColumns {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     fn rec(fields: &[&str]) -> ByteRecord {
         ByteRecord::from(fields.to_vec())

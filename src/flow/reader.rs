@@ -1,10 +1,10 @@
-//! Flow files read as raw CSV records, priced in parallel, written in input order.
+//! Flow files read as raw CSV records, a chunk of whole records at a time.
 //!
-//! A reading thread cuts the input into chunks of whole records (about [`CHUNK_BYTES`] each) and
-//! notes where every record starts, on which line, and whether it has quotes. Worker threads (one
-//! per core) split the fields, check the rows and price them, writing their output for the whole
-//! chunk; the calling thread takes the chunks back in input order and writes them. Chunks circulate
-//! through a fixed pool, so memory does not grow with the number of rows.
+//! [`RecordReader::fill`] cuts the input into chunks of whole records (about [`CHUNK_BYTES`] each)
+//! and notes where every record starts, on which line, and whether it has quotes; a
+//! [`FieldSplitter`] then splits a record's fields. The batch commands read on one thread and split,
+//! check and price chunks on others (`src/app/batch.rs`), so chunks are plain data that move between
+//! threads, and a fixed pool of them keeps memory flat.
 //!
 //! Records are split exactly as the `csv` crate reads them (RFC 4180): `,` separates fields, a `"`
 //! opens a quoted field only at the start of a field, `""` inside quotes is one quote, after a
@@ -13,17 +13,24 @@
 //! vectorised pass over the chunk and split on commas without copying; quoted records are found and
 //! unescaped with vectorised searches for quotes, commas and line ends, copying runs of bytes whole.
 
-use super::AppError;
-use super::io::Reject;
-use crate::flow::{FieldSource, Flow, FlowColumns};
+use super::FieldSource;
 use csv::ByteRecord;
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter, memchr3};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::mpsc::sync_channel;
+
+/// A flow file that cannot be read: not found, unreadable, or a header that is not one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError(pub String);
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReadError {}
 
 /// Target size of a chunk of input, in bytes (a chunk holds whole records, so it may be larger).
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -356,10 +363,10 @@ pub struct RecordReader {
 
 impl RecordReader {
     /// Opens `path` (`None` or `-`: standard input) and reads the header line.
-    pub fn open(path: Option<&Path>) -> Result<RecordReader, AppError> {
+    pub fn open(path: Option<&Path>) -> Result<RecordReader, ReadError> {
         let (source, name): (Box<dyn Read + Send>, String) = match path {
             Some(p) if p.as_os_str() != "-" => {
-                let f = File::open(p).map_err(|e| AppError::fatal(format!("cannot open {}: {e}", p.display())))?;
+                let f = File::open(p).map_err(|e| ReadError(format!("cannot open {}: {e}", p.display())))?;
                 (Box::new(f), p.display().to_string())
             }
             _ => (Box::new(std::io::stdin()), "<stdin>".into()),
@@ -368,7 +375,7 @@ impl RecordReader {
     }
 
     /// Reads the header from any byte source.
-    pub fn from_reader(source: Box<dyn Read + Send>, name: String) -> Result<RecordReader, AppError> {
+    pub fn from_reader(source: Box<dyn Read + Send>, name: String) -> Result<RecordReader, ReadError> {
         Self::with_sizes(source, name, CHUNK_BYTES, 16 * 1024)
     }
 
@@ -378,7 +385,7 @@ impl RecordReader {
         name: String,
         chunk_bytes: usize,
         min_read: usize,
-    ) -> Result<RecordReader, AppError> {
+    ) -> Result<RecordReader, ReadError> {
         let mut r = RecordReader {
             source,
             name,
@@ -403,7 +410,7 @@ impl RecordReader {
             }
         };
         let Some(span) = span else {
-            return Err(AppError::fatal(format!(
+            return Err(ReadError(format!(
                 "{}: the file is empty; it needs a header line with at least {}",
                 r.name,
                 crate::flow::REQUIRED.join(",")
@@ -418,7 +425,7 @@ impl RecordReader {
         r.header_raw = raw.to_vec();
         let first = r.header.get(0).unwrap_or(b"");
         if first.starts_with(b"\xFF\xFE") || first.starts_with(b"\xFE\xFF") || r.header.iter().any(|f| f.contains(&0)) {
-            return Err(AppError::fatal(format!(
+            return Err(ReadError(format!(
                 "{}:1: the file is UTF-16 (or has NUL bytes), not UTF-8 text; save it as CSV UTF-8",
                 r.name
             )));
@@ -428,12 +435,12 @@ impl RecordReader {
     }
 
     /// Appends at least `want` more bytes to `buf` (fewer at the end of the input).
-    fn read_more(&mut self, buf: &mut Vec<u8>, want: usize) -> Result<(), AppError> {
+    fn read_more(&mut self, buf: &mut Vec<u8>, want: usize) -> Result<(), ReadError> {
         let want = want.max(self.min_read);
         let n = (&mut self.source)
             .take(want as u64)
             .read_to_end(buf)
-            .map_err(|e| AppError::fatal(format!("{}: read error: {e}", self.name)))?;
+            .map_err(|e| ReadError(format!("{}: read error: {e}", self.name)))?;
         if n < want {
             self.eof = true;
         }
@@ -441,7 +448,7 @@ impl RecordReader {
     }
 
     /// Fills `chunk` with the next records; `false` when there are none left.
-    pub fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, AppError> {
+    pub fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, ReadError> {
         chunk.bytes.clear();
         chunk.spans.clear();
         chunk.bytes.append(&mut self.carry);
@@ -489,184 +496,6 @@ impl RecordReader {
             }
         }
     }
-}
-
-/// Reads the flow rows of records, reusing buffers: the per-worker half of the reading.
-#[derive(Debug, Clone)]
-pub struct RowParser {
-    cols: FlowColumns,
-    fields: FieldSplitter,
-    flow: Flow,
-}
-
-impl RowParser {
-    /// A parser for records under `header`; fails when required columns are missing.
-    pub fn new(header: &ByteRecord) -> Result<RowParser, String> {
-        Ok(RowParser {
-            cols: FlowColumns::from_header(header)?,
-            fields: FieldSplitter::default(),
-            flow: Flow::placeholder(),
-        })
-    }
-
-    /// The fields of a record.
-    pub fn fields<'a>(&'a mut self, chunk: &'a Chunk, span: &Span) -> RecordFields<'a> {
-        self.fields.split(chunk, span)
-    }
-
-    /// The flow of a record with `--as-of` applied, or `None` after adding its reject to `rejects`:
-    /// the start of every row loop.
-    pub fn flow_or_reject(
-        &mut self,
-        chunk: &Chunk,
-        span: &Span,
-        as_of: Option<crate::date::Date>,
-        rejects: &mut Vec<Reject>,
-    ) -> Option<&mut Flow> {
-        match self.parse(chunk, span) {
-            Ok(flow) => {
-                super::apply_as_of(flow, as_of);
-                Some(flow)
-            }
-            Err(r) => {
-                rejects.push(r);
-                None
-            }
-        }
-    }
-
-    /// The checked flow of a record (in a buffer reused from row to row), or why it is rejected.
-    pub fn parse(&mut self, chunk: &Chunk, span: &Span) -> Result<&mut Flow, Reject> {
-        let whole = |reason: String| Reject { line: span.line, column: String::new(), value: String::new(), reason };
-        if let RecordKind::UnclosedQuote { last_line } = span.kind {
-            // The CSV rules close such a quote silently at the end of the input, which would price a
-            // truncated row or swallow the rows after it into one field.
-            let line = span.line;
-            return Err(whole(format!(
-                "the row opens a quote that is never closed: the rest of the file (lines {line} to {last_line}) was read as this one row; close the quote"
-            )));
-        }
-        let fields = self.fields.split(chunk, span);
-        if fields.len() != self.cols.width {
-            // A short or long row is refused, never padded or truncated silently.
-            return Err(whole(format!("the row has {} fields; the header has {}", fields.len(), self.cols.width)));
-        }
-        match self.cols.parse_into(&fields, &mut self.flow) {
-            Ok(()) => Ok(&mut self.flow),
-            Err(e) => Err(Reject { line: span.line, column: e.column.into(), value: e.value, reason: e.reason }),
-        }
-    }
-}
-
-struct Slot<R> {
-    seq: u64,
-    chunk: Chunk,
-    result: R,
-}
-
-/// Chunks in flight per worker (being read, priced, waiting to be written).
-const SLOTS_PER_WORKER: usize = 3;
-
-/// The number of worker threads: one per core.
-pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 16)
-}
-
-/// Runs `work` over every chunk of `input` on `workers` threads, each with its own state made by
-/// `init`, and hands each chunk with its result to `consume` on the calling thread, in input order.
-/// Returns the workers' states (for totals kept per worker). The first error of `consume` stops
-/// the run and is returned; so is a read error, after the chunks before it were consumed.
-pub fn pipeline<S, R, I, W, C>(
-    mut input: RecordReader,
-    workers: usize,
-    init: I,
-    work: W,
-    mut consume: C,
-) -> Result<Vec<S>, AppError>
-where
-    S: Send,
-    R: Default + Send,
-    I: Fn() -> S + Sync,
-    W: Fn(&mut S, &Chunk, &mut R) + Sync,
-    C: FnMut(&Chunk, &mut R) -> Result<(), AppError>,
-{
-    let workers = workers.max(1);
-    let slots = workers * SLOTS_PER_WORKER + 1;
-    let (free_tx, free_rx) = sync_channel::<Slot<R>>(slots);
-    for _ in 0..slots {
-        let _ = free_tx.send(Slot { seq: 0, chunk: Chunk::default(), result: R::default() });
-    }
-    let (work_tx, work_rx) = sync_channel::<Slot<R>>(slots);
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = sync_channel::<Slot<R>>(slots);
-    let read_error: Mutex<Option<AppError>> = Mutex::new(None);
-    let (init, work, work_rx, read_error_ref) = (&init, &work, &work_rx, &read_error);
-    let (outcome, states) = std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut seq = 0;
-            while let Ok(mut slot) = free_rx.recv() {
-                match input.fill(&mut slot.chunk) {
-                    Ok(true) => {
-                        slot.seq = seq;
-                        seq += 1;
-                        if work_tx.send(slot).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(false) => break,
-                    Err(e) => {
-                        *read_error_ref.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        break;
-                    }
-                }
-            }
-        });
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                let done_tx = done_tx.clone();
-                s.spawn(move || {
-                    let mut state = init();
-                    loop {
-                        let next = work_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                        let Ok(mut slot) = next else { break };
-                        work(&mut state, &slot.chunk, &mut slot.result);
-                        if done_tx.send(slot).is_err() {
-                            break;
-                        }
-                    }
-                    state
-                })
-            })
-            .collect();
-        drop(done_tx);
-        let mut next = 0u64;
-        let mut waiting: BTreeMap<u64, Slot<R>> = BTreeMap::new();
-        let mut outcome = Ok(());
-        'receive: for slot in done_rx.iter() {
-            waiting.insert(slot.seq, slot);
-            while let Some(mut slot) = waiting.remove(&next) {
-                next += 1;
-                outcome = consume(&slot.chunk, &mut slot.result);
-                let _ = free_tx.send(slot);
-                if outcome.is_err() {
-                    break 'receive;
-                }
-            }
-        }
-        // Stop the reader and the workers: they see their channels closed.
-        drop(done_rx);
-        drop(free_tx);
-        let states: Vec<S> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-        (outcome, states)
-    });
-    outcome?;
-    if let Some(e) = read_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
-    }
-    if states.len() != workers {
-        return Err(AppError::fatal("internal error: a worker thread failed"));
-    }
-    Ok(states)
 }
 
 #[cfg(test)]

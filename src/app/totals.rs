@@ -1,0 +1,67 @@
+//! Running duty totals, the one totals type of every summary (`run`'s, `compare`'s and its
+//! groups'): exact sums kept per worker and merged at the end (sums do not depend on the order).
+
+use crate::engine::Priced;
+use crate::money::{MoneySum, effective_rate};
+use rust_decimal::Decimal;
+
+/// Rows, customs value, MFN and additional duty of a set of assessed rows. The total duty is not
+/// summed: every row's total is its MFN plus its additional duty, so the sums are too.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DutyTotals {
+    /// Rows counted.
+    pub(crate) rows: u64,
+    value: MoneySum,
+    mfn: MoneySum,
+    additional: MoneySum,
+}
+
+impl DutyTotals {
+    /// Adds a priced row of customs value `value`.
+    #[inline]
+    pub(crate) fn add(&mut self, value: Decimal, p: &Priced) {
+        self.add_amounts(value, p.mfn_duty, p.additional_duty);
+    }
+
+    /// Adds a row's value and duties.
+    #[inline]
+    pub(crate) fn add_amounts(&mut self, value: Decimal, mfn: Decimal, additional: Decimal) {
+        self.rows += 1;
+        self.value.add(value);
+        self.mfn.add(mfn);
+        self.additional.add(additional);
+    }
+
+    /// Adds the totals of another worker.
+    pub(crate) fn merge(&mut self, other: &DutyTotals) {
+        self.rows += other.rows;
+        self.value.add_sum(&other.value);
+        self.mfn.add_sum(&other.mfn);
+        self.additional.add_sum(&other.additional);
+    }
+
+    /// The customs value.
+    pub(crate) fn value(&self) -> Decimal {
+        self.value.value()
+    }
+
+    /// The MFN duty.
+    pub(crate) fn mfn(&self) -> Decimal {
+        self.mfn.value()
+    }
+
+    /// The additional duty.
+    pub(crate) fn additional(&self) -> Decimal {
+        self.additional.value()
+    }
+
+    /// MFN + additional duty.
+    pub(crate) fn total(&self) -> Decimal {
+        self.mfn() + self.additional()
+    }
+
+    /// Total duty / customs value, 6 places; `None` for a zero value.
+    pub(crate) fn rate(&self) -> Option<Decimal> {
+        effective_rate(self.total(), self.value())
+    }
+}

@@ -1,0 +1,146 @@
+//! The fast path: [`Pricer::price`] gives what [`Engine::assess`] gives for the totals and the
+//! applied lines, with the accelerator ([`super::index`], [`super::memo`]) deciding which measures a
+//! row needs to evaluate at all. A property test (`tests/properties.rs`) and the fuzz target
+//! `flow_row` check that the two paths agree on every flow.
+
+use super::assessment::{Priced, PricingError, Status};
+use super::memo::Memo;
+use super::{AppliedSoFar, Codes, Engine};
+use crate::flow::Flow;
+use crate::money::{mul_round_cents, round_cents};
+use crate::scenario::ListMask;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+
+/// Prices flows under one engine, reusing its buffers and its per-code memo from row to row: one
+/// per worker thread (a `Pricer` is `Send`, not shared).
+///
+/// Which measures' products cover a flow depends only on its HTS code, so the pricer remembers,
+/// per code, those measures (as bits), the product lists that hold the code, and its MFN line; a
+/// row then evaluates only those measures that also cover its origin and are in force on its date
+/// (suspensions, exemptions, claims, in-transit clauses, relations and amounts are checked in
+/// full). A measure whose scope uses a dated list is re-checked on the row's date. Nothing is
+/// allocated per row unless the row has a warning or its own `mfn_rate`.
+pub struct Pricer<'e> {
+    engine: &'e Engine,
+    memo: Memo,
+    priced: Priced,
+}
+
+impl<'e> Pricer<'e> {
+    /// A pricer over `engine`, with an empty memo.
+    pub fn new(engine: &'e Engine) -> Pricer<'e> {
+        Pricer { engine, memo: Memo::default(), priced: Priced::default() }
+    }
+
+    /// The engine it prices with.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// The result of the last successful [`Pricer::price`].
+    pub fn priced(&self) -> &Priced {
+        &self.priced
+    }
+
+    /// Prices a flow like [`Engine::assess`], keeping only the applied lines and the totals. Errors
+    /// are rows that cannot be priced (never priced as zero).
+    pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
+        let engine = self.engine;
+        let out = &mut self.priced;
+        out.lines.clear();
+        out.warnings.clear();
+        if !engine.index.bits_fit {
+            return Self::price_by_assessment(engine, flow, out).map(|()| &*out);
+        }
+        let index = &engine.index;
+        let entry = self.memo.entry(engine, &flow.hts);
+        let members = self.memo.members(entry);
+        let (products, exemptions) = self.memo.scope(entry);
+        let mfn_duty = match entry.mfn_ad_valorem() {
+            Some((mantissa, scale)) if flow.mfn_rate.is_none() && flow.spi.is_none() => {
+                // The usual case: the general rate of the line, ad valorem only, remembered with the code.
+                mul_round_cents(Decimal::from_parts(mantissa, 0, 0, false, scale), flow.customs_value)
+            }
+            _ => {
+                let rate = match (&flow.mfn_rate, entry.mfn_line()) {
+                    (None, Some(l)) => match (&engine.mfn_table().lines()[l].general, flow.spi) {
+                        (Ok(general), None) => Cow::Borrowed(general),
+                        _ => engine.select_mfn(flow, &mut out.warnings)?.1,
+                    },
+                    _ => engine.select_mfn(flow, &mut out.warnings)?.1,
+                };
+                round_cents(Engine::mfn_amount(&rate, flow)?.0)
+            }
+        };
+        let segment = index.segment(flow.entry_date);
+        let codes = Codes {
+            keys: self.memo.keys(entry),
+            len: flow.hts.len(),
+            at_entry: members.and(&index.segment_lists[segment]),
+            at_freeze: if engine.scenario().freeze_on.is_some() {
+                members.and(&index.freeze_lists)
+            } else {
+                ListMask::default()
+            },
+            mfn_duty,
+            exemptions,
+        };
+        let mut applied_bits = 0u128;
+        // Lines are rounded to the cent: summed as integer cents (a `Decimal` sum when one is not).
+        let mut additional_cents = Some(0i128);
+        // Only the measures that can cover the code, the origin and the date, in evaluation order.
+        let mut candidates = products & index.origin_bits[flow.origin.index()] & index.live[segment];
+        while candidates != 0 {
+            let rank = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let i = index.by_rank[rank];
+            let applied = AppliedSoFar::Bits(applied_bits);
+            let st = engine.measure_status(i, flow, &codes, &applied, index.dated_scope[i], &mut out.warnings);
+            if let Status::Applied(l) = st {
+                applied_bits |= 1u128 << i;
+                additional_cents = additional_cents.zip(cents(l.amount)).map(|(a, c)| a + c);
+                out.lines.push((i, l));
+            }
+        }
+        out.lines.sort_unstable_by_key(|(i, _)| *i);
+        let in_cents = additional_cents.and_then(|a| {
+            let total = a + cents(mfn_duty)?;
+            Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))
+        });
+        (out.additional_duty, out.total_duty) = match in_cents {
+            Some(sums) => sums,
+            None => {
+                let mut additional: Decimal = out.lines.iter().map(|(_, l)| l.amount).sum();
+                additional.rescale(2);
+                let mut total = mfn_duty + additional;
+                total.rescale(2);
+                (additional, total)
+            }
+        };
+        out.mfn_duty = mfn_duty;
+        out.customs_value = flow.customs_value;
+        Ok(out)
+    }
+
+    /// The scenarios too large for the bit sets: the full assessment, keeping what `price` keeps.
+    fn price_by_assessment(engine: &Engine, flow: &Flow, out: &mut Priced) -> Result<(), PricingError> {
+        let a = engine.assess(flow)?;
+        out.mfn_duty = a.mfn_duty;
+        out.additional_duty = a.additional_duty;
+        out.total_duty = a.total_duty;
+        out.customs_value = a.customs_value;
+        out.lines.clear();
+        out.lines.extend(a.applied().map(|(i, l)| (i, l.clone())));
+        out.warnings.clear();
+        out.warnings.extend(a.warnings.iter().cloned());
+        Ok(())
+    }
+}
+
+/// An amount of at most two decimal places (a rounded duty) in integer cents.
+#[inline]
+fn cents(d: Decimal) -> Option<i128> {
+    let scale = d.scale();
+    (scale <= 2).then(|| d.mantissa() * [100, 10, 1][scale as usize])
+}

@@ -1,0 +1,76 @@
+//! One flow row out of a chunk: split, checked, and either a [`Flow`] or a [`Reject`].
+
+use super::reader::{Chunk, FieldSplitter, RecordFields, RecordKind, Span};
+use super::{FieldError, FieldSource, Flow, FlowColumns};
+use csv::ByteRecord;
+
+/// A row that could not be read or priced: where, which column, the value found and why.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Reject {
+    /// 1-based line where the record starts (the header is line 1).
+    pub line: u64,
+    /// The column at fault (empty when the whole row is).
+    pub column: String,
+    /// The value found.
+    pub value: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Reject {
+    /// The reject of the row starting on `line` for a field error (of the reader or the engine).
+    pub fn at(line: u64, e: FieldError) -> Reject {
+        Reject { line, column: e.column.into(), value: e.value, reason: e.reason }
+    }
+}
+
+/// A row read and checked: its flow (in the parser's buffer, reused from row to row) and its
+/// fields (for the columns a command reads beyond the flow's).
+pub struct ParsedRow<'a> {
+    /// The checked flow.
+    pub flow: &'a mut Flow,
+    /// The record's fields.
+    pub fields: RecordFields<'a>,
+}
+
+/// Reads the flow rows of records, reusing buffers: the per-worker half of the reading.
+#[derive(Debug, Clone)]
+pub struct RowParser {
+    cols: FlowColumns,
+    fields: FieldSplitter,
+    flow: Flow,
+}
+
+impl RowParser {
+    /// A parser for records under `header`; fails when required columns are missing.
+    pub fn new(header: &ByteRecord) -> Result<RowParser, String> {
+        Ok(RowParser {
+            cols: FlowColumns::from_header(header)?,
+            fields: FieldSplitter::default(),
+            flow: Flow::placeholder(),
+        })
+    }
+
+    /// The checked flow of a record (in a buffer reused from row to row) with its fields, or why
+    /// it is rejected.
+    pub fn parse<'a>(&'a mut self, chunk: &'a Chunk, span: &Span) -> Result<ParsedRow<'a>, Reject> {
+        let whole = |reason: String| Reject { line: span.line, column: String::new(), value: String::new(), reason };
+        if let RecordKind::UnclosedQuote { last_line } = span.kind {
+            // The CSV rules close such a quote silently at the end of the input, which would price a
+            // truncated row or swallow the rows after it into one field.
+            let line = span.line;
+            return Err(whole(format!(
+                "the row opens a quote that is never closed: the rest of the file (lines {line} to {last_line}) was read as this one row; close the quote"
+            )));
+        }
+        let fields = self.fields.split(chunk, span);
+        if fields.len() != self.cols.width {
+            // A short or long row is refused, never padded or truncated silently.
+            return Err(whole(format!("the row has {} fields; the header has {}", fields.len(), self.cols.width)));
+        }
+        match self.cols.parse_into(&fields, &mut self.flow) {
+            Ok(()) => Ok(ParsedRow { flow: &mut self.flow, fields }),
+            Err(e) => Err(Reject::at(span.line, e)),
+        }
+    }
+}

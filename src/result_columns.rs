@@ -1,0 +1,165 @@
+//! The result columns `run` appends to every row (see `docs/flows.md`): `scenario, mfn_duty,
+//! additional_duty, total_duty, effective_rate, measures, citations`, written straight into the
+//! output line. One writer serves the fast path ([`Priced`]) and the full assessment
+//! ([`Assessment`]), so the two cannot format differently.
+
+use crate::engine::{Assessment, DutyLine, Engine, Priced};
+use crate::money::push_fixed_bytes;
+use rust_decimal::Decimal;
+
+/// The result columns, in order.
+pub const RESULT_COLUMNS: [&str; 7] =
+    ["scenario", "mfn_duty", "additional_duty", "total_duty", "effective_rate", "measures", "citations"];
+
+/// Writes the result columns of one engine's rows. The scenario name is escaped once; measure ids
+/// (lower-case letters, digits, `_`) and citations (`99NN.NN.NN`) are checked when the scenario is
+/// loaded, so they never need quotes and are written as they are.
+#[derive(Debug, Clone)]
+pub struct ResultColumnWriter {
+    scenario: Vec<u8>,
+}
+
+impl ResultColumnWriter {
+    /// A writer for the rows of `engine`.
+    pub fn new(engine: &Engine) -> ResultColumnWriter {
+        let mut scenario = Vec::new();
+        push_csv_field(&mut scenario, engine.scenario().name.as_bytes());
+        ResultColumnWriter { scenario }
+    }
+
+    /// Appends `,scenario,mfn_duty,...,citations` for a priced row to `line`.
+    pub fn append_priced(&self, engine: &Engine, p: &Priced, line: &mut Vec<u8>) {
+        let lines = || p.lines.iter().map(|(i, l)| (*i, l));
+        self.append(engine, [p.mfn_duty, p.additional_duty, p.total_duty], p.effective_rate(), lines, line);
+    }
+
+    /// Appends the same columns for a full assessment.
+    pub fn append_assessment(&self, engine: &Engine, a: &Assessment<'_>, line: &mut Vec<u8>) {
+        self.append(engine, [a.mfn_duty, a.additional_duty, a.total_duty], a.effective_rate(), || a.applied(), line);
+    }
+
+    /// `lines` gives the applied lines (measure index, line), in file order, each time it is called.
+    fn append<'l, I: Iterator<Item = (usize, &'l DutyLine)>>(
+        &self,
+        engine: &Engine,
+        duties: [Decimal; 3],
+        rate: Option<Decimal>,
+        lines: impl Fn() -> I,
+        line: &mut Vec<u8>,
+    ) {
+        line.push(b',');
+        line.extend_from_slice(&self.scenario);
+        for v in duties {
+            line.push(b',');
+            push_fixed_bytes(line, v, 2);
+        }
+        line.push(b',');
+        if let Some(r) = rate {
+            push_fixed_bytes(line, r, 6);
+        }
+        line.extend_from_slice(b",mfn");
+        for (i, _) in lines() {
+            line.push(b';');
+            line.extend_from_slice(engine.measure(i).id.as_bytes());
+        }
+        line.push(b',');
+        for (k, (i, l)) in lines().enumerate() {
+            if k > 0 {
+                line.push(b';');
+            }
+            line.extend_from_slice(engine.citation(i, l).as_bytes());
+        }
+    }
+}
+
+/// Appends one CSV field, quoted (with `"` doubled) only when it must be, as the `csv` crate writes
+/// it.
+pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
+    if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        line.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(field);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::{Country, HtsCode};
+    use crate::date::Date;
+    use crate::engine::Pricer;
+    use crate::flow::Flow;
+    use crate::mfn::MfnTable;
+    use crate::scenario::{load_scenario, load_scenario_str};
+    use std::sync::Arc;
+
+    /// The columns of each flow on both paths, parsed back with the `csv` crate.
+    fn both_ways(engine: &Engine, flows: &[Flow]) -> Vec<Vec<String>> {
+        let writer = ResultColumnWriter::new(engine);
+        let mut pricer = Pricer::new(engine);
+        let mut all = Vec::new();
+        for f in flows {
+            let (mut fast, mut full) = (b"x".to_vec(), b"x".to_vec());
+            writer.append_priced(engine, pricer.price(f).unwrap(), &mut fast);
+            writer.append_assessment(engine, &engine.assess(f).unwrap(), &mut full);
+            assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&full));
+            let rec = csv::ReaderBuilder::new().has_headers(false).from_reader(&fast[..]).records().next();
+            let fields: Vec<String> = rec.unwrap().unwrap().iter().skip(1).map(str::to_string).collect();
+            assert_eq!(fields.len(), RESULT_COLUMNS.len());
+            all.push(fields);
+        }
+        all
+    }
+
+    fn flow(hts: &str, origin: &str, date: &str, value: &str) -> Flow {
+        Flow::new(
+            HtsCode::parse(hts).unwrap(),
+            Country::parse(origin).unwrap(),
+            Date::parse(date).unwrap(),
+            value.parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn both_paths_write_the_same_columns_and_odd_names_are_quoted() {
+        let mfn = Arc::new(MfnTable::embedded());
+        let flows = [
+            flow("8703.23.01", "JP", "2025-04-16", "30000"),
+            flow("7326.90.86", "JP", "2025-05-16", "1234.56"),
+            flow("9403.60.80", "CN", "2025-10-01", "0"),
+            flow("8471.30.01", "BR", "2025-09-01", "99999.99"),
+            flow("7208.51.00", "CA", "2025-03-15", "0.01"),
+        ];
+        let engine = Engine::new(Arc::new(load_scenario("historical").unwrap()), Arc::clone(&mfn));
+        let cols = both_ways(&engine, &flows);
+        assert_eq!(cols[0], ["historical", "750.00", "7500.00", "8250.00", "0.275000", "mfn;s232_autos", "9903.94.01"]);
+        assert_eq!(cols[2][4], "", "no effective rate on a zero value");
+        // A scenario name with a comma and a quote is quoted.
+        let text = r#"
+[scenario]
+name = "odd, \"name\""
+title = "t"
+[[measure]]
+id = "m"
+title = "m"
+source = "test"
+products = { include = ["*"] }
+origins = { include = ["*"] }
+in_force = [{ from = "2025-01-01" }]
+  [[measure.rate]]
+  citation = "9903.01.25"
+  duty = "10%"
+"#;
+        let engine = Engine::new(Arc::new(load_scenario_str("odd.toml", text).unwrap()), mfn);
+        let cols = both_ways(&engine, &flows);
+        assert_eq!(cols[0][0], "odd, \"name\"");
+        assert_eq!(cols[0][5..], ["mfn;m", "9903.01.25"]);
+    }
+}
