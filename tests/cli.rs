@@ -1,4 +1,4 @@
-//! The command line, end to end: the DESIGN.md contracts of `run`, `compare`, `explain`, `scenarios`
+//! The command line, end to end: the contracts (`docs/contracts.md`) of `run`, `compare`, `explain`, `scenarios`
 //! and `check` (columns, formats, exit codes, reject reports, atomic output, `| head`), checked by
 //! running the built binary. Expected whole outputs live in `tests/golden/`; run with
 //! `UPDATE_GOLDEN=1` to rewrite them deliberately.
@@ -1024,7 +1024,7 @@ fn check_is_exit_2_when_any_file_is_bad() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// DESIGN.md: `run ... [--hts HTS_CSV]`
+// docs/contracts.md: `run ... [--hts HTS_CSV]`
 
 #[test]
 fn run_hts_option_prices_a_line_missing_from_the_embedded_table() {

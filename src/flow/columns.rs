@@ -11,7 +11,7 @@ use csv::ByteRecord;
 /// A field that could not be read, with its column name and value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
-    /// The column (header name as in DESIGN.md).
+    /// The column (its header name; see `docs/contracts.md`).
     pub column: &'static str,
     /// The value as found.
     pub value: String,

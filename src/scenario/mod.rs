@@ -6,11 +6,15 @@
 //! indices in an evaluation order. The engine never re-checks anything.
 
 mod builtin;
-mod load;
+mod compile;
+mod error;
+mod order;
 pub(crate) mod raw;
+mod resolve;
 
 pub use builtin::{bundled_names, bundled_text};
-pub use load::{ScenarioError, load_scenario, load_scenario_str};
+pub use error::ScenarioError;
+pub use resolve::{load_scenario, load_scenario_str};
 
 use crate::codes::{Country, CountrySet, HtsCode, HtsKeyHash};
 use crate::date::Date;
@@ -506,7 +510,7 @@ pub struct MeasureRate {
 /// A checked measure.
 #[derive(Clone, Debug)]
 pub struct Measure {
-    /// Fixed id (DESIGN.md), e.g. `ieepa_reciprocal_baseline`.
+    /// Fixed id (`docs/contracts.md`), e.g. `ieepa_reciprocal_baseline`.
     pub id: String,
     /// Title.
     pub title: String,

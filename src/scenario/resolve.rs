@@ -1,0 +1,371 @@
+//! Loading: a scenario name or path to its file, `extends` and `include` resolved, the files merged,
+//! then compiled ([`super::compile`]) into a checked [`Scenario`].
+
+use super::builtin::bundled_text;
+use super::compile::compile;
+use super::error::{Result, SourceFile, Sources, line_col, plain_err};
+use super::raw::{CURRENT_FILE, RawExemption, RawFile, RawGroup, RawList, RawListsFile, RawMeasure, S};
+use super::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Where a file comes from: the bundled set or the disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    Bundled(String),
+    Disk(PathBuf),
+}
+
+impl Origin {
+    fn display(&self) -> String {
+        match self {
+            Origin::Bundled(p) => format!("scenarios/{p}"),
+            Origin::Disk(p) => p.display().to_string(),
+        }
+    }
+
+    /// Resolves `target` (an `extends` or `include` value) relative to this file.
+    fn resolve(&self, target: &str, is_scenario_name: bool) -> Origin {
+        let looks_like_name = is_scenario_name && !target.contains('/') && !target.ends_with(".toml");
+        match self {
+            _ if looks_like_name && bundled_text(&format!("{target}.toml")).is_some() => {
+                Origin::Bundled(format!("{target}.toml"))
+            }
+            Origin::Bundled(p) => {
+                let dir = Path::new(p).parent().map(|d| d.to_string_lossy().to_string()).unwrap_or_default();
+                let joined = if dir.is_empty() { target.to_string() } else { format!("{dir}/{target}") };
+                let file = if looks_like_name { format!("{joined}.toml") } else { joined };
+                Origin::Bundled(file)
+            }
+            Origin::Disk(p) => {
+                let dir = p.parent().unwrap_or(Path::new("."));
+                let file = if looks_like_name { format!("{target}.toml") } else { target.to_string() };
+                Origin::Disk(dir.join(file))
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Merged {
+    pub(super) name: Option<S>,
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) note: String,
+    pub(super) extends: Option<String>,
+    pub(super) freeze_on: Option<S>,
+    pub(super) lists: BTreeMap<String, RawList>,
+    pub(super) groups: BTreeMap<String, RawGroup>,
+    pub(super) measures: Vec<(RawMeasure, usize)>,
+    pub(super) exemptions: Vec<(RawExemption, usize)>,
+}
+
+struct Loader {
+    sources: Sources,
+    stack: Vec<Origin>,
+}
+
+impl Loader {
+    fn read(&mut self, origin: &Origin, what: &str) -> Result<usize> {
+        let text = match origin {
+            Origin::Bundled(p) => bundled_text(p).map(str::to_string).ok_or_else(|| {
+                plain_err(
+                    &origin.display(),
+                    "",
+                    format!("no bundled {what} `{p}`"),
+                    &format!("use one of the bundled scenarios ({})", super::bundled_names().join(", ")),
+                )
+            })?,
+            Origin::Disk(p) => std::fs::read_to_string(p).map_err(|e| {
+                plain_err(&origin.display(), "", format!("cannot read the {what}: {e}"), "check the path")
+            })?,
+        };
+        self.sources.files.push(SourceFile { name: origin.display(), text });
+        Ok(self.sources.files.len() - 1)
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self, idx: usize) -> Result<T> {
+        CURRENT_FILE.set(idx);
+        let file = &self.sources.files[idx];
+        toml::from_str::<T>(&file.text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(&file.text, s.start)).unzip();
+            let message = e.message().trim().replace('\n', " ");
+            let fix = if message.contains("unknown field") {
+                "remove or rename the key (the keys are listed in scenarios/README.md)"
+            } else if message.contains("missing field") {
+                "add the key (see scenarios/README.md)"
+            } else {
+                "correct the TOML at this place (see scenarios/README.md)"
+            };
+            Box::new(ScenarioError {
+                file: file.name.clone(),
+                line,
+                column,
+                key: String::new(),
+                message,
+                fix: fix.into(),
+            })
+        })
+    }
+
+    fn load(&mut self, origin: Origin) -> Result<Merged> {
+        if self.stack.contains(&origin) {
+            let chain: Vec<String> = self.stack.iter().chain(std::iter::once(&origin)).map(Origin::display).collect();
+            return Err(plain_err(
+                &origin.display(),
+                "extends",
+                format!("`extends` forms a cycle: {}", chain.join(" -> ")),
+                "make one of these files stop extending the other",
+            ));
+        }
+        let idx = self.read(&origin, "scenario file")?;
+        let raw: RawFile = self.parse(idx)?;
+        let header = &raw.scenario;
+        let name_ok = !header.name.value.is_empty()
+            && header.name.value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !name_ok {
+            return Err(self.sources.err(
+                &header.name,
+                "scenario.name",
+                format!("scenario name `{}` is not lower-case letters, digits and `-`", header.name.value),
+                "rename it, e.g. `pause-expires`",
+            ));
+        }
+        self.stack.push(origin.clone());
+        let mut merged = match &header.extends {
+            Some(parent) => {
+                let parent_origin = origin.resolve(&parent.value, true);
+                if let Origin::Disk(p) = &parent_origin
+                    && !p.exists()
+                {
+                    return Err(self.sources.err(
+                        parent,
+                        "scenario.extends",
+                        format!(
+                            "the scenario `{}` to extend does not exist (looked for {})",
+                            parent.value,
+                            p.display()
+                        ),
+                        &format!(
+                            "name a bundled scenario ({}) or a path relative to this file",
+                            super::bundled_names().join(", ")
+                        ),
+                    ));
+                }
+                if let Origin::Bundled(p) = &parent_origin
+                    && bundled_text(p).is_none()
+                {
+                    return Err(self.sources.err(
+                        parent,
+                        "scenario.extends",
+                        format!("no bundled scenario `{}`", parent.value),
+                        &format!("use one of: {}", super::bundled_names().join(", ")),
+                    ));
+                }
+                let mut m = self.load(parent_origin)?;
+                m.extends = Some(m.name.as_ref().map(|n| n.value.clone()).unwrap_or_default());
+                m
+            }
+            None => Merged::default(),
+        };
+        self.stack.pop();
+        self.apply(&origin, idx, raw, &mut merged)?;
+        Ok(merged)
+    }
+
+    fn apply(&mut self, origin: &Origin, idx: usize, raw: RawFile, merged: &mut Merged) -> Result<()> {
+        let RawFile { scenario: header, lists, groups, measure, patch, exemption } = raw;
+        // Included list files first, so the file's own lists override them.
+        let mut seen_in_includes: BTreeMap<String, S> = BTreeMap::new();
+        let mut included_measures = Vec::new();
+        let mut included_exemptions = Vec::new();
+        for inc in &header.include {
+            let inc_origin = origin.resolve(&inc.value, false);
+            let inc_idx = match self.read(&inc_origin, "list file") {
+                Ok(i) => i,
+                Err(e) => {
+                    return Err(self.sources.err(
+                        inc,
+                        "scenario.include",
+                        e.message.clone(),
+                        "give a path relative to this file (e.g. \"lists/autos.toml\")",
+                    ));
+                }
+            };
+            let file: RawListsFile = self.parse(inc_idx)?;
+            for (name, list) in file.lists {
+                if let Some(prev) = seen_in_includes.insert(format!("list:{name}"), inc.clone()) {
+                    return Err(self.sources.err(
+                        inc,
+                        "scenario.include",
+                        format!("list `{name}` is defined in two included files (also via `{}`)", prev.value),
+                        "rename one of them",
+                    ));
+                }
+                merged.lists.insert(name, list);
+            }
+            for (name, group) in file.groups {
+                merged.groups.insert(name, group);
+            }
+            included_measures.extend(file.measure.into_iter().map(|m| (m, inc_idx)));
+            included_exemptions.extend(file.exemption.into_iter().map(|e| (e, inc_idx)));
+        }
+        merged.lists.extend(lists);
+        merged.groups.extend(groups);
+        let mut removed: BTreeSet<String> = BTreeSet::new();
+        for r in &header.remove {
+            if let Some(pos) = merged.measures.iter().position(|(m, _)| m.id.value == r.value) {
+                merged.measures.remove(pos);
+                removed.insert(r.value.clone());
+            } else if let Some(pos) = merged.exemptions.iter().position(|(e, _)| e.id.value == r.value) {
+                merged.exemptions.remove(pos);
+            } else {
+                return Err(self.unknown_id(r, "scenario.remove", merged));
+            }
+        }
+        // A removed measure leaves the scenario whole: relations and exemptions that named it forget
+        // it, and an exemption left lifting nothing goes too.
+        if !removed.is_empty() {
+            for (m, _) in &mut merged.measures {
+                m.replaces.retain(|x| !removed.contains(&x.value));
+                m.excluded_by.retain(|x| !removed.contains(&x.value));
+            }
+            for (e, _) in &mut merged.exemptions {
+                e.applies_to.retain(|x| !removed.contains(&x.value));
+            }
+            merged.exemptions.retain(|(e, _)| !e.applies_to.is_empty());
+        }
+        let mut ids_here: BTreeMap<String, S> = BTreeMap::new();
+        // The file's own measures first, then those of its included parts, in include order.
+        let exemption: Vec<(RawExemption, usize)> =
+            exemption.into_iter().map(|e| (e, idx)).chain(included_exemptions).collect();
+        let measure: Vec<(RawMeasure, usize)> =
+            measure.into_iter().map(|m| (m, idx)).chain(included_measures).collect();
+        for (e, file_idx) in exemption {
+            if let Some(prev) = ids_here.insert(e.id.value.clone(), e.id.clone()) {
+                let (_, line, _) = self.sources.locate(&prev);
+                return Err(self.sources.err(
+                    &e.id,
+                    "exemption.id",
+                    format!("id `{}` is defined twice in this file (first at line {})", e.id.value, line.unwrap_or(0)),
+                    "give each [[exemption]] and [[measure]] its own id",
+                ));
+            }
+            match merged.exemptions.iter().position(|(x, _)| x.id.value == e.id.value) {
+                Some(pos) => merged.exemptions[pos] = (e, file_idx),
+                None => merged.exemptions.push((e, file_idx)),
+            }
+        }
+        for (m, file_idx) in measure {
+            if let Some(prev) = ids_here.insert(m.id.value.clone(), m.id.clone()) {
+                let (_, line, _) = self.sources.locate(&prev);
+                return Err(self.sources.err(
+                    &m.id,
+                    "measure.id",
+                    format!(
+                        "measure id `{}` is defined twice in this file (first at line {})",
+                        m.id.value,
+                        line.unwrap_or(0)
+                    ),
+                    "give each [[measure]] its own id, or merge the two",
+                ));
+            }
+            match merged.measures.iter().position(|(x, _)| x.id.value == m.id.value) {
+                Some(pos) => merged.measures[pos] = (m, file_idx),
+                None => merged.measures.push((m, file_idx)),
+            }
+        }
+        for p in patch {
+            let Some(pos) = merged.measures.iter().position(|(m, _)| m.id.value == p.id.value) else {
+                return Err(self.unknown_id(&p.id, "patch.id", merged));
+            };
+            merged.measures[pos].1 = idx;
+            p.apply(&mut merged.measures[pos].0);
+        }
+        merged.title = header.title;
+        merged.description = header.description;
+        merged.note = header.note;
+        if header.freeze_on.is_some() {
+            merged.freeze_on = header.freeze_on;
+        }
+        merged.name = Some(header.name);
+        Ok(())
+    }
+
+    fn unknown_id(&self, at: &S, key: &str, merged: &Merged) -> Box<ScenarioError> {
+        let known: Vec<&str> = merged
+            .measures
+            .iter()
+            .map(|(m, _)| m.id.value.as_str())
+            .chain(merged.exemptions.iter().map(|(e, _)| e.id.value.as_str()))
+            .collect();
+        self.sources.err(
+            at,
+            key,
+            format!("unknown measure id `{}`", at.value),
+            &format!("use the id of a measure defined in this scenario or its parent ({})", abbreviate(&known)),
+        )
+    }
+}
+
+pub(super) fn abbreviate(items: &[&str]) -> String {
+    if items.is_empty() {
+        return "none defined".into();
+    }
+    if items.len() <= 12 {
+        return items.join(", ");
+    }
+    format!("{}, ... {} in all", items[..12].join(", "), items.len())
+}
+
+/// Loads a scenario by bundled name (`historical`) or path (`my/scenario.toml`).
+/// Errors are boxed to keep `Result` small (the error carries file, position, key, message and fix).
+pub fn load_scenario(spec: &str) -> Result<Scenario> {
+    let is_name = !spec.contains('/') && !spec.ends_with(".toml");
+    let origin = if is_name && bundled_text(&format!("{spec}.toml")).is_some() {
+        Origin::Bundled(format!("{spec}.toml"))
+    } else if is_name && !Path::new(spec).exists() {
+        return Err(plain_err(
+            spec,
+            "--scenario",
+            format!("no bundled scenario `{spec}` and no such file"),
+            &format!("use one of: {}, or a path to a .toml file", super::bundled_names().join(", ")),
+        ));
+    } else {
+        Origin::Disk(PathBuf::from(spec))
+    };
+    compile_origin(origin)
+}
+
+/// Loads a scenario from text, as if it were the file `file_name` (relative `extends` and
+/// `include` resolve against the current directory; bundled names resolve to bundled files).
+pub fn load_scenario_str(file_name: &str, text: &str) -> Result<Scenario> {
+    let mut loader = Loader { sources: Sources::default(), stack: Vec::new() };
+    loader.sources.files.push(SourceFile { name: file_name.into(), text: text.into() });
+    let origin = Origin::Disk(PathBuf::from(file_name));
+    let raw: RawFile = loader.parse(0)?;
+    loader.stack.push(origin.clone());
+    let mut merged = match &raw.scenario.extends {
+        Some(parent) => {
+            let o = origin.resolve(&parent.value, true);
+            let mut m = loader.load(o).map_err(|mut e| {
+                if e.line.is_none() {
+                    e = loader.sources.err(parent, "scenario.extends", e.message.clone(), &e.fix);
+                }
+                e
+            })?;
+            m.extends = m.name.as_ref().map(|n| n.value.clone());
+            m
+        }
+        None => Merged::default(),
+    };
+    loader.stack.pop();
+    loader.apply(&origin, 0, raw, &mut merged)?;
+    compile(merged, &loader.sources)
+}
+
+fn compile_origin(origin: Origin) -> Result<Scenario> {
+    let mut loader = Loader { sources: Sources::default(), stack: Vec::new() };
+    let merged = loader.load(origin)?;
+    compile(merged, &loader.sources)
+}
