@@ -5,10 +5,12 @@
 //! Scenario files (TOML, `scenarios/`) are loaded and checked once: [`scenario::load_scenario`] gives a
 //! [`scenario::Scenario`] (measures with scopes, windows, relations, exemption headings), and
 //! [`engine::Engine::new`] pairs it with an MFN table ([`mfn::MfnTable`]: the embedded default, or the
-//! official USITC HTS file). Then, per row: a CSV record becomes a checked [`flow::Flow`] (or a reject
-//! with its column and reason), and [`engine::Engine::assess`] prices it: the MFN line, then every
-//! measure applied or not, with the reason, each line rounded half-up to the cent. The `tariffstack`
-//! binary ([`app`]) streams files through this.
+//! official USITC HTS file). Then, per row: a CSV record becomes a checked [`flow::Flow`] (or a
+//! [`flow::Reject`] with its line, column and reason: [`flow::RowParser`] over [`flow::reader`]);
+//! [`engine::Engine::assess`] prices it with every measure's status and reason, and
+//! [`engine::Pricer::price`] gives the same totals and lines fast, for batches. Each line is rounded
+//! half-up to the cent. The `tariffstack` binary ([`cli_main`]) streams files through this;
+//! `docs/architecture.md` maps the modules and `docs/contracts.md` the columns and ids.
 //!
 //! # Example
 //!
@@ -17,21 +19,24 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use tariffstack::codes::{Country, HtsCode};
-//! use tariffstack::date::Date;
-//! use tariffstack::engine::{Engine, Status};
+//! use tariffstack::engine::{Engine, Pricer, Status};
 //! use tariffstack::flow::Flow;
 //! use tariffstack::mfn::MfnTable;
+//! use tariffstack::result_columns::ResultColumnWriter;
 //! use tariffstack::scenario::load_scenario;
 //!
 //! let scenario = Arc::new(load_scenario("historical").unwrap());
 //! let engine = Engine::new(scenario, Arc::new(MfnTable::embedded()));
-//! let car = Flow::new(
-//!     HtsCode::parse("8703.23.01").unwrap(),
-//!     Country::parse("JP").unwrap(),
-//!     Date::parse("2025-04-16").unwrap(),
-//!     "30000".parse().unwrap(),
-//! );
+//! // The same checks as a CSV row with these columns.
+//! let car = Flow::check(&[
+//!     ("hts", "8703.23.01"),
+//!     ("origin", "JP"),
+//!     ("entry_date", "2025-04-16"),
+//!     ("customs_value", "30000"),
+//! ])
+//! .unwrap();
+//!
+//! // The full assessment: every measure's status, each applied line with its citation.
 //! let a = engine.assess(&car).unwrap();
 //! assert_eq!(a.mfn_duty.to_string(), "750.00");
 //! assert_eq!(a.total_duty.to_string(), "8250.00");
@@ -39,7 +44,27 @@
 //! assert_eq!(lines, [("9903.94.01".to_string(), "7500.00".to_string())]);
 //! let baseline = engine.scenario().measure_index("ieepa_reciprocal_baseline").unwrap();
 //! assert!(matches!(a.statuses[baseline], Status::Excluded(_)));
+//!
+//! // The fast path, as `run` uses it (one pricer per thread), and `run`'s result columns.
+//! let mut pricer = Pricer::new(&engine);
+//! let priced = pricer.price(&car).unwrap();
+//! assert_eq!(priced.total_duty, a.total_duty);
+//! let mut columns = Vec::new();
+//! ResultColumnWriter::new(&engine).append_priced(&engine, priced, &mut columns);
+//! assert_eq!(String::from_utf8(columns).unwrap(), ",historical,750.00,7500.00,8250.00,0.275000,mfn;s232_autos,9903.94.01");
+//!
+//! // A value `run` would reject is refused the same way.
+//! let late = Flow::check(&[
+//!     ("hts", "8703.23.01"),
+//!     ("origin", "JP"),
+//!     ("entry_date", "2025-04-16"),
+//!     ("customs_value", "30000"),
+//!     ("loaded_date", "2025-04-20"),
+//! ]);
+//! assert_eq!(late.unwrap_err().column, "loaded_date");
 //! ```
+#![deny(missing_docs)]
+
 mod app;
 mod cli;
 pub mod codes;

@@ -1069,3 +1069,33 @@ fn explain_refuses_values_outside_the_priced_range_with_exit_2() {
         assert!(stderr(&o).contains("--value"), "{}", stderr(&o));
     }
 }
+
+/// `explain` checks its flags with the CSV rules (one validator): a loaded date after the entry date,
+/// which `run` rejects, is refused too, naming the flag; metal content is taken as `run` takes it.
+#[test]
+fn explain_checks_its_flags_as_run_checks_a_row() {
+    let w = Workdir::new();
+    let base = ["explain", "-s", "historical", "--hts", "7326.90.86", "--origin", "JP", "--date", "2025-06-16"];
+    let o = run(&w, &[&base[..], &["--value", "1000", "--loaded", "2025-06-20"]].concat(), "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--loaded: loaded on 2025-06-20, after the entry date 2025-06-16"), "{}", stderr(&o));
+    let csv = "hts,origin,entry_date,customs_value,loaded_date\n7326.90.86,JP,2025-06-16,1000,2025-06-20\n";
+    let o = run(&w, &["run", "-", "--scenario", "historical"], csv);
+    assert_eq!(o.status.code(), Some(1), "run rejects the same row");
+    let o = run(&w, &[&base[..], &["--value", "1000", "--steel-content", "2000"]].concat(), "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--steel-content: metal content 2000 is more than the customs value 1000"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&w, &[&base[..], &["--value", "1000", "--steel-content", "400", "--format", "json"]].concat(), "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let steel = v["lines"].as_array().unwrap().iter().find(|l| l["measure"] == "s232_steel").expect("steel line");
+    assert_eq!(
+        (steel["base"].as_str(), steel["amount"].as_str()),
+        (Some("400.00"), Some("200.00")),
+        "50% on the declared content: {steel}"
+    );
+}
