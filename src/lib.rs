@@ -78,6 +78,7 @@ pub mod rate_text;
 pub mod reasons;
 pub mod result_columns;
 pub mod scenario;
+pub mod text;
 pub mod units;
 
 /// The `tariffstack` command line: parses the process arguments, runs the command, and returns the

@@ -226,7 +226,12 @@ fn check_rules(name: &str, o: &Outcome) -> Vec<String> {
                     match header.iter().position(|h| h == column) {
                         None => bad.push(format!("report column `{column}` is not a column of the file {header:?}")),
                         Some(i) => {
-                            let found = records.iter().any(|rec| rec.get(i).is_some_and(|f| f.trim() == value.trim()));
+                            // As in the file, or as shown (cut with its length, invisible characters escaped).
+                            let found = records.iter().any(|rec| {
+                                rec.get(i).is_some_and(|f| {
+                                    f.trim() == value.trim() || tariffstack::text::shown(f.trim()) == value.trim()
+                                })
+                            });
                             if !found {
                                 bad.push(format!("report value {value:?} is not a `{column}` value of the file"));
                             }

@@ -247,3 +247,19 @@ fn compare_with_a_full_disk_leaves_no_temporary_file() {
     let o = run_with_no_file_space(&w, &["compare", "f.csv", "-s", "historical", "-s", "status-quo", "-o", "rep.csv"]);
     assert_clean_failure(&w, &o, "rep.csv", &["f.csv"]);
 }
+
+/// Reads are bounded: a flow record with no line end for 16 MiB, or a header with none for 1 MiB
+/// (an endless device, a binary file), ends the run with its cause instead of filling memory.
+#[test]
+fn endless_records_and_headers_are_refused_not_read_into_memory() {
+    let w = Workdir::new();
+    let mut text = String::from("hts,origin,entry_date,customs_value\n9403.60.80,JP,2025-05-01,1000\n");
+    text.push_str(&"9".repeat(17 * 1024 * 1024));
+    let o = w.run(&["run", "-", "--scenario", "historical"], &text);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("<stdin>:3: a record longer than 16777216 bytes"), "{}", stderr(&o));
+    let o = w.run(&["run", "/dev/zero", "--scenario", "historical"], "");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("/dev/zero:1: no header line end in the first 1048576 bytes"), "{}", stderr(&o));
+    assert!(stderr(&o).len() < 500, "the error echoes the header: {} bytes", stderr(&o).len());
+}

@@ -30,8 +30,15 @@ impl RejectSink {
     }
 
     /// Records a reject.
-    pub fn push(&mut self, r: Reject) -> Result<(), AppError> {
+    pub fn push(&mut self, mut r: Reject) -> Result<(), AppError> {
         self.count += 1;
+        // Shown, never echoed raw: long values cut, invisible characters escaped.
+        if let std::borrow::Cow::Owned(v) = crate::text::shown(&r.value) {
+            r.value = v;
+        }
+        if let std::borrow::Cow::Owned(v) = crate::text::escape_invisible(&r.reason) {
+            r.reason = v;
+        }
         if let Some((w, p)) = &mut self.writer {
             let line = r.line.to_string();
             w.write_record([self.file_name.as_str(), &line, &r.column, &r.value, &r.reason])

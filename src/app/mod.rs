@@ -66,7 +66,7 @@ pub(crate) fn run(cli: Cli) -> u8 {
         Ok(code) => code,
         Err(AppError::BrokenPipe) => 0,
         Err(AppError::Fatal(m)) => {
-            eprintln!("error: {m}");
+            eprintln!("error: {}", crate::text::escape_invisible(&m));
             2
         }
     }

@@ -65,6 +65,10 @@ impl FieldSource for ByteRecord {
     }
 }
 
+/// The longest value of a flow column read, in bytes (an HTS code, a date, an amount, a rate text
+/// are far shorter; pass-through columns are not limited).
+pub const MAX_FIELD_BYTES: usize = 1024;
+
 /// The required flow columns.
 pub const REQUIRED: [&str; 4] = ["hts", "origin", "entry_date", "customs_value"];
 const OPTIONAL: [&str; 9] = [
@@ -109,7 +113,11 @@ impl FlowColumns {
             }
         }
         if !missing.is_empty() {
-            let seen = if names.iter().all(String::is_empty) { "nothing".to_string() } else { names.join(",") };
+            let seen = if names.iter().all(String::is_empty) {
+                "nothing".to_string()
+            } else {
+                crate::text::shown(&names.join(",")).into_owned()
+            };
             return Err(format!(
                 "missing required column{} {}; the header has {}; required: {}",
                 if missing.len() > 1 { "s" } else { "" },
@@ -150,6 +158,18 @@ impl FlowColumns {
     /// flow per row). On error, `out` holds a partly read row.
     pub fn parse_into<F: FieldSource + ?Sized>(&self, rec: &F, out: &mut Flow) -> Result<(), FieldError> {
         let text = |idx: usize, column: &'static str| -> Result<&str, FieldError> {
+            let bytes = rec.field(idx);
+            if bytes.len() > MAX_FIELD_BYTES {
+                // No flow value is this long: refused before it is parsed or echoed.
+                return Err(FieldError {
+                    column,
+                    value: String::from_utf8_lossy(bytes).into_owned(),
+                    reason: format!(
+                        "the value is {} bytes long; a flow column holds at most {MAX_FIELD_BYTES}",
+                        bytes.len()
+                    ),
+                });
+            }
             rec.field_str(idx).ok_or_else(|| FieldError {
                 column,
                 value: String::from_utf8_lossy(rec.field(idx)).into_owned(),

@@ -35,6 +35,14 @@ impl std::error::Error for ReadError {}
 /// Target size of a chunk of input, in bytes (a chunk holds whole records, so it may be larger).
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
+/// The longest record (or header) read, in bytes: an input with no line end for this long (a
+/// device such as `/dev/zero`, a binary file, a quote opened and never closed in a huge file) is
+/// refused rather than read into memory whole.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// The longest header line read, in bytes.
+pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
+
 /// How a record's fields are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordKind {
@@ -405,7 +413,17 @@ impl RecordReader {
                 Scan::NeedMore(at) => {
                     // Blank lines before the header were counted: drop them and read on.
                     buf.drain(..at);
-                    r.read_more(&mut buf, 4 * r.min_read)?;
+                    if buf.len() > MAX_HEADER_BYTES {
+                        return Err(ReadError(format!(
+                            "{}:{}: no header line end in the first {} bytes; is this a CSV file?",
+                            r.name,
+                            r.splitter.newlines + 1,
+                            MAX_HEADER_BYTES
+                        )));
+                    }
+                    // Read on, doubling, so that the rescans stay linear in the header's length.
+                    let want = (4 * r.min_read).max(buf.len());
+                    r.read_more(&mut buf, want)?;
                 }
             }
         };
@@ -488,7 +506,15 @@ impl RecordReader {
                         special = None;
                     } else {
                         // One record longer than the chunk: read on (doubling, so the rescans
-                        // stay linear in its length).
+                        // stay linear in its length), up to the longest record read.
+                        if chunk.bytes.len() - at > MAX_RECORD_BYTES {
+                            return Err(ReadError(format!(
+                                "{}:{}: a record longer than {} bytes (no line end, or a quote opened there and never closed); the file is not read further",
+                                self.name,
+                                self.splitter.newlines + 1,
+                                MAX_RECORD_BYTES
+                            )));
+                        }
                         pos = at;
                         want = chunk.bytes.len().max(self.chunk_bytes) * 2;
                     }
