@@ -81,7 +81,7 @@ const COLUMNS: [&str; 6] =
 impl HtsFile {
     /// Reads the file at `path`; errors name the file and the line.
     pub fn from_path(path: &Path) -> Result<HtsFile, HtsFileError> {
-        let bytes = std::fs::read(path).map_err(|e| HtsFileError {
+        let bytes = crate::files::read_regular(path, crate::files::MAX_HTS_BYTES).map_err(|e| HtsFileError {
             file: path.display().to_string(),
             line: None,
             message: format!("cannot read the HTS file: {e}"),

@@ -76,3 +76,45 @@ fn check_refuses_a_bad_file_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is defined twice"), "{}", stderr(&out));
 }
+
+/// Scenario files are confined to their folder, read only when regular and small, and a cycle is
+/// found by file identity, however the path is spelled.
+#[test]
+fn references_stay_in_their_folder_and_cycles_are_found_by_identity() {
+    let w = Workdir::new();
+    let head =
+        |name: &str, extends: &str| format!("[scenario]\nname = \"{name}\"\ntitle = \"t\"\nextends = \"{extends}\"\n");
+    std::fs::create_dir_all(w.path("sub")).unwrap();
+    // a.toml extends sub/../b.toml, b.toml extends ./sub/../a.toml: one cycle, found at once.
+    w.create("a.toml", &head("a", "sub/../b.toml"));
+    w.create("b.toml", &head("b", "./a.toml"));
+    let e = load_scenario(w.path("a.toml").to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("outside the folder") || e.to_string().contains("forms a cycle"), "{e}");
+    w.create("c.toml", &head("c", "./d.toml"));
+    w.create("d.toml", &head("d", "c.toml"));
+    let e = load_scenario(w.path("c.toml").to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("forms a cycle"), "{e}");
+    // A symbolic link in the folder that leads out of it.
+    let outside = Workdir::new();
+    outside.create("secret.toml", "password = \"hunter2\"\n");
+    std::os::unix::fs::symlink(outside.path("secret.toml"), w.path("link.toml")).unwrap();
+    w.create("e.toml", "[scenario]\nname = \"e\"\ntitle = \"t\"\ninclude = [\"link.toml\"]\n");
+    let e = load_scenario(w.path("e.toml").to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("leads outside the folder"), "{e}");
+    assert!(!e.to_string().contains("hunter2") && !e.to_string().contains("password"), "{e}");
+    // A device as a scenario, as an include, and as the HTS file: refused at once.
+    let e = load_scenario("/dev/zero").unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    std::os::unix::fs::symlink("/dev/urandom", w.path("random.toml")).unwrap();
+    w.create("f.toml", "[scenario]\nname = \"f\"\ntitle = \"t\"\ninclude = [\"random.toml\"]\n");
+    let e = load_scenario(w.path("f.toml").to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("not a regular file") || e.to_string().contains("leads outside"), "{e}");
+    let o = w.run(&["hts", "check", "/dev/zero"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    // A file over the size cap.
+    let big = w.path("big.toml");
+    std::fs::File::create(&big).unwrap().set_len(tariffstack::files::MAX_SCENARIO_BYTES + 1).unwrap();
+    let e = load_scenario(big.to_str().unwrap()).unwrap_err();
+    assert!(e.to_string().contains("the most read is"), "{e}");
+}

@@ -29,7 +29,7 @@ pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
                 match bundled_text(&format!("{name}.toml")) {
                     Some(text) => print(text)?,
                     None => {
-                        let text = std::fs::read_to_string(name)
+                        let text = crate::files::read_regular_text(name.as_ref(), crate::files::MAX_SCENARIO_BYTES)
                             .map_err(|e| AppError::fatal(format!("cannot read {name}: {e}")))?;
                         print(&text)?;
                     }

@@ -7,7 +7,7 @@ use super::error::{Result, SourceFile, Sources, line_col, plain_err};
 use super::raw::{CURRENT_FILE, RawExemption, RawFile, RawGroup, RawList, RawListsFile, RawMeasure, S};
 use super::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Where a file comes from: the bundled set or the disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,10 +24,12 @@ impl Origin {
         }
     }
 
-    /// Resolves `target` (an `extends` or `include` value) relative to this file.
-    fn resolve(&self, target: &str, is_scenario_name: bool) -> Origin {
+    /// Resolves `target` (an `extends` or `include` value) relative to this file. A file on disk may
+    /// only reference files in its own folder or below it: an absolute path, a `..`, or a symbolic
+    /// link that leads out of the folder is refused (the error says why, for the value's place).
+    fn resolve(&self, target: &str, is_scenario_name: bool) -> std::result::Result<Origin, String> {
         let looks_like_name = is_scenario_name && !target.contains('/') && !target.ends_with(".toml");
-        match self {
+        Ok(match self {
             _ if looks_like_name && bundled_text(&format!("{target}.toml")).is_some() => {
                 Origin::Bundled(format!("{target}.toml"))
             }
@@ -38,10 +40,36 @@ impl Origin {
                 Origin::Bundled(file)
             }
             Origin::Disk(p) => {
-                let dir = p.parent().unwrap_or(Path::new("."));
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 let file = if looks_like_name { format!("{target}.toml") } else { target.to_string() };
-                Origin::Disk(dir.join(file))
+                let relative = Path::new(&file);
+                let inside = relative.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+                if !inside {
+                    return Err(format!(
+                        "`{target}` is outside the folder of {}: a scenario names files in its own folder or below it",
+                        self.display()
+                    ));
+                }
+                let joined = dir.join(relative);
+                // After symbolic links: still inside the folder?
+                if let (Ok(folder), Ok(real)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&joined))
+                    && !real.starts_with(&folder)
+                {
+                    return Err(format!(
+                        "`{target}` leads outside the folder of {} (through a symbolic link)",
+                        self.display()
+                    ));
+                }
+                Origin::Disk(joined)
             }
+        })
+    }
+
+    /// What makes two spellings of a file the same file (for finding cycles).
+    fn identity(&self) -> String {
+        match self {
+            Origin::Bundled(p) => format!("bundled:{p}"),
+            Origin::Disk(p) => crate::files::identity(p).unwrap_or_else(|| format!("path:{}", p.display())),
         }
     }
 }
@@ -76,7 +104,7 @@ impl Loader {
                     &format!("use one of the bundled scenarios ({})", super::bundled_names().join(", ")),
                 )
             })?,
-            Origin::Disk(p) => std::fs::read_to_string(p).map_err(|e| {
+            Origin::Disk(p) => crate::files::read_regular_text(p, crate::files::MAX_SCENARIO_BYTES).map_err(|e| {
                 plain_err(&origin.display(), "", format!("cannot read the {what}: {e}"), "check the path")
             })?,
         };
@@ -109,7 +137,8 @@ impl Loader {
     }
 
     fn load(&mut self, origin: Origin) -> Result<Merged> {
-        if self.stack.contains(&origin) {
+        let identity = origin.identity();
+        if self.stack.iter().any(|o| o.identity() == identity) {
             let chain: Vec<String> = self.stack.iter().chain(std::iter::once(&origin)).map(Origin::display).collect();
             return Err(plain_err(
                 &origin.display(),
@@ -134,7 +163,14 @@ impl Loader {
         self.stack.push(origin.clone());
         let mut merged = match &header.extends {
             Some(parent) => {
-                let parent_origin = origin.resolve(&parent.value, true);
+                let parent_origin = origin.resolve(&parent.value, true).map_err(|message| {
+                    self.sources.err(
+                        parent,
+                        "scenario.extends",
+                        message,
+                        "copy the file into this folder, or name a bundled scenario",
+                    )
+                })?;
                 if let Origin::Disk(p) = &parent_origin
                     && !p.exists()
                 {
@@ -180,7 +216,9 @@ impl Loader {
         let mut included_measures = Vec::new();
         let mut included_exemptions = Vec::new();
         for inc in &header.include {
-            let inc_origin = origin.resolve(&inc.value, false);
+            let inc_origin = origin.resolve(&inc.value, false).map_err(|message| {
+                self.sources.err(inc, "scenario.include", message, "keep list files in this folder or below it")
+            })?;
             let inc_idx = match self.read(&inc_origin, "list file") {
                 Ok(i) => i,
                 Err(e) => {
@@ -347,7 +385,14 @@ pub fn load_scenario_str(file_name: &str, text: &str) -> Result<Scenario> {
     loader.stack.push(origin.clone());
     let mut merged = match &raw.scenario.extends {
         Some(parent) => {
-            let o = origin.resolve(&parent.value, true);
+            let o = origin.resolve(&parent.value, true).map_err(|message| {
+                loader.sources.err(
+                    parent,
+                    "scenario.extends",
+                    message,
+                    "copy the file into this folder, or name a bundled scenario",
+                )
+            })?;
             let mut m = loader.load(o).map_err(|mut e| {
                 if e.line.is_none() {
                     e = loader.sources.err(parent, "scenario.extends", e.message.clone(), &e.fix);
