@@ -263,3 +263,122 @@ fn endless_records_and_headers_are_refused_not_read_into_memory() {
     assert!(stderr(&o).contains("/dev/zero:1: no header line end in the first 1048576 bytes"), "{}", stderr(&o));
     assert!(stderr(&o).len() < 500, "the error echoes the header: {} bytes", stderr(&o).len());
 }
+
+/// Outputs never destroy inputs: an output that is the input, or another output, however spelled
+/// (a symbolic link, standard output redirected to it), is refused before anything is written.
+#[test]
+fn an_output_that_is_the_input_or_another_output_is_refused_before_writing() {
+    let w = Workdir::new();
+    write_flows(&w, "in.csv", 3);
+    let before = std::fs::read(w.path("in.csv")).unwrap();
+    std::os::unix::fs::symlink(w.path("in.csv"), w.path("alias.csv")).unwrap();
+    for args in [
+        &["run", "in.csv", "-s", "historical", "--rejects", "in.csv"][..],
+        &["run", "in.csv", "-s", "historical", "-o", "alias.csv"],
+        &["run", "in.csv", "-s", "historical", "-o", "out.csv", "--rejects", "out.csv"],
+        &["compare", "in.csv", "-s", "historical", "-s", "no-ieepa", "--lines", "./in.csv"],
+        &["refund", "in.csv", "--lines", "l.csv", "--rejects", "l.csv"],
+    ] {
+        let o = w.run(args, "");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("are the same file"), "{args:?}: {}", stderr(&o));
+        assert_eq!(std::fs::read(w.path("in.csv")).unwrap(), before, "{args:?} changed the input");
+        assert!(!w.path("out.csv").exists() && !w.path("l.csv").exists(), "{args:?} wrote an output");
+    }
+    // Standard output appended to the input (`>> in.csv`) would read its own output forever.
+    let log = std::fs::OpenOptions::new().append(true).open(w.path("in.csv")).unwrap();
+    let o = w.command(&["run", "in.csv", "-s", "historical"]).stdout(log).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read(w.path("in.csv")).unwrap(), before);
+    // Several outputs to /dev/null are fine.
+    let o = w.run(&["run", "in.csv", "-s", "historical", "-o", "/dev/null", "--rejects", "/dev/null"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// A replaced output keeps its permissions.
+#[test]
+fn a_replaced_output_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = Workdir::new();
+    write_flows(&w, "in.csv", 3);
+    w.create("out.csv", "old\n");
+    std::fs::set_permissions(w.path("out.csv"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = w.run(&["run", "in.csv", "-s", "historical", "-o", "out.csv"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mode = std::fs::metadata(w.path("out.csv")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    assert!(std::fs::read_to_string(w.path("out.csv")).unwrap().starts_with("hts,"));
+}
+
+/// SIGTERM and SIGINT end a run mid-way without leaving its temporary file or a partial output.
+#[test]
+fn an_interrupted_run_removes_its_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    // (number, name): SIGTERM is 15 and SIGINT 2 on every Unix.
+    for (signal, name) in [(15, "TERM"), (2, "INT")] {
+        let w = Workdir::new();
+        // Rows come through a pipe that stays open, so the run is surely mid-way when signalled.
+        let mut child = w
+            .command(&["run", "-", "-s", "historical", "-o", "out.csv", "-q"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // More than one read's worth (the header is read 64 KB at a time), then the pipe stays open.
+        let mut rows = String::from("hts,origin,entry_date,customs_value\n");
+        for _ in 0..5000 {
+            rows.push_str("9403.60.80,JP,2025-05-01,1000\n");
+        }
+        stdin.write_all(rows.as_bytes()).unwrap();
+        let pid = child.id();
+        let started = Instant::now();
+        while !files_in(w.dir()).iter().any(|f| is_temp_of(f, "out.csv", pid)) {
+            assert!(started.elapsed() < Duration::from_secs(10), "no temporary file appeared");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let killed = Command::new("kill").arg(format!("-{name}")).arg(pid.to_string()).status().unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        drop(stdin);
+        assert_eq!(status.code(), Some(128 + signal), "{name}: {status:?} (signal {:?})", status.signal());
+        assert_eq!(files_in(w.dir()), Vec::<String>::new(), "{name} left files");
+    }
+}
+
+/// Standard output closed (`>&-`) is an error, not a silent loss; a broken pipe on `-o /dev/stdout`
+/// ends quietly like one on standard output.
+#[test]
+fn a_closed_standard_output_is_an_error_and_a_broken_pipe_is_quiet() {
+    let w = Workdir::new();
+    write_flows(&w, "in.csv", 200_000);
+    let bin = env!("CARGO_BIN_EXE_tariffstack");
+    let o = Command::new("sh")
+        .current_dir(w.dir())
+        .arg("-c")
+        .arg(format!("exec {bin} run in.csv -s historical >&-"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("standard output is closed"), "{}", stderr(&o));
+    let o = Command::new("sh")
+        .current_dir(w.dir())
+        .arg("-c")
+        .arg(format!("exec {bin} run in.csv -s historical >/dev/null"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "`>/dev/null` is not closed: {}", stderr(&o));
+    let o = Command::new("bash")
+        .current_dir(w.dir())
+        .arg("-c")
+        .arg(format!("{bin} run in.csv -s historical -q -o /dev/stdout | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}"))
+        .output()
+        .unwrap();
+    assert_eq!(stdout_text(&o).trim(), "0", "{}", stderr(&o));
+    assert!(errors(&o).is_empty(), "{}", stderr(&o));
+}
+
+fn stdout_text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

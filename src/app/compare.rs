@@ -22,6 +22,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::Path;
 use std::sync::Arc;
 
 pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
@@ -31,6 +32,14 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
     let engines = super::engines_for(&args.scenario, &mfn)?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
+    super::io::check_distinct_files(
+        args.input.flows.as_deref(),
+        &[
+            ("-o", Some(args.output.as_deref().unwrap_or(Path::new("-")))),
+            ("--rejects", args.input.rejects.as_deref()),
+            ("--lines", args.lines.as_deref()),
+        ],
+    )?;
     let batch = Batch::open(
         args.input.flows.as_deref(),
         args.input.rejects.as_deref(),
@@ -61,7 +70,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         || Worker::new(&engines),
         |w, row, out| w.price_row(&engines, args.by, with_lines, row.line, row.flow, out),
         |out| match &mut lines {
-            Some((w, p)) => w.write_all(out).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display()))),
+            Some((w, p)) => w.write_all(out).map_err(|e| AppError::write_io(p, e)),
             None => Ok(()),
         },
     )?;

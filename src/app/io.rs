@@ -89,7 +89,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Creates the temporary file (or opens a non-regular destination directly).
     pub fn create(dest: &Path) -> Result<AtomicFile, AppError> {
-        let fail = |e: io::Error| AppError::fatal(format!("cannot write {}: {e}", dest.display()));
+        let fail = |e: io::Error| AppError::write_io(dest, e);
         // A destination that is not a regular file (device, pipe, `/dev/stdout`) is written directly.
         if let Ok(m) = std::fs::metadata(dest) {
             if m.is_dir() {
@@ -117,14 +117,25 @@ impl AtomicFile {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.tariffstack-{}-{n}.tmp", std::process::id()));
-        let file = File::create(&tmp).map_err(fail)?;
+        // Created exclusively: never opened through a file or symbolic link already at that name.
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(fail)?;
+        super::signals::register(&tmp);
+        // A replaced file keeps its permissions.
+        if let Ok(m) = std::fs::metadata(&target)
+            && m.is_file()
+            && let Err(e) = file.set_permissions(m.permissions())
+        {
+            let _ = std::fs::remove_file(&tmp);
+            super::signals::forget(&tmp);
+            return Err(fail(e));
+        }
         Ok(AtomicFile { dest: target, tmp: Some(tmp), file: Some(BufWriter::with_capacity(1 << 16, file)) })
     }
 
     /// Flushes, syncs and renames into place.
     pub fn commit(mut self) -> Result<(), AppError> {
         let dest = self.dest.clone();
-        let fail = |e: io::Error| AppError::fatal(format!("cannot write {}: {e}", dest.display()));
+        let fail = |e: io::Error| AppError::write_io(&dest, e);
         if let Some(w) = self.file.take() {
             let flushed = w
                 .into_inner()
@@ -133,15 +144,18 @@ impl AtomicFile {
             if let Err(e) = flushed {
                 if let Some(tmp) = self.tmp.take() {
                     let _ = std::fs::remove_file(&tmp);
+                    super::signals::forget(&tmp);
                 }
                 return Err(fail(e));
             }
         }
-        if let Some(tmp) = self.tmp.take()
-            && let Err(e) = std::fs::rename(&tmp, &self.dest)
-        {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(fail(e));
+        if let Some(tmp) = self.tmp.take() {
+            let renamed = std::fs::rename(&tmp, &self.dest);
+            if renamed.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            super::signals::forget(&tmp);
+            renamed.map_err(fail)?;
         }
         Ok(())
     }
@@ -185,6 +199,7 @@ impl Drop for AtomicFile {
             self.file = None;
             if let Some(tmp) = &self.tmp {
                 let _ = std::fs::remove_file(tmp);
+                super::signals::forget(tmp);
             }
         }
     }
@@ -199,9 +214,14 @@ pub enum Output {
 }
 
 impl Output {
-    /// Standard output.
-    pub fn stdout() -> Output {
-        Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout()))
+    /// Standard output; an error when it was closed (see [`stdout_is_closed`]).
+    pub fn stdout() -> Result<Output, AppError> {
+        if stdout_is_closed() {
+            return Err(AppError::fatal(
+                "standard output is closed: give -o FILE, or redirect it (`> out.csv`, `>/dev/null`)",
+            ));
+        }
+        Ok(Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())))
     }
 
     /// An atomic file at `path`.
@@ -213,7 +233,7 @@ impl Output {
     pub fn to(path: Option<&Path>) -> Result<Output, AppError> {
         match path {
             Some(p) if p.as_os_str() != "-" => Output::file(p),
-            _ => Ok(Output::stdout()),
+            _ => Output::stdout(),
         }
     }
 
@@ -271,4 +291,94 @@ impl Progress {
             eprint!("\r\x1b[2K");
         }
     }
+}
+
+/// True when the process was started with standard output closed (`tariffstack run f.csv >&-`): the
+/// Rust runtime then opens `/dev/null` read-write on descriptor 1, which a shell's `>/dev/null` (write
+/// only) never does, so the two can be told apart and the output is not silently thrown away.
+pub fn stdout_is_closed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let (Ok(fd), Ok(null)) = (std::fs::metadata("/proc/self/fd/1"), std::fs::metadata("/dev/null")) else {
+            return false;
+        };
+        if !fd.file_type().is_char_device() || fd.rdev() != null.rdev() {
+            return false;
+        }
+        // The access mode is the low two bits of the octal `flags:` line (2: read-write).
+        std::fs::read_to_string("/proc/self/fdinfo/1").ok().is_some_and(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+                .is_some_and(|flags| flags & 3 == 2)
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+/// What a path (or a standard stream) is, to tell whether two of them are the same file.
+struct FileId {
+    key: String,
+    /// A terminal or `/dev/null`: many outputs may share it harmlessly.
+    shareable: bool,
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        match std::fs::metadata(path) {
+            Ok(m) => {
+                Some(FileId { key: format!("{}:{}", m.dev(), m.ino()), shareable: m.file_type().is_char_device() })
+            }
+            // Not there yet: the file it will be (its folder, resolved, and its name).
+            Err(_) => {
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = std::fs::canonicalize(dir).ok()?;
+                Some(FileId { key: format!("new:{}", dir.join(path.file_name()?).display()), shareable: false })
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Refuses, before anything is written, a command whose input and outputs (or two outputs) are the
+/// same file, however spelled (after links): writing one would destroy the other. `input` is the
+/// flow file (`None` or `-`: standard input); each output is (flag, path), `-` meaning standard
+/// output and `None` an output not asked for. Terminals and `/dev/null` may be shared.
+pub fn check_distinct_files(input: Option<&Path>, outputs: &[(&str, Option<&Path>)]) -> Result<(), AppError> {
+    let stream = |fd: u32| file_id(Path::new(&format!("/proc/self/fd/{fd}")));
+    let is_std = |p: Option<&Path>| p.is_none_or(|p| p.as_os_str() == "-");
+    let mut seen: Vec<(String, FileId)> = Vec::new();
+    let input_id = if is_std(input) { stream(0) } else { input.and_then(file_id) };
+    let input_name = input.filter(|_| !is_std(input)).map_or("standard input".to_string(), |p| p.display().to_string());
+    if let Some(id) = input_id {
+        seen.push((format!("the input {input_name}"), id));
+    }
+    for (flag, path) in outputs.iter().filter(|(_, p)| p.is_some()) {
+        let (what, id) = if is_std(*path) {
+            (format!("{flag} (standard output)"), stream(1))
+        } else {
+            let p = path.unwrap_or(Path::new("-"));
+            (format!("{flag} {}", p.display()), file_id(p))
+        };
+        let Some(id) = id else { continue };
+        if !id.shareable
+            && let Some((other, _)) = seen.iter().find(|(_, s)| s.key == id.key)
+        {
+            return Err(AppError::fatal(format!(
+                "{what} and {other} are the same file: writing it would destroy the other; give another path"
+            )));
+        }
+        seen.push((what, id));
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod io;
 mod refund;
 mod run;
 mod scenarios;
+mod signals;
 mod table;
 mod totals;
 mod warnings;
@@ -41,6 +42,16 @@ impl AppError {
         AppError::fatal(format!("cannot write {}: {e}", path.display()))
     }
 
+    /// A write error on `path`; a broken pipe (the path is a pipe or `/dev/stdout` whose reader went
+    /// away) ends the run quietly, as on standard output.
+    pub fn write_io(path: &Path, e: std::io::Error) -> AppError {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            AppError::BrokenPipe
+        } else {
+            AppError::fatal(format!("cannot write {}: {e}", path.display()))
+        }
+    }
+
     /// A write error on standard output (broken pipe is not an error).
     pub fn stdout(e: std::io::Error) -> AppError {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -53,6 +64,7 @@ impl AppError {
 
 /// Runs a parsed command line; returns the process exit code.
 pub(crate) fn run(cli: Cli) -> u8 {
+    signals::install();
     let result = match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Compare(a) => compare::compare(&a),

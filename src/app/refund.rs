@@ -23,6 +23,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::Path;
 
 /// Totals of a group of entry lines.
 #[derive(Clone, Copy, Debug, Default)]
@@ -180,6 +181,14 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let [owed, without]: [Engine; 2] = super::engines_for(&[args.scenario.clone(), args.baseline.clone()], &mfn)?
         .try_into()
         .map_err(|_| AppError::fatal("internal error: two scenarios expected"))?;
+    super::io::check_distinct_files(
+        args.entries.as_deref(),
+        &[
+            ("-o", Some(args.output.as_deref().unwrap_or(Path::new("-")))),
+            ("--rejects", args.rejects.as_deref()),
+            ("--lines", args.lines.as_deref()),
+        ],
+    )?;
     let batch = Batch::open(args.entries.as_deref(), args.rejects.as_deref(), None, args.quiet)?;
     let col = |name: &str| {
         batch
@@ -212,7 +221,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
         },
         |w, row, out| w.refund_row(cols, row, out),
         |out| match &mut lines_out {
-            Some((w, p)) => w.write_all(out).map_err(|e| AppError::fatal(format!("cannot write {}: {e}", p.display()))),
+            Some((w, p)) => w.write_all(out).map_err(|e| AppError::write_io(p, e)),
             None => Ok(()),
         },
     )?;

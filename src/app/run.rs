@@ -14,6 +14,7 @@ use crate::flow::Reject;
 use crate::money::percent;
 use crate::result_columns::{RESULT_COLUMNS, ResultColumnWriter, push_csv_field};
 use std::io::Write;
+use std::path::Path;
 
 /// One worker's pricer and running totals.
 struct Worker<'e> {
@@ -25,6 +26,10 @@ struct Worker<'e> {
 pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     let mfn = super::mfn_table(args.input.hts_file.as_deref())?;
     let engine = super::engine_for(&args.scenario, &mfn)?;
+    super::io::check_distinct_files(
+        args.input.flows.as_deref(),
+        &[("-o", Some(args.output.as_deref().unwrap_or(Path::new("-")))), ("--rejects", args.input.rejects.as_deref())],
+    )?;
     let batch = Batch::open(
         args.input.flows.as_deref(),
         args.input.rejects.as_deref(),
