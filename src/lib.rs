@@ -77,6 +77,7 @@ pub mod mfn;
 pub mod money;
 pub mod rate_text;
 pub mod reasons;
+pub mod refund;
 pub mod result_columns;
 pub mod scenario;
 pub mod text;

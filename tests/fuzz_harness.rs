@@ -9,6 +9,8 @@
 //! - [`rate_text`]: an HTS rate text through `RateExpr::parse`, the special-column parsers and
 //!   `Unit::parse`, and as rows of a USITC export through `HtsFile::from_bytes` and
 //!   `MfnTable::from_hts_file`.
+//! - [`refund_rows`]: flow rows with `ieepa_paid` through the refund of each line and its sums.
+//! - [`scenario_refs`]: up to four scenario files that extend and include each other, loaded.
 
 #![allow(dead_code)]
 
@@ -26,6 +28,7 @@ use tariffstack::mfn::MfnTable;
 use tariffstack::money::push_fixed;
 use tariffstack::rate_text::{RateExpr, parse_special, parse_special_groups, special_for, special_group_for};
 use tariffstack::reasons;
+use tariffstack::refund::{LineRefund, RefundSums};
 use tariffstack::result_columns::ResultColumnWriter;
 use tariffstack::scenario::{bundled_names, load_scenario, load_scenario_str};
 use tariffstack::units::Unit;
@@ -256,5 +259,79 @@ fn rate_line(text: &str) {
     }
     if let Some(u) = Unit::parse(text) {
         std::hint::black_box((u.to_string(), u.hts_name(), u.converts_to(Unit::Kilogram)));
+    }
+}
+
+/// Refund target: the input as flow rows with an `ieepa_paid` column (byte 0 even: [`FLOW_HEADER`]
+/// plus `ieepa_paid` is put first), each row priced under `historical` and `no-ieepa` and summed as
+/// `refund` sums it: no panic, a refund never below zero, and sums that are exact or refused, never
+/// wrong: the totals of all lines equal the totals of two halves merged.
+pub fn refund_rows(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let owned;
+    let bytes: &[u8] = if mode & 1 == 0 {
+        owned = [FLOW_HEADER.trim_end().as_bytes(), b",ieepa_paid\n", rest].concat();
+        &owned
+    } else {
+        rest
+    };
+    let engines = engines();
+    let (Some(owed), Some(without)) = (
+        engines.iter().find(|e| e.scenario().name == "historical"),
+        engines.iter().find(|e| e.scenario().name == "no-ieepa"),
+    ) else {
+        panic!("bundled scenarios missing")
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let Ok(header) = rdr.byte_headers().cloned() else { return };
+    let Ok(cols) = tariffstack::flow::FlowColumns::from_header(&header) else { return };
+    let paid_col = header.iter().position(|h| h == b"ieepa_paid");
+    let (mut pa, mut pb) = (Pricer::new(owed), Pricer::new(without));
+    let (mut all, mut halves) = (RefundSums::default(), [RefundSums::default(), RefundSums::default()]);
+    for (i, rec) in rdr.byte_records().take(MAX_ROWS).enumerate() {
+        let Ok(rec) = rec else { continue };
+        let Ok(flow) = cols.parse(&rec) else { continue };
+        let paid = paid_col
+            .and_then(|c| rec.get(c))
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .and_then(|t| tariffstack::money::parse_amount(t).ok())
+            .filter(|v| *v <= tariffstack::flow::max_amount());
+        let (Ok(a), Ok(b)) = (pa.price(&flow).cloned(), pb.price(&flow).cloned()) else { continue };
+        let line = LineRefund::compute(flow.customs_value, owed, &a, &b, paid);
+        assert!(line.refund >= Decimal::ZERO, "negative refund for {flow:?}");
+        all.add(&line);
+        halves[i % 2].add(&line);
+    }
+    let [mut first, second] = halves;
+    first.merge(&second);
+    match (all.totals(), first.totals()) {
+        (Some(x), Some(y)) => assert_eq!((x.refund, x.ieepa_paid, x.value), (y.refund, y.ieepa_paid, y.value)),
+        (None, None) => {}
+        (x, y) => panic!("sums disagree on exactness: {x:?} vs {y:?}"),
+    }
+}
+
+/// Scenario-reference target: the input, split at NUL bytes, is up to four files `a.toml`,
+/// `b.toml`, `sub/c.toml` and `sub/d.toml` in a fresh folder, and `a.toml` is loaded: whatever they
+/// extend or include (cycles, `..`, absolute paths, links out of the folder), loading ends, and a
+/// scenario that loads prices the fixed flows on both paths.
+pub fn scenario_refs(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tariffstack-fuzz-refs-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).expect("a temporary folder");
+    for (name, body) in ["a.toml", "b.toml", "sub/c.toml", "sub/d.toml"].iter().zip(text.split('\0')) {
+        std::fs::write(dir.join(name), body).expect("a temporary file");
+    }
+    let loaded = load_scenario(dir.join("a.toml").to_str().unwrap_or("a.toml"));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Ok(s) = loaded {
+        let engine = Engine::new(Arc::new(s), mfn());
+        let mut pricer = Pricer::new(&engine);
+        for flow in fixed_flows() {
+            check_flow(&engine, &flow, &mut pricer);
+        }
     }
 }

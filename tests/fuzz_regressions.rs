@@ -51,3 +51,13 @@ fn scenario_toml_inputs() {
 fn rate_text_inputs() {
     replay("rate_text", harness::rate_text);
 }
+
+#[test]
+fn refund_rows_inputs() {
+    replay("refund_rows", harness::refund_rows);
+}
+
+#[test]
+fn scenario_refs_inputs() {
+    replay("scenario_refs", harness::scenario_refs);
+}

@@ -223,3 +223,45 @@ fn rows_read_equal_rows_assessed_plus_rejected() {
         assert_eq!(out.status.code(), Some(if nums[2] > 0 { 1 } else { 0 }));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Every running sum (MoneySum, under every command's totals) never panics, whatever it is given
+    /// (amounts up to Decimal::MAX, any scale), and is either exact (the Decimal sum, the largest
+    /// scale added) or refused: never a rounded or wrapped number. Split in two and merged, it gives
+    /// the same.
+    #[test]
+    fn running_sums_are_exact_or_refused(
+        amounts in prop::collection::vec((any::<u64>(), any::<u32>(), 0u32..29, any::<bool>()), 0..40)
+    ) {
+        use tariffstack::money::MoneySum;
+        let values: Vec<Decimal> = amounts
+            .iter()
+            .map(|&(lo, hi, scale, huge)| {
+                let hi = if huge { hi } else { hi % 4 };
+                Decimal::from_parts(lo as u32, (lo >> 32) as u32, hi, false, scale)
+            })
+            .collect();
+        let (mut sum, mut halves) = (MoneySum::default(), [MoneySum::default(), MoneySum::default()]);
+        let mut reference = Some(Decimal::ZERO);
+        let mut scale = 0;
+        for (i, v) in values.iter().enumerate() {
+            sum.add(*v);
+            halves[i % 2].add(*v);
+            reference = reference.and_then(|r| r.checked_add(*v));
+            scale = scale.max(v.scale());
+        }
+        let [mut first, second] = halves;
+        first.add_sum(&second);
+        if let Some(got) = sum.value() {
+            let want = reference.expect("an exact sum where Decimal overflows");
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(got.scale(), scale);
+        }
+        prop_assert_eq!(first.value().is_some(), sum.value().is_some());
+        if let (Some(a), Some(b)) = (first.value(), sum.value()) {
+            prop_assert_eq!(a, b);
+        }
+    }
+}

@@ -77,3 +77,30 @@ fn refund_lines_flag_a_deposit_that_differs_from_the_law() {
         ("25000.00", "25000.00", "0.00")
     );
 }
+
+/// Declared amounts are bounded like customs values: an `ieepa_paid` too large to sum exactly is
+/// rejected with its place (it once overflowed the totals and panicked, exit 101, with no
+/// reconciliation line); amounts up to the bound sum exactly.
+#[test]
+fn huge_declared_amounts_are_rejected_not_panicked() {
+    let w = Workdir::new();
+    let mut csv = String::from("entry_number,hts,origin,entry_date,customs_value,ieepa_paid\n");
+    for _ in 0..3 {
+        csv.push_str("E1,9403.60.80,CN,2025-05-01,1000,9999999999999999999999999999\n");
+    }
+    csv.push_str("E2,9403.60.80,CN,2025-05-01,1000,999999999999999\n");
+    csv.push_str("E2,9403.60.80,CN,2025-05-01,1000,999999999999999\n");
+    w.create("entries.csv", &csv);
+    let o = w.run(&["refund", "entries.csv", "--format", "csv"], "");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rows read: 5 = assessed 2 + rejected 3"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "column `ieepa_paid`: IEEPA duty paid 9999999999999999999999999999 is above the largest amount priced"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let total = stdout(&o).lines().find(|l| l.starts_with("total,")).unwrap_or_default().to_string();
+    assert!(total.contains(",1999999999999998.00,"), "the deposits sum exactly: {total}");
+}

@@ -94,6 +94,14 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             }
         }
     }
+    for (t, name) in totals.iter().zip(&names) {
+        t.check_exact(&format!("scenario {name}"))?;
+    }
+    for (key, g) in &groups {
+        for (t, name) in g.iter().zip(&names) {
+            t.check_exact(&format!("group {key} under {name}"))?;
+        }
+    }
     let report = Report {
         input: &input_name,
         as_of: args.input.as_of.as_deref(),

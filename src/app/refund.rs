@@ -14,73 +14,28 @@ use super::io::Output;
 use super::table::Table;
 use super::warnings::WarningTally;
 use crate::cli::{Format, RefundArgs};
-use crate::engine::{Engine, Priced, Pricer};
+use crate::engine::{Engine, Pricer};
 use crate::flow::{FieldSource, Reject};
 use crate::money::{parse_amount, push_fixed};
+use crate::refund::{LineRefund, RefundSums, RefundTotals};
 use crate::result_columns::push_csv_field;
-use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-/// Totals of a group of entry lines.
-#[derive(Clone, Copy, Debug, Default)]
-struct RefundTotals {
-    lines: u64,
-    value: Decimal,
-    ieepa_duty: Decimal,
-    ieepa_paid: Decimal,
-    refund: Decimal,
-    flagged: u64,
-}
-
-impl RefundTotals {
-    fn add(&mut self, l: &LineResult) {
-        self.lines += 1;
-        self.value += l.value;
-        self.ieepa_duty += l.ieepa_duty;
-        self.ieepa_paid += l.ieepa_paid;
-        self.refund += l.refund;
-        self.flagged += u64::from(l.flag.is_some());
-    }
-
-    fn merge(&mut self, o: &RefundTotals) {
-        self.lines += o.lines;
-        self.value += o.value;
-        self.ieepa_duty += o.ieepa_duty;
-        self.ieepa_paid += o.ieepa_paid;
-        self.refund += o.refund;
-        self.flagged += o.flagged;
-    }
-}
-
-struct LineResult {
-    value: Decimal,
-    ieepa_duty: Decimal,
-    ieepa_paid: Decimal,
-    total_historical: Decimal,
-    total_no_ieepa: Decimal,
-    refund: Decimal,
-    flag: Option<String>,
-}
-
-fn ieepa_duty(engine: &Engine, p: &Priced) -> Decimal {
-    p.lines.iter().filter(|(i, _)| engine.measure(*i).id.starts_with("ieepa_")).map(|(_, l)| l.amount).sum()
-}
-
 /// The refund totals kept by one worker: overall, and per entry number, origin and month.
 #[derive(Default)]
 struct Sections {
-    all: RefundTotals,
-    by_entry: BTreeMap<String, RefundTotals>,
-    by_origin: BTreeMap<String, RefundTotals>,
-    by_month: BTreeMap<String, RefundTotals>,
+    all: RefundSums,
+    by_entry: BTreeMap<String, RefundSums>,
+    by_origin: BTreeMap<String, RefundSums>,
+    by_month: BTreeMap<String, RefundSums>,
 }
 
 impl Sections {
-    fn add(&mut self, entry: String, origin: String, month: String, l: &LineResult) {
+    fn add(&mut self, entry: String, origin: String, month: String, l: &LineRefund) {
         self.all.add(l);
         self.by_entry.entry(entry).or_default().add(l);
         self.by_origin.entry(origin).or_default().add(l);
@@ -123,6 +78,18 @@ impl Worker<'_> {
         };
         let paid_given = match field(cols.paid) {
             Some(t) => match parse_amount(&t) {
+                // The same bound as a customs value: beyond it sums and differences lose digits.
+                Ok(v) if crate::flow::above_max(v) => {
+                    return Err(Reject {
+                        line: row.line,
+                        column: "ieepa_paid".into(),
+                        value: t,
+                        reason: format!(
+                            "IEEPA duty paid {v} is above the largest amount priced ({})",
+                            crate::flow::max_amount()
+                        ),
+                    });
+                }
                 Ok(v) => Some(v),
                 Err(e) => {
                     return Err(Reject {
@@ -140,24 +107,7 @@ impl Worker<'_> {
         self.without.price(flow).map_err(|e| Reject::at(row.line, e.into()))?;
         let (pa, pb) = (self.owed.priced(), self.without.priced());
         self.tally.add(&pa.warnings);
-        let duty = ieepa_duty(self.owed.engine(), pa);
-        let paid = paid_given.unwrap_or(duty);
-        let refund = (pa.total_duty - duty + paid - pb.total_duty).max(Decimal::ZERO);
-        let flag = match paid_given {
-            Some(p) if p != duty => {
-                Some(format!("paid {p:.2} but historical computes {duty:.2} (difference {:.2})", p - duty))
-            }
-            _ => None,
-        };
-        let l = LineResult {
-            value: flow.customs_value,
-            ieepa_duty: duty,
-            ieepa_paid: paid,
-            total_historical: pa.total_duty,
-            total_no_ieepa: pb.total_duty,
-            refund,
-            flag,
-        };
+        let l = LineRefund::compute(flow.customs_value, self.owed.engine(), pa, pb, paid_given);
         let entry = field(cols.entry).unwrap_or_else(|| "(no entry number)".into());
         self.sections.add(entry, flow.origin.to_string(), flow.entry_date.year_month(), &l);
         if cols.with_lines {
@@ -234,8 +184,18 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
         s.merge(&w.sections);
         tally.merge(&w.tally);
     }
-    let all = &s.all;
-    let sections = [("entry", &s.by_entry), ("origin", &s.by_origin), ("month", &s.by_month)];
+    let exact = |group: &str, sums: &RefundSums| {
+        sums.totals().ok_or_else(|| {
+            AppError::fatal(format!("the refund totals of {group} are too large to be summed exactly (past 7.9e28)"))
+        })
+    };
+    let all = &exact("all lines", &s.all)?;
+    let summed = |name: &str, map: &BTreeMap<String, RefundSums>| -> Result<BTreeMap<String, RefundTotals>, AppError> {
+        map.iter().map(|(k, t)| Ok((k.clone(), exact(&format!("{name} {k}"), t)?))).collect()
+    };
+    let (by_entry, by_origin, by_month) =
+        (summed("entry", &s.by_entry)?, summed("origin", &s.by_origin)?, summed("month", &s.by_month)?);
+    let sections = [("entry", &by_entry), ("origin", &by_origin), ("month", &by_month)];
     let text = match args.format {
         Format::Table | Format::Markdown => {
             text_report(all, &sections, args.format == Format::Markdown, &args.scenario, &args.baseline)

@@ -74,6 +74,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         totals.merge(&w.totals);
         tally.merge(&w.tally);
     }
+    totals.check_exact("the rows assessed")?;
     if !args.input.quiet {
         summary(&engine, &totals);
         tally.report();

@@ -40,24 +40,38 @@ impl DutyTotals {
         self.additional.add_sum(&other.additional);
     }
 
-    /// The customs value.
+    /// Refuses totals that no longer fit a `Decimal` exactly (sums past about 7.9 x 10^28): a total
+    /// is printed exact or not at all. `what` names the totals in the message.
+    pub(crate) fn check_exact(&self, what: &str) -> Result<(), crate::app::AppError> {
+        let exact = [&self.value, &self.mfn, &self.additional].iter().all(|s| s.value().is_some())
+            && self.mfn().checked_add(self.additional()).is_some();
+        if exact {
+            Ok(())
+        } else {
+            Err(crate::app::AppError::fatal(format!(
+                "the totals of {what} are too large to be summed exactly (past 7.9e28); split the input"
+            )))
+        }
+    }
+
+    /// The customs value (exact once [`DutyTotals::check_exact`] passed; zero otherwise).
     pub(crate) fn value(&self) -> Decimal {
-        self.value.value()
+        self.value.value().unwrap_or_default()
     }
 
     /// The MFN duty.
     pub(crate) fn mfn(&self) -> Decimal {
-        self.mfn.value()
+        self.mfn.value().unwrap_or_default()
     }
 
     /// The additional duty.
     pub(crate) fn additional(&self) -> Decimal {
-        self.additional.value()
+        self.additional.value().unwrap_or_default()
     }
 
     /// MFN + additional duty.
     pub(crate) fn total(&self) -> Decimal {
-        self.mfn() + self.additional()
+        self.mfn().checked_add(self.additional()).unwrap_or_default()
     }
 
     /// Total duty / customs value, 6 places; `None` for a zero value.

@@ -116,39 +116,45 @@ pub struct MoneySum {
     cents: i128,
     other: Decimal,
     scale: u32,
+    /// A sum went past what a `Decimal` holds: the value is no longer exact.
+    overflowed: bool,
 }
 
 impl MoneySum {
-    /// Adds an amount.
+    /// Adds an amount. Never panics: a sum past a `Decimal`'s range is remembered as overflowed.
     #[inline]
     pub fn add(&mut self, d: Decimal) {
         let s = d.scale();
-        if s == 2 {
-            // Every rounded duty, and most values.
-            self.scale = self.scale.max(2);
-            self.cents += d.mantissa();
-            return;
-        }
         self.scale = self.scale.max(s);
-        if s <= 2 {
-            self.cents += d.mantissa() * POW10[(2 - s) as usize] as i128;
+        let added = if s <= 2 {
+            // Every rounded duty, and most values. A mantissa is below 2^96: times 100 fits an i128.
+            self.cents.checked_add(d.mantissa() * POW10[(2 - s) as usize] as i128).map(|c| self.cents = c)
         } else {
-            self.other += d;
-        }
+            self.other.checked_add(d).map(|o| self.other = o)
+        };
+        self.overflowed |= added.is_none();
     }
 
     /// Adds another sum.
     pub fn add_sum(&mut self, o: &MoneySum) {
-        self.cents += o.cents;
-        self.other += o.other;
+        let cents = self.cents.checked_add(o.cents);
+        let other = self.other.checked_add(o.other);
+        self.overflowed |= o.overflowed || cents.is_none() || other.is_none();
+        self.cents = cents.unwrap_or(self.cents);
+        self.other = other.unwrap_or(self.other);
         self.scale = self.scale.max(o.scale);
     }
 
-    /// The sum. (Cents beyond a 96-bit mantissa would take 10^13 rows of the largest value priced.)
-    pub fn value(&self) -> Decimal {
-        let mut v = Decimal::try_from_i128_with_scale(self.cents, 2).unwrap_or(Decimal::MAX) + self.other;
+    /// The sum, exact, with the largest scale added; `None` when it does not fit a `Decimal` (past
+    /// about 7.9 x 10^28, or fewer places than the amounts had).
+    pub fn value(&self) -> Option<Decimal> {
+        if self.overflowed {
+            return None;
+        }
+        let mut v = Decimal::try_from_i128_with_scale(self.cents, 2).ok()?.checked_add(self.other)?;
         v.rescale(self.scale);
-        v
+        // `rescale` keeps fewer places when the number is too large for them: no longer exact.
+        (v.scale() == self.scale).then_some(v)
     }
 }
 
@@ -272,9 +278,26 @@ mod tests {
                 if i % 2 == 0 { &mut halves.0 } else { &mut halves.1 }.add(v.parse().unwrap());
             }
             halves.0.add_sum(&halves.1);
-            for got in [sum.value(), halves.0.value()] {
+            for got in [sum.value().unwrap(), halves.0.value().unwrap()] {
                 assert_eq!((got, got.to_string()), (reference, reference.to_string()), "{values:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_sum_past_a_decimal_is_reported_not_panicked() {
+        let mut sum = MoneySum::default();
+        for _ in 0..10 {
+            sum.add(Decimal::MAX);
+        }
+        assert_eq!(sum.value(), None);
+        let mut fine = MoneySum::default();
+        fine.add(Decimal::new(1, 2));
+        fine.add_sum(&sum);
+        assert_eq!(fine.value(), None, "an overflowed part makes the whole inexact");
+        let mut places = MoneySum::default();
+        places.add("79228162514264337593543950.335".parse().unwrap());
+        places.add("1000.001".parse().unwrap());
+        assert_eq!(places.value(), None, "the places do not fit any more");
     }
 }
