@@ -329,6 +329,18 @@ impl Program {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
     }
+
+    /// True for a special program indicator the HTS uses: the codes in the Special rate column of
+    /// the 2025 Basic Edition (General Note 3(c)(i)), plus `CA` and `MX` of the NAFTA years.
+    pub fn is_known(&self) -> bool {
+        Program::KNOWN.contains(&self.as_str())
+    }
+
+    /// The special program indicators of the HTS (see [`Program::is_known`]).
+    pub const KNOWN: [&'static str; 34] = [
+        "A", "A*", "A+", "AU", "B", "BH", "C", "CA", "CL", "CO", "D", "E", "E*", "IL", "J", "J*", "J+", "JO", "JP",
+        "K", "KR", "L", "MA", "MX", "NP", "OM", "P", "P+", "PA", "PE", "R", "S", "S+", "SG",
+    ];
 }
 
 impl fmt::Display for Program {

@@ -1099,3 +1099,16 @@ fn explain_checks_its_flags_as_run_checks_a_row() {
         "50% on the declared content: {steel}"
     );
 }
+
+/// A code that is no HTS program is named as unknown, apart from real programs that the line does
+/// not list.
+#[test]
+fn an_unknown_program_code_is_named_not_counted_with_valid_claims() {
+    let w = Workdir::new();
+    let csv = "hts,origin,entry_date,customs_value,spi\n9403.60.80,JP,2025-05-01,1000,ZZ\n9403.60.80,JP,2025-05-01,1000,ZZ\n8703.23.01,JP,2025-04-16,1000,JP\n";
+    let o = run(&w, &["run", "-", "--scenario", "historical"], csv);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("note: 2 rows claimed `ZZ`, which is not an HTS special program indicator"), "{err}");
+    assert!(err.contains("note: 1 rows claimed a special program their HTS line does not list"), "{err}");
+}

@@ -237,6 +237,9 @@ pub fn warning_text(w: &Warning) -> String {
         Warning::ProgramNotListed(p) => {
             format!("program {p} is not listed for this HTS line; the general rate is used")
         }
+        Warning::UnknownProgram(p) => {
+            format!("`{p}` is not an HTS special program indicator (e.g. S, KR, JP, A+); the general rate is used")
+        }
         Warning::ContentNotDeclared(b) => format!(
             "no {} declared: the Section 232 duty is charged on the whole customs value (CBP's rule when the content value is not reported)",
             match b {

@@ -9,6 +9,8 @@ use crate::scenario::Base;
 #[derive(Default)]
 pub(crate) struct WarningTally {
     program_not_listed: u64,
+    /// Claims of codes that are no HTS program, by code.
+    unknown_program: std::collections::BTreeMap<String, u64>,
     content_not_declared: std::collections::BTreeMap<&'static str, u64>,
 }
 
@@ -18,6 +20,7 @@ impl WarningTally {
         for w in warnings {
             match w {
                 Warning::ProgramNotListed(_) => self.program_not_listed += 1,
+                Warning::UnknownProgram(p) => *self.unknown_program.entry(p.to_string()).or_default() += 1,
                 Warning::ContentNotDeclared(b) => {
                     let column = match b {
                         Base::SteelContent => "steel_content_value",
@@ -33,6 +36,9 @@ impl WarningTally {
     /// Adds the counts of another tally (kept by another worker).
     pub(crate) fn merge(&mut self, other: &WarningTally) {
         self.program_not_listed += other.program_not_listed;
+        for (code, n) in &other.unknown_program {
+            *self.unknown_program.entry(code.clone()).or_default() += n;
+        }
         for (column, n) in &other.content_not_declared {
             *self.content_not_declared.entry(column).or_default() += n;
         }
@@ -44,6 +50,11 @@ impl WarningTally {
             eprintln!(
                 "note: {} rows claimed a special program their HTS line does not list: priced at the general rate",
                 self.program_not_listed
+            );
+        }
+        for (code, n) in &self.unknown_program {
+            eprintln!(
+                "note: {n} rows claimed `{code}`, which is not an HTS special program indicator (e.g. S, KR, JP, A+): priced at the general rate"
             );
         }
         for (column, n) in &self.content_not_declared {

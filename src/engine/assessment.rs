@@ -111,6 +111,8 @@ impl Status {
 pub enum Warning {
     /// A special program was claimed that the HTS line does not list; priced at the general rate.
     ProgramNotListed(Program),
+    /// The code claimed is not a special program indicator of the HTS; priced at the general rate.
+    UnknownProgram(Program),
     /// A measure charged on metal content found no declared content: charged on the whole value.
     ContentNotDeclared(Base),
 }

@@ -45,7 +45,7 @@ impl Engine {
             Some(p) => match special_for(&line.special, p.as_str()) {
                 Some(special) => (Some(line), Cow::Borrowed(special), MfnBasis::Special(p)),
                 None => {
-                    warnings.push(Warning::ProgramNotListed(p));
+                    warnings.push(if p.is_known() { Warning::ProgramNotListed(p) } else { Warning::UnknownProgram(p) });
                     (Some(line), Cow::Borrowed(general), MfnBasis::ClaimNotEligible(p))
                 }
             },

@@ -207,7 +207,7 @@ impl Splitter {
 }
 
 /// The line ends in `bytes`: LF, CRLF and a lone CR each end a line.
-fn line_ends(bytes: &[u8]) -> u64 {
+pub(crate) fn line_ends(bytes: &[u8]) -> u64 {
     // One pass; a CR followed by a LF is counted at the LF.
     memchr2_iter(b'\n', b'\r', bytes).filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n')).count() as u64
 }

@@ -64,13 +64,31 @@ impl RowParser {
             )));
         }
         let fields = self.fields.split(chunk, span);
+        // When a quoted field ran over line ends, a bad row is likely a quote closed too late (or
+        // never where it should): the reason says where it opened and how far it ran.
+        let quote_span = || {
+            let spanned = if span.kind == RecordKind::Quoted { super::reader::line_ends(chunk.raw(span)) } else { 0 };
+            if spanned > 0 {
+                format!(
+                    "; a quote opened on line {} runs to line {}: check where it closes",
+                    span.line,
+                    span.line + spanned
+                )
+            } else {
+                String::new()
+            }
+        };
         if fields.len() != self.cols.width {
             // A short or long row is refused, never padded or truncated silently.
-            return Err(whole(format!("the row has {} fields; the header has {}", fields.len(), self.cols.width)));
+            let (n, width) = (fields.len(), self.cols.width);
+            return Err(whole(format!("the row has {n} fields; the header has {width}{}", quote_span())));
         }
         match self.cols.parse_into(&fields, &mut self.flow) {
             Ok(()) => Ok(ParsedRow { flow: &mut self.flow, fields }),
-            Err(e) => Err(Reject::at(span.line, e)),
+            Err(mut e) => {
+                e.reason.push_str(&quote_span());
+                Err(Reject::at(span.line, e))
+            }
         }
     }
 }

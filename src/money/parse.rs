@@ -14,8 +14,17 @@ pub enum MoneyError {
     ThousandsSeparator,
     /// `1e5`, `NaN`, `inf`, `$5`, `12.3.4` ...
     NotADecimal,
-    /// More digits than a 96-bit decimal holds exactly (28).
-    TooManyDigits,
+    /// More than 28 digits before the decimal point: larger than any amount.
+    TooLarge,
+    /// More than 28 decimal places.
+    TooManyPlaces(u32),
+    /// More significant digits in all than a 96-bit decimal holds exactly (28).
+    TooManyDigits {
+        /// Significant digits before the point.
+        before: u32,
+        /// Digits after it.
+        after: u32,
+    },
 }
 
 impl fmt::Display for MoneyError {
@@ -27,23 +36,43 @@ impl fmt::Display for MoneyError {
                 "has a thousands separator; write plain digits with `.` as the decimal point (1234.50)"
             }
             MoneyError::NotADecimal => "is not a plain decimal number (digits with an optional `.`)",
-            MoneyError::TooManyDigits => "has more than 28 significant digits",
+            MoneyError::TooLarge => "is too large: more than 28 digits before the decimal point",
+            MoneyError::TooManyPlaces(n) => return write!(f, "has {n} decimal places; at most 28 are read"),
+            MoneyError::TooManyDigits { before, after } => {
+                return write!(
+                    f,
+                    "has {} significant digits ({before} before the point, {after} after); at most 28 are held exactly: round it",
+                    before + after
+                );
+            }
         })
     }
 }
 
 /// Parses a non-negative plain decimal (`1234`, `1234.5`, `0.005`) exactly.
 ///
-/// Refuses signs, exponents, `NaN`, currency symbols and thousands separators: a value that is not
-/// unambiguous is rejected, never guessed.
+/// Refuses negative numbers, exponents, `NaN`, currency symbols and thousands separators: a value
+/// that is not unambiguous is rejected, never guessed. A `+` is allowed, and `-0` (`-0.00`) is zero.
 pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
     let t = trim(text);
     if t.is_empty() {
         return Err(MoneyError::Empty);
     }
-    let digits = t.strip_prefix('+').unwrap_or(t);
-    if digits.starts_with('-') {
-        return Err(MoneyError::Negative);
+    if let Some(rest) = t.strip_prefix('-') {
+        if rest.starts_with(['+', '-']) {
+            return Err(MoneyError::NotADecimal);
+        }
+        // A minus zero is zero (spreadsheets write it); any other minus is a negative amount.
+        let v = parse_unsigned(rest)?;
+        return if v.is_zero() { Ok(v) } else { Err(MoneyError::Negative) };
+    }
+    parse_unsigned(t.strip_prefix('+').unwrap_or(t))
+}
+
+/// [`parse_amount`] after the sign.
+fn parse_unsigned(digits: &str) -> Result<Decimal, MoneyError> {
+    if digits.starts_with(['+', '-']) {
+        return Err(MoneyError::NotADecimal);
     }
     // The usual amount: up to 18 digits and one point, accumulated in 64 bits.
     let bytes = digits.as_bytes();
@@ -71,25 +100,18 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
             return Ok(Decimal::from_i128_with_scale(i128::from(mantissa), scale));
         }
     }
-    // One pass: accumulate the mantissa exactly as an integer and count the decimals.
-    let mut mantissa: u128 = 0;
-    let mut scale: u32 = 0;
-    let mut seen_dot = false;
-    let mut count = 0u32;
-    let mut significant = 0u32;
+    // First the shape: characters, and how many significant digits lie before and after the point.
+    let (mut before, mut after, mut seen_dot, mut count) = (0u32, 0u32, false, 0u32);
+    let mut leading = true;
     for c in digits.bytes() {
         match c {
             b'0'..=b'9' => {
                 count += 1;
-                if mantissa != 0 || c != b'0' {
-                    significant += 1;
-                }
-                if significant > 28 || count > 40 {
-                    return Err(MoneyError::TooManyDigits);
-                }
-                mantissa = mantissa * 10 + u128::from(c - b'0');
                 if seen_dot {
-                    scale += 1;
+                    after = after.saturating_add(1);
+                } else if !(leading && c == b'0') {
+                    leading = false;
+                    before = before.saturating_add(1);
                 }
             }
             b'.' if !seen_dot => seen_dot = true,
@@ -101,10 +123,26 @@ pub fn parse_amount(text: &str) -> Result<Decimal, MoneyError> {
     if count == 0 {
         return Err(MoneyError::NotADecimal);
     }
-    if scale > 28 {
-        return Err(MoneyError::TooManyDigits);
+    if before > 28 {
+        return Err(MoneyError::TooLarge);
     }
-    Decimal::try_from_i128_with_scale(mantissa as i128, scale).map_err(|_| MoneyError::TooManyDigits)
+    if after > 28 {
+        return Err(MoneyError::TooManyPlaces(after));
+    }
+    // Then the digits, exactly, as an integer mantissa (at most 28 + 28 digits: it fits a u128 only
+    // while the significant ones are at most 28, checked as it goes).
+    let mut mantissa: u128 = 0;
+    let mut significant = 0u32;
+    for c in digits.bytes().filter(u8::is_ascii_digit) {
+        if mantissa != 0 || c != b'0' {
+            significant += 1;
+        }
+        if significant > 28 {
+            return Err(MoneyError::TooManyDigits { before, after });
+        }
+        mantissa = mantissa * 10 + u128::from(c - b'0');
+    }
+    Decimal::try_from_i128_with_scale(mantissa as i128, after).map_err(|_| MoneyError::TooManyDigits { before, after })
 }
 
 /// `text.trim()`, with a fast answer for the usual field that starts and ends with a visible ASCII
@@ -144,7 +182,28 @@ mod tests {
         assert_eq!(parse_amount("$100"), Err(MoneyError::NotADecimal));
         assert_eq!(parse_amount("1.2.3"), Err(MoneyError::NotADecimal));
         assert_eq!(parse_amount("."), Err(MoneyError::NotADecimal));
-        assert_eq!(parse_amount("123456789012345678901234567890"), Err(MoneyError::TooManyDigits));
+        assert_eq!(parse_amount("123456789012345678901234567890"), Err(MoneyError::TooLarge));
+        assert_eq!(parse_amount("--0"), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("-+1"), Err(MoneyError::NotADecimal));
+        assert_eq!(parse_amount("+-1"), Err(MoneyError::NotADecimal));
+    }
+
+    #[test]
+    fn minus_zero_is_zero_and_digit_errors_say_which_limit() {
+        for t in ["-0", "-0.00", "-.0", " -000 "] {
+            assert!(parse_amount(t).unwrap().is_zero(), "{t}");
+        }
+        assert_eq!(parse_amount("-0.01"), Err(MoneyError::Negative));
+        assert_eq!(parse_amount(&format!("0.{}", "1".repeat(29))), Err(MoneyError::TooManyPlaces(29)));
+        assert_eq!(
+            parse_amount(&format!("{}.{}", "9".repeat(20), "1".repeat(10))),
+            Err(MoneyError::TooManyDigits { before: 20, after: 10 })
+        );
+        let e = MoneyError::TooManyDigits { before: 20, after: 10 }.to_string();
+        assert!(e.contains("30 significant digits (20 before the point, 10 after)"), "{e}");
+        // Leading zeros are not significant; 28 digits in all are held exactly.
+        assert_eq!(parse_amount(&format!("000{}", "9".repeat(28))).unwrap().to_string(), "9".repeat(28));
+        assert_eq!(parse_amount(&format!("0.{}", "0".repeat(28))).unwrap().scale(), 28);
     }
 
     #[test]
