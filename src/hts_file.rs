@@ -123,6 +123,13 @@ impl HtsFile {
                 }
             }
             let line = line_at(bytes, rec.position().map_or(0, |p| p.byte() as usize), &mut counted);
+            if rec.len() != headers.len() {
+                // A cut or merged row would shift or lose its rates: refused, never read in part.
+                return Err(err(
+                    Some(line),
+                    format!("the row has {} fields; the header has {}", rec.len(), headers.len()),
+                ));
+            }
             let get = |i: usize| rec.get(col[i]).unwrap_or("").trim();
             let number = get(0);
             let hts = if number.is_empty() {
@@ -147,8 +154,18 @@ impl HtsFile {
             let parent = stack.last().map(|&(_, r)| r);
             let i = file.rows.len();
             stack.push((indent, i));
-            if let Some(h) = hts {
-                file.index.insert(h.key(), i);
+            if let Some(h) = hts
+                && let Some(first) = file.index.insert(h.key(), i)
+            {
+                // The same line twice: which rate holds is unknown, so neither is taken.
+                return Err(err(
+                    Some(line),
+                    format!(
+                        "HTS number `{}` is here and on line {} too; keep one of the two rows",
+                        h.dotted(),
+                        file.rows[first].line
+                    ),
+                ));
             }
             file.rows.push(HtsRow {
                 hts,
@@ -487,6 +504,21 @@ pub(crate) mod tests {
         assert_eq!(e.line, Some(8), "{e}");
         let bad = SAMPLE.replace("[\"\"No.\"\"]\",\"6.8%", "[\"\"No.\"\",\"6.8%");
         assert!(HtsFile::from_bytes(bad.as_bytes(), "x.csv").is_err());
+    }
+
+    #[test]
+    fn a_line_twice_or_a_cut_row_is_refused_with_its_lines() {
+        // The same line twice: neither rate is taken silently.
+        let row = SAMPLE.lines().find(|l| l.starts_with("\"0102.29.40\"")).unwrap();
+        let twice = format!("{SAMPLE}{row}\n");
+        let e = HtsFile::from_bytes(twice.as_bytes(), "x.csv").unwrap_err();
+        let last = twice.lines().count() as u64;
+        assert_eq!(e.line, Some(last), "{e}");
+        assert!(e.to_string().contains("HTS number `0102.29.40` is here and on line 8 too"), "{e}");
+        // A row cut short (fewer fields than the header).
+        let cut = format!("{SAMPLE}\"0106.11.00\",\"1\",\"Primates\"\n");
+        let e = HtsFile::from_bytes(cut.as_bytes(), "x.csv").unwrap_err();
+        assert!(e.to_string().contains("the row has 3 fields; the header has 9"), "{e}");
     }
 
     #[test]
