@@ -118,3 +118,66 @@ fn references_stay_in_their_folder_and_cycles_are_found_by_identity() {
     let e = load_scenario(big.to_str().unwrap()).unwrap_err();
     assert!(e.to_string().contains("the most read is"), "{e}");
 }
+
+/// `check` warns, by measure and file, about what loads but can never apply; a sound file has no
+/// warning.
+#[test]
+fn check_warns_about_measures_that_can_never_apply() {
+    let w = Workdir::new();
+    w.create(
+        "odd.toml",
+        r#"[scenario]
+name = "odd"
+title = "measures that can never apply"
+
+[lists.empty]
+title = "nothing"
+source = "test"
+include = []
+
+[[measure]]
+id = "no_products"
+title = "t"
+source = "test"
+products = { include = ["list:empty"] }
+origins = { include = ["*"] }
+in_force = [{ from = "2025-01-01" }]
+  [[measure.rate]]
+  citation = "9903.01.25"
+  duty = "10%"
+
+[[measure]]
+id = "rates_outside"
+title = "t"
+source = "test"
+products = { include = ["8703"] }
+origins = { include = ["*"] }
+in_force = [{ from = "2025-01-01", until = "2025-06-01" }]
+suspended = [{ from = "2026-01-01", until = "2026-02-01", reason = "late" }]
+in_transit = { loaded_before = "2025-05-01", entered_before = "2025-04-01", citation = "9903.01.28" }
+  [[measure.rate]]
+  citation = "9903.01.26"
+  duty = "10%"
+  from = "2025-07-01"
+"#,
+    );
+    let o = w.run(&["check", "odd.toml"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("measure `no_products`: its product scope includes nothing"), "{err}");
+    assert!(err.contains("measure `rates_outside`: no rate's window overlaps its in-force window"), "{err}");
+    assert!(err.contains("measure `rates_outside`: the suspension") && err.contains("suspends nothing"), "{err}");
+    assert!(err.contains("in_transit loaded_before 2025-05-01 is after entered_before 2025-04-01"), "{err}");
+    let o = w.run(&["check", "historical"], "");
+    assert!(!stderr(&o).contains("warning:"), "{}", stderr(&o));
+}
+
+/// `compare` refuses the same scenario twice: its columns would be indistinguishable.
+#[test]
+fn compare_refuses_the_same_scenario_twice() {
+    let w = Workdir::new();
+    w.create("f.csv", "hts,origin,entry_date,customs_value\n9403.60.80,JP,2025-05-01,1000\n");
+    let o = w.run(&["compare", "f.csv", "-s", "historical", "-s", "status-quo", "-s", "historical"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("scenario `historical` is given twice (--scenario 1 and 3"), "{}", stderr(&o));
+}

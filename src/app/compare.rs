@@ -32,6 +32,17 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
     let engines = super::engines_for(&args.scenario, &mfn)?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
+    for (i, n) in names.iter().enumerate() {
+        if let Some(j) = names[..i].iter().position(|m| m == n) {
+            return Err(AppError::fatal(format!(
+                "scenario `{n}` is given twice (--scenario {} and {}: {} and {}); each column must be a different scenario",
+                j + 1,
+                i + 1,
+                args.scenario[j],
+                args.scenario[i]
+            )));
+        }
+    }
     super::io::check_distinct_files(
         args.input.flows.as_deref(),
         &[

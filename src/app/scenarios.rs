@@ -110,12 +110,19 @@ pub(super) fn check(args: &CheckArgs) -> Result<u8, AppError> {
     let mut failed = 0;
     for f in &args.files {
         match load_scenario(f) {
-            Ok(s) => println!(
-                "ok: {f}: scenario `{}`, {} measures, {} exemption headings",
-                s.name,
-                s.measures.len(),
-                s.exemptions.len()
-            ),
+            Ok(s) => {
+                let warnings = crate::scenario::never_applies(&s);
+                for w in &warnings {
+                    eprintln!("warning: {w}");
+                }
+                println!(
+                    "ok: {f}: scenario `{}`, {} measures, {} exemption headings{}",
+                    s.name,
+                    s.measures.len(),
+                    s.exemptions.len(),
+                    if warnings.is_empty() { String::new() } else { format!(", {} warnings", warnings.len()) }
+                )
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 failed += 1;

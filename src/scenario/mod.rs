@@ -8,12 +8,14 @@
 mod builtin;
 mod compile;
 mod error;
+mod lint;
 mod order;
 pub(crate) mod raw;
 mod resolve;
 
 pub use builtin::{bundled_names, bundled_text};
 pub use error::ScenarioError;
+pub use lint::never_applies;
 pub use resolve::{load_scenario, load_scenario_str};
 
 use crate::codes::{Country, CountrySet, HtsCode, HtsKeyHash};
