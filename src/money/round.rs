@@ -125,6 +125,15 @@ impl MoneySum {
     #[inline]
     pub fn add(&mut self, d: Decimal) {
         let s = d.scale();
+        if s == 2 {
+            // Every rounded duty, and most values.
+            self.scale = self.scale.max(2);
+            match self.cents.checked_add(d.mantissa()) {
+                Some(c) => self.cents = c,
+                None => self.overflowed = true,
+            }
+            return;
+        }
         self.scale = self.scale.max(s);
         let added = if s <= 2 {
             // Every rounded duty, and most values. A mantissa is below 2^96: times 100 fits an i128.
