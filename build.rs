@@ -32,6 +32,15 @@ fn main() {
         writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
     }
     code.push_str("];\n");
+    // The date the bundled law was checked through, for `--version` (the `law_as_of` of historical).
+    let historical = std::fs::read_to_string(root.join("historical.toml")).unwrap_or_default();
+    let law_as_of = historical
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("law_as_of"))
+        .and_then(|rest| rest.split('"').nth(1))
+        .unwrap_or("not stated")
+        .to_string();
+    println!("cargo:rustc-env=TARIFFSTACK_LAW_AS_OF={law_as_of}");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("bundled.rs");
     std::fs::write(out, code).unwrap();
 }

@@ -5,7 +5,13 @@ use std::path::PathBuf;
 
 /// US import duties under tariff scenarios, to the cent, with the legal citation of every line.
 #[derive(Parser, Debug)]
-#[command(name = "tariffstack", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "tariffstack",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (bundled law as of ", env!("TARIFFSTACK_LAW_AS_OF"), ")"),
+    about,
+    long_about = None,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -1112,3 +1112,51 @@ fn an_unknown_program_code_is_named_not_counted_with_valid_claims() {
     assert!(err.contains("note: 2 rows claimed `ZZ`, which is not an HTS special program indicator"), "{err}");
     assert!(err.contains("note: 1 rows claimed a special program their HTS line does not list"), "{err}");
 }
+
+/// Every output says how current its law is: `--version`, `scenarios`, the run and compare summaries,
+/// explain and the JSON outputs; rows entered after the date the law was checked through, or before
+/// the first date it covers, are counted and said.
+#[test]
+fn outputs_state_the_law_as_of_date_and_count_rows_outside_it() {
+    let w = Workdir::new();
+    let o = run(&w, &["--version"], "");
+    assert!(stdout(&o).contains("(bundled law as of 2026-12-06)"), "{}", stdout(&o));
+    let o = run(&w, &["scenarios"], "");
+    assert!(stdout(&o).lines().all(|l| l.contains("[law as of 2026-12-06]")), "{}", stdout(&o));
+    let csv = "hts,origin,entry_date,customs_value\n9403.60.80,JP,2027-01-04,1000\n9403.60.80,JP,2027-02-01,1000\n9403.60.80,JP,2024-12-31,1000\n9403.60.80,JP,2025-06-01,1000\n";
+    let o = run(&w, &["run", "-", "--scenario", "historical"], csv);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning: 2 rows entered after 2026-12-06, the date `historical`'s law was checked through"),
+        "{err}"
+    );
+    assert!(err.contains("note: 1 rows entered before 2025-01-01, the first date `historical` covers"), "{err}");
+    assert!(err.contains("historical: law as of 2026-12-06 (HTS 2026 Rev. 21), entries from 2025-01-01"), "{err}");
+    // Quiet runs still say it (like the reconciliation line).
+    let o = run(&w, &["run", "-", "--scenario", "historical", "-q"], csv);
+    assert!(stderr(&o).contains("warning: 2 rows entered after 2026-12-06"), "{}", stderr(&o));
+    let o = run(&w, &["compare", "-", "-s", "historical", "-s", "no-ieepa", "--format", "json"], csv);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["scenarios"][0]["law"]["law_as_of"], "2026-12-06");
+    assert!(v["scenarios"][1]["law"]["known_gaps"].as_array().is_some_and(|g| !g.is_empty()));
+    let o = run(
+        &w,
+        &[
+            "explain",
+            "-s",
+            "historical",
+            "--hts",
+            "9403.60.80",
+            "--origin",
+            "JP",
+            "--date",
+            "2027-01-04",
+            "--value",
+            "1000",
+        ],
+        "",
+    );
+    assert!(stdout(&o).contains("Law        law as of 2026-12-06"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("entered after the date the law was checked through"), "{}", stdout(&o));
+}

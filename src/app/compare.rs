@@ -120,6 +120,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         totals: &totals,
         by: args.by,
         groups: &groups,
+        laws: engines.iter().map(|e| &e.scenario().law).collect(),
     };
     let text = match args.format {
         Format::Table => report.table(),
@@ -130,6 +131,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let mut out = Output::to(args.output.as_deref())?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     out.commit()?;
+    tally.report_law_dates(&engines.iter().map(Engine::scenario).collect::<Vec<_>>());
     if !args.input.quiet {
         tally.report();
     }
@@ -175,8 +177,9 @@ impl<'e> Worker<'e> {
                 return Err(r);
             }
         }
-        for (t, p) in self.totals.iter_mut().zip(&self.pricers) {
+        for (i, (t, p)) in self.totals.iter_mut().zip(&self.pricers).enumerate() {
             t.add(flow.customs_value, p.priced());
+            self.tally.law_date(i, &p.engine().scenario().law, flow.entry_date);
         }
         if let Some(p) = self.pricers.iter().map(Pricer::priced).find(|p| !p.warnings.is_empty()) {
             self.tally.add(&p.warnings);
@@ -307,6 +310,8 @@ struct Report<'a> {
     totals: &'a [DutyTotals],
     by: Option<By>,
     groups: &'a BTreeMap<String, Vec<DutyTotals>>,
+    /// Each scenario's law status, in the order of `names`.
+    laws: Vec<&'a crate::scenario::LawStatus>,
 }
 
 fn by_name(by: By) -> &'static str {
@@ -404,7 +409,11 @@ impl Report<'_> {
 
     fn table(&self) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "{}\n", self.title());
+        let _ = writeln!(o, "{}", self.title());
+        for (n, law) in self.names.iter().zip(&self.laws) {
+            let _ = writeln!(o, "  {n}: {}", law.line());
+        }
+        let _ = writeln!(o);
         self.summary_rows().render_aligned(&mut o);
         if let Some(b) = self.breakdown_rows() {
             let _ = writeln!(o, "\nBy {}:", by_name(self.by.unwrap_or(By::Origin)));
@@ -416,6 +425,10 @@ impl Report<'_> {
     fn markdown(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "**{}**\n", self.title());
+        for (n, law) in self.names.iter().zip(&self.laws) {
+            let _ = writeln!(o, "- `{n}`: {}", law.line());
+        }
+        let _ = writeln!(o);
         self.summary_rows().render_markdown(&mut o);
         if let Some(b) = self.breakdown_rows() {
             let _ = writeln!(o, "\n**By {}**\n", by_name(self.by.unwrap_or(By::Origin)));
@@ -503,7 +516,17 @@ impl Report<'_> {
                 "difference": format!("{:.2}", t.total() - reference),
             })
         };
-        let scenarios: Vec<_> = self.names.iter().zip(self.totals).map(|(n, t)| t_json(n, t, base)).collect();
+        let scenarios: Vec<_> = self
+            .names
+            .iter()
+            .zip(self.totals)
+            .zip(&self.laws)
+            .map(|((n, t), law)| {
+                let mut v = t_json(n, t, base);
+                v["law"] = law.json();
+                v
+            })
+            .collect();
         let breakdown = self.by.map(|by| {
             let groups: Vec<_> = self
                 .groups

@@ -73,6 +73,11 @@ pub fn render_text(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> String {
     let s = engine.scenario();
     let mut o = String::new();
     let _ = writeln!(o, "Scenario   {} — {}", s.name, s.title);
+    let _ = writeln!(o, "Law        {}", s.law.line());
+    if s.law.as_of.is_some_and(|d| flow.entry_date > d) {
+        let _ =
+            writeln!(o, "           entered after the date the law was checked through: later changes are not in it");
+    }
     let desc = a.mfn.line.map(|l| format!(" ({})", l.description)).unwrap_or_default();
     let _ = writeln!(o, "Flow       HTS {}{desc}", flow.hts);
     let _ = writeln!(
@@ -209,6 +214,7 @@ pub fn render_json(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> serde_js
         .collect();
     json!({
         "scenario": s.name,
+        "law": s.law.json(),
         "flow": {
             "hts": flow.hts.dotted(),
             "origin": flow.origin.as_str(),

@@ -107,6 +107,7 @@ impl Worker<'_> {
         self.without.price(flow).map_err(|e| Reject::at(row.line, e.into()))?;
         let (pa, pb) = (self.owed.priced(), self.without.priced());
         self.tally.add(&pa.warnings);
+        self.tally.law_date(0, &self.owed.engine().scenario().law, flow.entry_date);
         let l = LineRefund::compute(flow.customs_value, self.owed.engine(), pa, pb, paid_given);
         let entry = field(cols.entry).unwrap_or_else(|| "(no entry number)".into());
         self.sections.add(entry, flow.origin.to_string(), flow.entry_date.year_month(), &l);
@@ -223,6 +224,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let mut out = Output::to(args.output.as_deref())?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     out.commit()?;
+    tally.report_law_dates(&[owed.scenario()]);
     if !args.quiet {
         tally.report();
     }

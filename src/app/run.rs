@@ -57,6 +57,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         |w, row, lines| {
             let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
             w.totals.add(row.flow.customs_value, p);
+            w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
             if !p.warnings.is_empty() {
                 w.tally.add(&p.warnings);
             }
@@ -75,8 +76,11 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         tally.merge(&w.tally);
     }
     totals.check_exact("the rows assessed")?;
+    // Always said, as the reconciliation is: a number is never given without how current its law is.
+    tally.report_law_dates(&[engine.scenario()]);
     if !args.input.quiet {
         summary(&engine, &totals);
+        eprintln!("{}: {}", engine.scenario().name, engine.scenario().law.line());
         tally.report();
     }
     end.close()

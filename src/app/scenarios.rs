@@ -17,7 +17,8 @@ pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
             for name in bundled_names() {
                 let s = load_scenario(name).map_err(|e| AppError::fatal(format!("bundled scenario: {e}")))?;
                 let parent = s.extends.as_ref().map(|p| format!(" (extends {p})")).unwrap_or_default();
-                let _ = writeln!(o, "{:<14} {}{parent}", s.name, s.title);
+                let law = s.law.as_of.map(|d| format!(" [law as of {d}]")).unwrap_or_default();
+                let _ = writeln!(o, "{:<14} {}{parent}{law}", s.name, s.title);
             }
             print(&o)?;
         }
@@ -49,6 +50,10 @@ pub fn summarise(s: &Scenario) -> String {
     }
     if let Some(f) = s.freeze_on {
         let _ = writeln!(o, "frozen on {f}: later entries are assessed under the rules of that day");
+    }
+    let _ = writeln!(o, "{}", s.law.line());
+    for gap in &s.law.known_gaps {
+        let _ = writeln!(o, "  known gap: {gap}");
     }
     let _ = writeln!(
         o,

@@ -12,9 +12,44 @@ pub(crate) struct WarningTally {
     /// Claims of codes that are no HTS program, by code.
     unknown_program: std::collections::BTreeMap<String, u64>,
     content_not_declared: std::collections::BTreeMap<&'static str, u64>,
+    /// Per scenario (in the command's order): rows entered after the date its law was checked
+    /// through, and rows entered before the first date it covers.
+    law_dates: Vec<(u64, u64)>,
 }
 
 impl WarningTally {
+    /// Counts a row of entry date `date` against the law status of scenario `i` of the command.
+    #[inline]
+    pub(crate) fn law_date(&mut self, i: usize, law: &crate::scenario::LawStatus, date: crate::date::Date) {
+        let after = law.as_of.is_some_and(|d| date > d);
+        let before = law.covers_from.is_some_and(|d| date < d);
+        if after || before {
+            if self.law_dates.len() <= i {
+                self.law_dates.resize(i + 1, (0, 0));
+            }
+            self.law_dates[i].0 += u64::from(after);
+            self.law_dates[i].1 += u64::from(before);
+        }
+    }
+
+    /// Prints the counts of [`WarningTally::law_date`] for the command's scenarios.
+    pub(crate) fn report_law_dates(&self, scenarios: &[&crate::scenario::Scenario]) {
+        for (&(after, before), s) in self.law_dates.iter().zip(scenarios) {
+            if let (true, Some(d)) = (after > 0, s.law.as_of) {
+                eprintln!(
+                    "warning: {after} rows entered after {d}, the date `{}`'s law was checked through: priced under the law known then (later changes are not in it)",
+                    s.name
+                );
+            }
+            if let (true, Some(d)) = (before > 0, s.law.covers_from) {
+                eprintln!(
+                    "note: {before} rows entered before {d}, the first date `{}` covers: priced under its earliest rules (older layers may be missing)",
+                    s.name
+                );
+            }
+        }
+    }
+
     /// Counts the remarks of one row (each kind once per row).
     pub(crate) fn add(&mut self, warnings: &[Warning]) {
         for w in warnings {
@@ -36,6 +71,13 @@ impl WarningTally {
     /// Adds the counts of another tally (kept by another worker).
     pub(crate) fn merge(&mut self, other: &WarningTally) {
         self.program_not_listed += other.program_not_listed;
+        if self.law_dates.len() < other.law_dates.len() {
+            self.law_dates.resize(other.law_dates.len(), (0, 0));
+        }
+        for (mine, theirs) in self.law_dates.iter_mut().zip(&other.law_dates) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+        }
         for (code, n) in &other.unknown_program {
             *self.unknown_program.entry(code.clone()).or_default() += n;
         }

@@ -166,6 +166,12 @@ impl Ctx<'_> {
 pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
     let name = merged.name.clone().map(|n| n.value).unwrap_or_default();
     let freeze_on = merged.freeze_on.as_ref().map(|s| parse_date(src, s, "scenario.freeze_on")).transpose()?;
+    let law = LawStatus {
+        as_of: merged.law_as_of.as_ref().map(|s| parse_date(src, s, "scenario.law_as_of")).transpose()?,
+        hts_revision: merged.hts_revision.clone().unwrap_or_default(),
+        covers_from: merged.covers_from.as_ref().map(|s| parse_date(src, s, "scenario.covers_from")).transpose()?,
+        known_gaps: merged.known_gaps.clone().unwrap_or_default(),
+    };
     let mut groups = Vec::new();
     let mut group_sets = BTreeMap::new();
     for (gname, g) in &merged.groups {
@@ -309,6 +315,7 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         description: merged.description,
         extends: merged.extends,
         freeze_on,
+        law,
         note: merged.note,
         list_index: ListIndex::new(&lists),
         lists,

@@ -554,9 +554,57 @@ pub struct Measure {
     pub defined_in: String,
 }
 
+/// How current a scenario's law is: the date through which it was checked against its sources, the
+/// HTS revision of its headings, the first entry date it covers, and the measures known to be missing.
+/// Shown by every output, so that a number is never quoted without how current the law behind it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LawStatus {
+    /// Checked through this date (`None`: not stated).
+    pub as_of: Option<Date>,
+    /// The HTS revision its Chapter 99 headings come from (empty: not stated).
+    pub hts_revision: String,
+    /// The first entry date covered (`None`: not stated).
+    pub covers_from: Option<Date>,
+    /// Measures known to be missing or incomplete.
+    pub known_gaps: Vec<String>,
+}
+
+impl LawStatus {
+    /// The status as JSON (for every JSON output).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "law_as_of": self.as_of.map(|d| d.to_string()),
+            "hts_revision": self.hts_revision,
+            "covers_from": self.covers_from.map(|d| d.to_string()),
+            "known_gaps": self.known_gaps,
+        })
+    }
+
+    /// One line for summaries: `law as of 2026-12-06 (HTS 2026 Rev. 21), entries from 2025-01-01; 3 known gaps`.
+    pub fn line(&self) -> String {
+        let mut o = match self.as_of {
+            Some(d) => format!("law as of {d}"),
+            None => "law as of: not stated".to_string(),
+        };
+        if !self.hts_revision.is_empty() {
+            o.push_str(&format!(" ({})", self.hts_revision));
+        }
+        if let Some(d) = self.covers_from {
+            o.push_str(&format!(", entries from {d}"));
+        }
+        if !self.known_gaps.is_empty() {
+            let n = self.known_gaps.len();
+            o.push_str(&format!("; {n} known gap{} (scenarios show NAME --summary)", if n == 1 { "" } else { "s" }));
+        }
+        o
+    }
+}
+
 /// A checked scenario, ready for the engine.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// How current the law in the scenario is (see [`LawStatus`]).
+    pub law: LawStatus,
     /// Name (`historical`).
     pub name: String,
     /// Title.

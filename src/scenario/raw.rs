@@ -76,6 +76,14 @@ pub(crate) struct RawHeader {
     pub note: String,
     pub extends: Option<S>,
     pub freeze_on: Option<S>,
+    /// The date through which the law in the file was last checked against its sources.
+    pub law_as_of: Option<S>,
+    /// The HTS revision its Chapter 99 headings come from.
+    pub hts_revision: Option<String>,
+    /// The first entry date the file's law covers.
+    pub covers_from: Option<S>,
+    /// Measures known to be missing or incomplete (a sentence each, with its source).
+    pub known_gaps: Option<Vec<String>>,
     #[serde(default)]
     pub include: Vec<S>,
     #[serde(default)]

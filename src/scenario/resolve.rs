@@ -82,6 +82,10 @@ pub(super) struct Merged {
     pub(super) note: String,
     pub(super) extends: Option<String>,
     pub(super) freeze_on: Option<S>,
+    pub(super) law_as_of: Option<S>,
+    pub(super) hts_revision: Option<String>,
+    pub(super) covers_from: Option<S>,
+    pub(super) known_gaps: Option<Vec<String>>,
     pub(super) lists: BTreeMap<String, RawList>,
     pub(super) groups: BTreeMap<String, RawGroup>,
     pub(super) measures: Vec<(RawMeasure, usize)>,
@@ -325,6 +329,19 @@ impl Loader {
         merged.note = header.note;
         if header.freeze_on.is_some() {
             merged.freeze_on = header.freeze_on;
+        }
+        // What the law is checked through is inherited, and a child may say more.
+        if header.law_as_of.is_some() {
+            merged.law_as_of = header.law_as_of;
+        }
+        if header.hts_revision.is_some() {
+            merged.hts_revision = header.hts_revision;
+        }
+        if header.covers_from.is_some() {
+            merged.covers_from = header.covers_from;
+        }
+        if header.known_gaps.is_some() {
+            merged.known_gaps = header.known_gaps;
         }
         merged.name = Some(header.name);
         Ok(())
