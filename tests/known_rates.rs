@@ -136,3 +136,15 @@ fn known_rates_2026_edges_through_the_library() {
 fn known_rates_2026_edges_through_the_binary() {
     check_binary("known-rates-2026.csv");
 }
+
+/// The measures added from the December 2026 law check (`docs/research/law-verified-2026-12.md`): each
+/// just before and just after its dates, with the arithmetic in the `note` column.
+#[test]
+fn law_update_known_rates_through_the_library() {
+    check_library("known-rates-law-update.csv");
+}
+
+#[test]
+fn law_update_known_rates_through_the_binary() {
+    check_binary("known-rates-law-update.csv");
+}
