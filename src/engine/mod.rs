@@ -123,6 +123,14 @@ impl Engine {
             let status = self.measure_status(i, flow, &codes, &AppliedSoFar::Statuses(&statuses), true, &mut warnings);
             statuses[i] = status;
         }
+        if let Some(e) = statuses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.line().map(|l| (i, l)))
+            .find_map(|(i, l)| self.prohibition(i, l, flow))
+        {
+            return Err(e);
+        }
         let mut additional: Decimal = statuses.iter().filter_map(Status::line).map(|l| l.amount).sum();
         additional.rescale(2);
         let mut total = mfn.duty + additional;
@@ -224,16 +232,40 @@ impl Engine {
         let Some(rate_index) = found else {
             return Status::NoRate;
         };
-        if let Some(j) = applied.first_of(&m.excluded_by, self.index.excluded_mask.get(measure)) {
+        if m.excluded_until.is_none_or(|until| date < until)
+            && let Some(j) = applied.first_of(&m.excluded_by, self.index.excluded_mask.get(measure))
+        {
             return Status::Excluded(j);
         }
         if let Some(j) = applied.first_of(&m.replaced_by, self.index.replaced_mask.get(measure)) {
             return Status::Replaced(j);
         }
+        if m.prohibited.is_some() {
+            // A ban: "applies" owes nothing; the caller refuses the row (see `prohibition`).
+            let line = DutyLine {
+                rate_index,
+                branch: Branch::AddOn,
+                base: flow.customs_value,
+                rate: Decimal::ZERO,
+                amount: Decimal::ZERO,
+            };
+            return Status::Applied(line);
+        }
         match self.duty_line(m, rate_index, flow, codes.mfn_duty, warnings) {
             Some(line) => Status::Applied(line),
             None => Status::ZeroOwed(rate_index),
         }
+    }
+
+    /// The row's refusal when measure `i`, applied with `line`, bans the goods: a prohibited import is
+    /// never priced as if it could enter.
+    fn prohibition(&self, i: usize, line: &DutyLine, flow: &Flow) -> Option<PricingError> {
+        let m = &self.scenario.measures[i];
+        m.prohibited.as_ref().map(|reason| PricingError {
+            column: "hts",
+            value: flow.hts.dotted(),
+            reason: format!("import prohibited: {reason} ({}, measure {}); not priced", self.citation(i, line), m.id),
+        })
     }
 
     /// The duty line of rate `rate_index` of measure `m` for a flow whose MFN duty is `mfn_duty`;
@@ -477,6 +509,65 @@ from = "2025-04-05"
 
     fn total(e: &Engine, f: &Flow) -> String {
         e.assess(f).unwrap().total_duty.to_string()
+    }
+
+    /// A carve-out the law withdrew (`excluded_until`) and a ban (`prohibited`), on both paths.
+    #[test]
+    fn an_exclusion_can_end_and_a_ban_refuses_the_row() {
+        let text = r#"
+[scenario]
+name = "rules"
+title = "t"
+
+[[measure]]
+id = "s232_autos"
+title = "autos"
+source = "test"
+products = { include = ["8703"] }
+origins = { include = ["*"] }
+in_force = [{ from = "2025-01-01" }]
+  [[measure.rate]]
+  citation = "9903.94.01"
+  duty = "25%"
+
+[[measure]]
+id = "s338"
+title = "stacks on 232 from 2026-09-15"
+source = "test"
+products = { include = ["8703", "2204"] }
+origins = { include = ["CA"] }
+in_force = [{ from = "2026-08-22" }]
+excluded_by = ["s232_autos"]
+excluded_until = "2026-09-15"
+  [[measure.rate]]
+  citation = "9903.03.14"
+  duty = "50%"
+
+[[measure]]
+id = "ban"
+title = "banned from 2026-09-29"
+source = "test"
+prohibited = "alcohol of Canada imported from 2026-09-29 is excluded from entry (Proclamation 11061)"
+products = { include = ["2204"] }
+origins = { include = ["CA"] }
+in_force = [{ from = "2026-09-29" }]
+  [[measure.rate]]
+  citation = "9903.03.12"
+  duty = "0%"
+"#;
+        let e = engine(text);
+        let car = |d| flow("8703.23.01", "CA", d, "1000", Some("Free"));
+        assert_eq!(measures(&e, &e.assess(&car("2026-09-14")).unwrap()), "mfn;s232_autos=250.00");
+        assert_eq!(measures(&e, &e.assess(&car("2026-09-15")).unwrap()), "mfn;s232_autos=250.00;s338=500.00");
+        let wine = |d| flow("2204.21.50", "CA", d, "1000", Some("Free"));
+        assert_eq!(total(&e, &wine("2026-09-28")), "500.00");
+        let err = e.assess(&wine("2026-09-29")).unwrap_err();
+        assert_eq!(err.column, "hts");
+        assert!(err.reason.starts_with("import prohibited: alcohol of Canada"), "{}", err.reason);
+        assert!(err.reason.contains("9903.03.12, measure ban"), "{}", err.reason);
+        let mut pricer = Pricer::new(&e);
+        assert_eq!(pricer.price(&wine("2026-09-29")).unwrap_err(), err, "the fast path refuses it too");
+        assert_eq!(pricer.price(&car("2026-09-15")).unwrap().total_duty.to_string(), "750.00");
     }
 
     #[test]

@@ -104,6 +104,9 @@ impl<'e> Pricer<'e> {
             }
         }
         out.lines.sort_unstable_by_key(|(i, _)| *i);
+        if let Some(e) = out.lines.iter().find_map(|(i, l)| engine.prohibition(*i, l, flow)) {
+            return Err(e);
+        }
         let in_cents = additional_cents.and_then(|a| {
             let total = a + cents(mfn_duty)?;
             Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))

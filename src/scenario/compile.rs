@@ -587,6 +587,12 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         excluded_by: Vec::new(),
         replaced_by: Vec::new(),
         exempt_spi,
+        excluded_until: m
+            .excluded_until
+            .as_ref()
+            .map(|s| parse_date(ctx.src, s, &format!("measure.{}.excluded_until", m.id.value)))
+            .transpose()?,
+        prohibited: m.prohibited.clone(),
         in_transit,
         exemptions: Vec::new(),
         scheduled: m.scheduled,

@@ -542,6 +542,10 @@ pub struct Measure {
     pub replaced_by: Vec<usize>,
     /// Special programs whose claim exempts the flow.
     pub exempt_spi: Vec<String>,
+    /// `excluded_by` holds only for rule dates before this one (`None`: always).
+    pub excluded_until: Option<Date>,
+    /// The goods are banned: a flow the measure applies to is rejected with this reason, never priced.
+    pub prohibited: Option<String>,
     /// In-transit clause.
     pub in_transit: Option<InTransit>,
     /// Exemptions that can lift this measure (indices in [`Scenario::exemptions`]).

@@ -191,6 +191,10 @@ pub(crate) struct RawMeasure {
     pub replaces: Vec<S>,
     #[serde(default)]
     pub excluded_by: Vec<S>,
+    /// `excluded_by` holds for entries before this date only (a carve-out the law later withdrew).
+    pub excluded_until: Option<S>,
+    /// The measure bans the goods: a flow it applies to is not priced but rejected, with this reason.
+    pub prohibited: Option<String>,
     #[serde(default)]
     pub exempt_spi: Vec<S>,
     pub in_transit: Option<RawInTransit>,
@@ -215,6 +219,7 @@ pub(crate) struct RawPatch {
     pub base: Option<S>,
     pub replaces: Option<Vec<S>>,
     pub excluded_by: Option<Vec<S>>,
+    pub excluded_until: Option<S>,
     pub exempt_spi: Option<Vec<S>>,
     pub in_transit: Option<RawInTransit>,
     pub scheduled: Option<bool>,
@@ -243,6 +248,9 @@ impl RawPatch {
         );
         if let Some(c) = self.certainty {
             m.certainty = Some(c);
+        }
+        if let Some(d) = self.excluded_until {
+            m.excluded_until = Some(d);
         }
         if let Some(b) = self.base {
             m.base = Some(b);
