@@ -1160,3 +1160,32 @@ fn outputs_state_the_law_as_of_date_and_count_rows_outside_it() {
     assert!(stdout(&o).contains("Law        law as of 2026-12-06"), "{}", stdout(&o));
     assert!(stdout(&o).contains("entered after the date the law was checked through"), "{}", stdout(&o));
 }
+
+/// Banned goods are never priced as if they could enter: from 2026-09-29 listed Canadian alcohol, dairy
+/// and motorcycles go to the rejects with the proclamation cited, and the reconciliation counts them.
+#[test]
+fn banned_goods_are_rejected_with_the_proclamation_not_priced() {
+    let w = Workdir::new();
+    let csv = "hts,origin,entry_date,customs_value,mfn_rate\n\
+               2204.21.50,CA,2026-09-28,10000,Free\n\
+               2204.21.50,CA,2026-09-29,10000,Free\n\
+               8711.50.00,CA,2026-10-01,10000,Free\n\
+               2204.21.50,FR,2026-10-01,10000,Free\n";
+    w.create("f.csv", csv);
+    let o = run(&w, &["run", "f.csv", "--scenario", "historical", "--rejects", "rej.csv"], "");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rows read: 4 = assessed 2 + rejected 2"), "{}", stderr(&o));
+    let rejects = std::fs::read_to_string(w.path("rej.csv")).unwrap();
+    assert!(
+        rejects.contains("f.csv,3,hts,2204.21.50,\"import prohibited")
+            && rejects.contains("(Proclamation 11061, measure s338_canada_import_ban)"),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("f.csv,4,hts,8711.50.00,\"import prohibited") && rejects.contains("(Proclamation 11063"),
+        "{rejects}"
+    );
+    // The day before, the same wine owes the Section 338 duty (50%) and the forced-labor 301 duty (10%).
+    let out = stdout(&o);
+    assert!(out.lines().nth(1).is_some_and(|l| l.contains(",6000.00,")), "{out}");
+}

@@ -440,7 +440,13 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
     let mut rates: Vec<MeasureRate> = Vec::new();
     let mut rate_locs: Vec<&S> = Vec::new();
     for r in &m.rate {
-        let citation = check_citation(src, &r.citation, &key("rate.citation"))?;
+        // A ban has no Chapter 99 heading: it cites its instrument (`Proclamation 11061`).
+        let citation = match &m.prohibited {
+            Some(_) if r.citation.value.starts_with("Proclamation ") || r.citation.value.starts_with("EO ") => {
+                r.citation.value.clone()
+            }
+            _ => check_citation(src, &r.citation, &key("rate.citation"))?,
+        };
         let duty = match (&r.duty, &r.inclusive) {
             (Some(d), None) => {
                 if let Some(c) = &r.citation_at_or_above {
