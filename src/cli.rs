@@ -174,6 +174,9 @@ pub struct ExplainArgs {
     /// USD of copper content
     #[arg(long)]
     pub copper_content: Option<String>,
+    /// Chapter 99 headings declared on the line (certifications, claims), `;`-separated
+    #[arg(long)]
+    pub declared: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,

@@ -355,6 +355,93 @@ impl fmt::Debug for Program {
     }
 }
 
+/// A Chapter 99 heading (`9903.94.55`), as a number (`99039455`) for fast comparison.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Heading(u32);
+
+impl Heading {
+    /// Parses `99NN.NN.NN` (dots optional).
+    pub fn parse(text: &str) -> Result<Heading, String> {
+        let t = text.trim();
+        let digits: String = t.chars().filter(|c| *c != '.').collect();
+        let dotted_ok = !t.contains('.') || (t.len() == 10 && t.as_bytes()[4] == b'.' && t.as_bytes()[7] == b'.');
+        if digits.len() != 8 || !digits.starts_with("99") || !digits.bytes().all(|b| b.is_ascii_digit()) || !dotted_ok {
+            return Err(format!("`{t}` is not a Chapter 99 heading (99NN.NN.NN, e.g. 9903.94.55)"));
+        }
+        digits.parse().map(Heading).map_err(|_| format!("`{t}` is not a Chapter 99 heading"))
+    }
+}
+
+impl fmt::Display for Heading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        write!(f, "{:04}.{:02}.{:02}", d / 10_000, d / 100 % 100, d % 100)
+    }
+}
+
+impl fmt::Debug for Heading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Heading({self})")
+    }
+}
+
+/// The Chapter 99 headings an importer declares on an entry line (ACE reports them beside the goods'
+/// own subheading), at most [`Declared::CAPACITY`]; kept inline (no allocation per row).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Declared {
+    headings: [Heading; Declared::CAPACITY],
+    len: u8,
+}
+
+impl Declared {
+    /// The most headings one line may declare.
+    pub const CAPACITY: usize = 8;
+
+    /// Parses headings separated by `;`, `,` or spaces; empty text declares nothing.
+    pub fn parse(text: &str) -> Result<Declared, String> {
+        let mut d = Declared::default();
+        for part in text.split([';', ',', ' ']).filter(|p| !p.trim().is_empty()) {
+            d.insert(Heading::parse(part)?)?;
+        }
+        Ok(d)
+    }
+
+    /// Adds a heading (once).
+    pub fn insert(&mut self, h: Heading) -> Result<(), String> {
+        if self.contains(h) {
+            return Ok(());
+        }
+        if usize::from(self.len) == Self::CAPACITY {
+            return Err(format!("more than {} headings declared on one line", Self::CAPACITY));
+        }
+        self.headings[usize::from(self.len)] = h;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// True when `h` is declared.
+    #[inline]
+    pub fn contains(&self, h: Heading) -> bool {
+        self.headings[..usize::from(self.len)].contains(&h)
+    }
+
+    /// True when nothing is declared.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The headings, in the order given.
+    pub fn iter(&self) -> impl Iterator<Item = Heading> + '_ {
+        self.headings[..usize::from(self.len)].iter().copied()
+    }
+}
+
+impl fmt::Debug for Declared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// The one hasher of the tables keyed by [`HtsCode::key`] or [`HtsCode::prefix_key`] values (MFN
 /// lines, product lists, the engine's per-code memo). The keys are distinct integers from files,
 /// not adversarial input, so a multiply and a rotation spread them well enough and cost little on
@@ -384,6 +471,22 @@ pub type HtsKeyHash = std::hash::BuildHasherDefault<HtsKeyHasher>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_and_declarations_parse_and_refuse() {
+        let h = Heading::parse("9903.94.55").unwrap();
+        assert_eq!(h.to_string(), "9903.94.55");
+        assert_eq!(Heading::parse("99039455").unwrap(), h);
+        for bad in ["9903.94.5", "8703.23.01", "9903.94.xx", "9903.9455", ""] {
+            assert!(Heading::parse(bad).is_err(), "{bad}");
+        }
+        let d = Declared::parse("9903.04.67; 9903.94.55,9903.04.67").unwrap();
+        assert_eq!(d.iter().map(|h| h.to_string()).collect::<Vec<_>>(), ["9903.04.67", "9903.94.55"]);
+        assert!(d.contains(h) && !d.contains(Heading::parse("9903.01.25").unwrap()));
+        assert!(Declared::parse("").unwrap().is_empty());
+        let many = (10..19).map(|n| format!("9903.01.{n}")).collect::<Vec<_>>().join(";");
+        assert!(Declared::parse(&many).unwrap_err().contains("more than 8 headings"));
+    }
 
     #[test]
     fn hts_codes_are_normalised() {

@@ -1189,3 +1189,34 @@ fn banned_goods_are_rejected_with_the_proclamation_not_priced() {
     let out = stdout(&o);
     assert!(out.lines().nth(1).is_some_and(|l| l.contains(",6000.00,")), "{out}");
 }
+
+/// `explain` names the declarations that would change the duty, and by how much; declared, they do.
+#[test]
+fn explain_names_the_declarations_that_would_change_the_duty() {
+    let w = Workdir::new();
+    let base = [
+        "explain",
+        "-s",
+        "historical",
+        "--hts",
+        "3004.90.92.10",
+        "--origin",
+        "IN",
+        "--date",
+        "2026-10-01",
+        "--value",
+        "10000",
+        "--mfn-rate",
+        "Free",
+    ];
+    let o = run(&w, &base, "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Declarations that would change the duty"), "{out}");
+    assert!(out.contains("9903.04.67  -10000.00 (total 0.00)"), "{out}");
+    assert!(out.contains("9903.04.64  -8000.00 (total 2000.00)"), "{out}");
+    let o = run(&w, &[&base[..], &["--declared", "9903.04.67", "--format", "json"]].concat(), "");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["total_duty"], "0.00");
+    assert_eq!(v["declared"][0], "9903.04.67");
+}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// the flag of a value it refuses.
 fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
     // (CSV column, flag, value): the flags are the columns under shorter names.
-    let given: [(&str, &str, Option<&str>); 13] = [
+    let given: [(&str, &str, Option<&str>); 14] = [
         ("hts", "hts", Some(&args.hts)),
         ("origin", "origin", Some(&args.origin)),
         ("entry_date", "date", Some(&args.date)),
@@ -29,6 +29,7 @@ fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
         ("steel_content_value", "steel-content", args.steel_content.as_deref()),
         ("aluminum_content_value", "aluminum-content", args.aluminum_content.as_deref()),
         ("copper_content_value", "copper-content", args.copper_content.as_deref()),
+        ("declared", "declared", args.declared.as_deref()),
     ];
     let fields: Vec<(&str, &str)> = given.iter().filter_map(|(c, _, v)| v.map(|v| (*c, v))).collect();
     Flow::check(&fields).map_err(|e| {
@@ -52,6 +53,54 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     Ok(0)
+}
+
+/// A heading the importer could declare on this line, and what declaring it would do.
+struct DeclarationEffect {
+    heading: crate::codes::Heading,
+    /// What the heading is (the exemption's reason, or the measure and rate it selects).
+    what: String,
+    /// The total duty with it declared.
+    total: rust_decimal::Decimal,
+    /// Total with it less total without.
+    change: rust_decimal::Decimal,
+}
+
+/// The declarations that would change this flow's duty: every heading of the scenario that a branch
+/// needs declared, not declared on the flow, priced once declared (a ban or an error is left out).
+fn declaration_effects(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> Vec<DeclarationEffect> {
+    let s = engine.scenario();
+    let mut candidates: Vec<(crate::codes::Heading, String)> = Vec::new();
+    for e in &s.exemptions {
+        if let Some(h) = e.declared {
+            candidates.push((h, e.reason.clone()));
+        }
+    }
+    for m in &s.measures {
+        for r in &m.rates {
+            if let Some(h) = r.declared {
+                candidates.push((h, format!("{}: {}", m.id, m.title)));
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for (h, what) in candidates {
+        if flow.declared.contains(h) || seen.contains(&h) {
+            continue;
+        }
+        seen.push(h);
+        let mut with = flow.clone();
+        if with.declared.insert(h).is_err() {
+            continue;
+        }
+        if let Ok(b) = engine.assess(&with)
+            && b.total_duty != a.total_duty
+        {
+            out.push(DeclarationEffect { heading: h, what, total: b.total_duty, change: b.total_duty - a.total_duty });
+        }
+    }
+    out
 }
 
 fn mfn_words(a: &Assessment<'_>) -> String {
@@ -147,6 +196,19 @@ pub fn render_text(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> String {
     for w in &a.warnings {
         let _ = writeln!(o, "     warning: {}", warning_text(w));
     }
+    if !flow.declared.is_empty() {
+        let list: Vec<String> = flow.declared.iter().map(|h| h.to_string()).collect();
+        let _ = writeln!(o, "Declared   {}", list.join(", "));
+    }
+    let effects = declaration_effects(engine, flow, a);
+    if !effects.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Declarations that would change the duty (give them with --declared):");
+        for d in &effects {
+            let sign = if d.change > rust_decimal::Decimal::ZERO { "+" } else { "" };
+            let _ = writeln!(o, "  {}  {sign}{:.2} (total {:.2})  {}", d.heading, d.change, d.total, d.what);
+        }
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "Measures considered (in stacking order)");
     let mut out_of_scope = Vec::new();
@@ -233,6 +295,16 @@ pub fn render_json(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> serde_js
         "total_duty": format!("{:.2}", a.total_duty),
         "effective_rate": a.effective_rate().map(|r| format!("{r:.6}")),
         "measures_considered": considered,
+        "declared": flow.declared.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+        "declarations_that_change_the_duty": declaration_effects(engine, flow, a)
+            .iter()
+            .map(|d| json!({
+                "heading": d.heading.to_string(),
+                "what": d.what,
+                "change": format!("{:.2}", d.change),
+                "total_duty": format!("{:.2}", d.total),
+            }))
+            .collect::<Vec<_>>(),
         "warnings": a.warnings.iter().map(warning_text).collect::<Vec<_>>(),
     })
 }

@@ -178,6 +178,7 @@ impl Engine {
         let lifts = |k: usize| {
             let e = &self.scenario.exemptions[k];
             e.window.contains(date)
+                && e.declared.is_none_or(|h| flow.declared.contains(h))
                 && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && e.products.contains_fast(codes.keys, codes.len, lists)
@@ -218,6 +219,7 @@ impl Engine {
         }
         let rate_matches = |r: &MeasureRate| {
             r.window.contains(date)
+                && r.declared.is_none_or(|h| flow.declared.contains(h))
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
         };

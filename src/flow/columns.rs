@@ -1,7 +1,7 @@
 //! CSV columns to flows: where each flow column is in a header, and the checks every field passes.
 
 use super::{Flow, above_max, below_a_cent, max_amount};
-use crate::codes::{Country, HtsCode, Program};
+use crate::codes::{Country, Declared, HtsCode, Program};
 use crate::date::Date;
 use crate::money::parse_amount;
 use crate::rate_text::RateExpr;
@@ -33,6 +33,7 @@ pub struct FlowColumns {
     loaded_date: Option<usize>,
     mfn_rate: Option<usize>,
     content: [Option<usize>; 3],
+    declared: Option<usize>,
     /// Number of fields in the header.
     pub width: usize,
     /// The header has a column beyond the usual six (programme, US or metal content, loading date,
@@ -71,7 +72,7 @@ pub const MAX_FIELD_BYTES: usize = 1024;
 
 /// The required flow columns.
 pub const REQUIRED: [&str; 4] = ["hts", "origin", "entry_date", "customs_value"];
-const OPTIONAL: [&str; 9] = [
+const OPTIONAL: [&str; 10] = [
     "quantity",
     "quantity_unit",
     "spi",
@@ -81,6 +82,7 @@ const OPTIONAL: [&str; 9] = [
     "steel_content_value",
     "aluminum_content_value",
     "copper_content_value",
+    "declared",
 ];
 
 fn header_name(field: &[u8], first: bool) -> String {
@@ -126,7 +128,7 @@ impl FlowColumns {
                 REQUIRED.join(",")
             ));
         }
-        let mut opt = [None; 9];
+        let mut opt = [None; 10];
         for (i, name) in OPTIONAL.iter().enumerate() {
             opt[i] = find(name)?;
         }
@@ -142,6 +144,7 @@ impl FlowColumns {
             loaded_date: opt[4],
             mfn_rate: opt[5],
             content: [opt[6], opt[7], opt[8]],
+            declared: opt[9],
             width: header.len(),
             has_rare: opt[2..].iter().any(Option::is_some),
         })
@@ -275,6 +278,9 @@ impl FlowColumns {
                     _ => flow.copper_content_value = Some(v),
                 }
             }
+        }
+        if let Some(d) = opt(self.declared, "declared")? {
+            flow.declared = Declared::parse(d).map_err(|e| bad("declared", d, e))?;
         }
         if let Some(r) = opt(self.mfn_rate, "mfn_rate")? {
             flow.mfn_rate = Some(RateExpr::parse(r).map_err(|e| bad("mfn_rate", r, e.to_string()))?);

@@ -15,7 +15,7 @@ mod row;
 pub use columns::{FieldError, FieldSource, FlowColumns, REQUIRED};
 pub use row::{ParsedRow, Reject, RowParser};
 
-use crate::codes::{Country, HtsCode, Program};
+use crate::codes::{Country, Declared, HtsCode, Program};
 use crate::date::Date;
 use crate::rate_text::RateExpr;
 use crate::units::Unit;
@@ -53,6 +53,9 @@ pub struct Flow {
     pub aluminum_content_value: Option<Decimal>,
     /// Value of the copper content, USD.
     pub copper_content_value: Option<Decimal>,
+    /// Chapter 99 headings declared on the line (certifications, claims: a branch that needs one
+    /// applies only when it is declared).
+    pub declared: Declared,
 }
 
 impl Flow {
@@ -73,6 +76,7 @@ impl Flow {
             steel_content_value: None,
             aluminum_content_value: None,
             copper_content_value: None,
+            declared: Declared::default(),
         }
     }
 }

@@ -534,6 +534,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
             ));
         }
         let rate = MeasureRate {
+            declared: declared_heading(src, r.declared, &r.citation, &key("rate.declared"))?,
             citation,
             duty,
             origins: origins_n,
@@ -549,7 +550,11 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
                 (Some(a), Some(b)) => scopes_may_overlap(a, b, ctx),
                 _ => true,
             };
-            if origins_a.intersects(origins_b) && other.window.overlaps(&rate.window) && products_overlap {
+            // A rate that needs a declaration may stand before one that does not (the declared branch
+            // first, the default after it); the other way round it could never apply.
+            let told_apart = other.declared.is_some() && other.declared != rate.declared;
+            if origins_a.intersects(origins_b) && other.window.overlaps(&rate.window) && products_overlap && !told_apart
+            {
                 let mut common = origins_a.clone();
                 common.remove_all(&{
                     let mut not = CountrySet::all();
@@ -674,11 +679,13 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
             })
             .collect()
     };
+    let citation = check_citation(src, &e.citation, &key("citation"))?;
     Ok(Exemption {
+        declared: declared_heading(src, e.declared, &e.citation, &key("declared"))?,
         spi: programs(&e.spi, "spi")?,
         unless_spi: programs(&e.unless_spi, "unless_spi")?,
         id: e.id.value.clone(),
-        citation: check_citation(src, &e.citation, &key("citation"))?,
+        citation,
         reason: e.reason.clone(),
         source: e.source.clone(),
         certainty,
@@ -688,6 +695,16 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
         origins: e.origins.as_ref().map(|o| ctx.origins(o, &key("origins"), &e.id).map(|x| x.0)).transpose()?,
         window: Window { from, until },
     })
+}
+
+/// The heading a branch needs declared: its own citation, when `declared = true`.
+fn declared_heading(src: &Sources, declared: bool, citation: &S, key: &str) -> Result<Option<crate::codes::Heading>> {
+    if !declared {
+        return Ok(None);
+    }
+    crate::codes::Heading::parse(&citation.value)
+        .map(Some)
+        .map_err(|m| src.err(citation, key, m, "a branch that must be declared cites its exact heading (no `xx`)"))
 }
 
 fn scopes_may_overlap(a: &ProductScope, b: &ProductScope, ctx: &Ctx<'_>) -> bool {

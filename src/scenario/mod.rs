@@ -399,6 +399,8 @@ pub struct Exemption {
     pub window: Window,
     /// Only for flows claiming one of these programs (empty: any flow).
     pub spi: Vec<String>,
+    /// Lifts only when its heading is declared on the line (`None`: no declaration needed).
+    pub declared: Option<crate::codes::Heading>,
     /// Not for flows claiming one of these programs.
     pub unless_spi: Vec<String>,
 }
@@ -493,6 +495,8 @@ pub enum Duty {
 /// One rate of a measure, with the narrowing that selects it.
 #[derive(Clone, Debug)]
 pub struct MeasureRate {
+    /// Applies only when this heading is declared on the line (`None`: no declaration needed).
+    pub declared: Option<crate::codes::Heading>,
     /// Chapter 99 heading of the duty line.
     pub citation: String,
     /// The duty.

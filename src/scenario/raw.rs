@@ -57,6 +57,9 @@ pub(crate) struct RawExemption {
     pub applies_to: Vec<S>,
     #[serde(default)]
     pub spi: Vec<S>,
+    /// The exemption lifts only when its heading is declared on the line.
+    #[serde(default)]
+    pub declared: bool,
     #[serde(default)]
     pub unless_spi: Vec<S>,
     pub products: RawScope,
@@ -163,6 +166,9 @@ pub(crate) struct RawRate {
     pub duty: Option<S>,
     pub inclusive: Option<S>,
     pub citation_at_or_above: Option<S>,
+    /// The rate applies only when its heading is declared on the line (a certification or claim).
+    #[serde(default)]
+    pub declared: bool,
     pub origins: Option<RawScope>,
     pub products: Option<RawScope>,
     pub from: Option<S>,
