@@ -26,7 +26,7 @@ pub enum Command {
     /// Assess the same flows under several scenarios in one pass and compare the totals.
     Compare(CompareArgs),
     /// Show, for one flow, every measure considered, applied or not and why.
-    Explain(ExplainArgs),
+    Explain(Box<ExplainArgs>),
     /// List the bundled scenarios, or print one (`scenarios show NAME`).
     Scenarios(ScenariosArgs),
     /// Validate scenario files without running anything.
