@@ -260,10 +260,38 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
             )
         })
     };
+    // `tag:NAME` in a relation stands for every measure carrying the tag (but the measure itself).
+    let tagged = |s: &S, key: &str| -> Result<Vec<usize>> {
+        let tag = s.value.strip_prefix("tag:").unwrap_or("");
+        let hits: Vec<usize> = merged
+            .measures
+            .iter()
+            .enumerate()
+            .filter(|(_, (m, _))| m.tags.iter().any(|t| t.value == tag))
+            .map(|(j, _)| j)
+            .collect();
+        if hits.is_empty() {
+            return Err(src.err(
+                s,
+                key,
+                format!("no measure carries the tag `{tag}`"),
+                "add `tags = [\"NAME\"]` to the measures it stands for",
+            ));
+        }
+        Ok(hits)
+    };
     for (i, (m, _)) in merged.measures.iter().enumerate() {
         for (list, key) in [(&m.replaces, "replaces"), (&m.excluded_by, "excluded_by")] {
             let mut out = Vec::new();
             for r in list {
+                if r.value.starts_with("tag:") {
+                    for j in tagged(r, key)? {
+                        if j != i && !out.contains(&j) {
+                            out.push(j);
+                        }
+                    }
+                    continue;
+                }
                 let j = find(r, key)?;
                 if j == i {
                     return Err(src.err(

@@ -197,6 +197,9 @@ pub(crate) struct RawMeasure {
     pub replaces: Vec<S>,
     #[serde(default)]
     pub excluded_by: Vec<S>,
+    /// Names a relation can use for a family of measures (`excluded_by = ["tag:s232"]`).
+    #[serde(default)]
+    pub tags: Vec<S>,
     /// `excluded_by` holds for entries before this date only (a carve-out the law later withdrew).
     pub excluded_until: Option<S>,
     /// The measure bans the goods: a flow it applies to is not priced but rejected, with this reason.
@@ -226,6 +229,7 @@ pub(crate) struct RawPatch {
     pub replaces: Option<Vec<S>>,
     pub excluded_by: Option<Vec<S>>,
     pub excluded_until: Option<S>,
+    pub tags: Option<Vec<S>>,
     pub exempt_spi: Option<Vec<S>>,
     pub in_transit: Option<RawInTransit>,
     pub scheduled: Option<bool>,
@@ -248,6 +252,7 @@ impl RawPatch {
             suspended,
             replaces,
             excluded_by,
+            tags,
             exempt_spi,
             scheduled,
             rate
