@@ -54,6 +54,11 @@ pub(crate) struct Index {
     pub(crate) freeze_lists: ListMask,
     /// Per country index: bit r is set when the measure of rank r covers the country.
     pub(crate) origin_bits: Vec<u128>,
+    /// Bit r is set when every rate of the measure of rank r needs a declaration: on a line that
+    /// declares nothing it cannot apply (most lines declare nothing).
+    pub(crate) needs_declaration: u128,
+    /// Bit i is set when measure i (by index, as the applied bits) bans the goods.
+    pub(crate) prohibited_mask: u128,
     /// The measure index of each evaluation rank.
     pub(crate) by_rank: Vec<usize>,
     /// The evaluation rank of each measure.
@@ -101,6 +106,17 @@ impl Index {
             segment_lists: Vec::new(),
             freeze_lists: ListMask::default(),
             origin_bits: Vec::new(),
+            needs_declaration: 0,
+            prohibited_mask: if measures_fit {
+                scenario
+                    .measures
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.prohibited.is_some())
+                    .fold(0, |b, (i, _)| b | 1u128 << i)
+            } else {
+                0
+            },
             by_rank,
             rank_of,
             rates_by_origin: scenario.measures.iter().map(RatesByOrigin::new).collect(),
@@ -181,6 +197,11 @@ impl Index {
                     day = day.succ();
                 }
                 self.first_tabled_day = start.days();
+            }
+        }
+        for (i, m) in scenario.measures.iter().enumerate() {
+            if !m.rates.is_empty() && m.rates.iter().all(|r| r.declared.is_some()) {
+                self.needs_declaration |= 1u128 << self.rank_of[i];
             }
         }
         self.boundaries = dates;

@@ -91,6 +91,9 @@ impl<'e> Pricer<'e> {
         let mut additional_cents = Some(0i128);
         // Only the measures that can cover the code, the origin and the date, in evaluation order.
         let mut candidates = products & index.origin_bits[flow.origin.index()] & index.live[segment];
+        if flow.declared.is_empty() {
+            candidates &= !index.needs_declaration;
+        }
         while candidates != 0 {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
@@ -104,7 +107,9 @@ impl<'e> Pricer<'e> {
             }
         }
         out.lines.sort_unstable_by_key(|(i, _)| *i);
-        if let Some(e) = out.lines.iter().find_map(|(i, l)| engine.prohibition(*i, l, flow)) {
+        if applied_bits & index.prohibited_mask != 0
+            && let Some(e) = out.lines.iter().find_map(|(i, l)| engine.prohibition(*i, l, flow))
+        {
             return Err(e);
         }
         let in_cents = additional_cents.and_then(|a| {
