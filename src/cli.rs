@@ -204,6 +204,14 @@ pub enum ScenariosAction {
         #[arg(long)]
         summary: bool,
     },
+    /// Where a measure or exemption is defined: file and line, title, legal source.
+    Where {
+        /// Measure or exemption id (e.g. s301_brazil).
+        id: String,
+        /// Bundled name or path of the scenario to look in.
+        #[arg(long, short = 's', default_value = "historical")]
+        scenario: String,
+    },
 }
 
 /// `check`.

@@ -1220,3 +1220,18 @@ fn explain_names_the_declarations_that_would_change_the_duty() {
     assert_eq!(v["total_duty"], "0.00");
     assert_eq!(v["declared"][0], "9903.04.67");
 }
+
+/// `scenarios where ID` finds a measure from its id: the file and line it is defined on.
+#[test]
+fn scenarios_where_prints_the_file_and_line_of_a_measure() {
+    let w = Workdir::new();
+    let o = run(&w, &["scenarios", "where", "s301_brazil"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+    let (file, line) = first.rsplit_once(':').unwrap();
+    assert_eq!(file, "scenarios/parts/section-301-brazil.toml");
+    let text = std::fs::read_to_string(manifest(file)).unwrap();
+    let at: usize = line.parse().unwrap();
+    assert_eq!(text.lines().nth(at - 1), Some("id = \"s301_brazil\""), "{first}");
+    assert_eq!(run(&w, &["scenarios", "where", "nope"], "").status.code(), Some(2));
+}

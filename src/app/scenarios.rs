@@ -22,6 +22,25 @@ pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
             }
             print(&o)?;
         }
+        Some(ScenariosAction::Where { id, scenario }) => {
+            let s = load_scenario(scenario).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
+            let text = match (s.measure_index(id), s.exemptions.iter().find(|e| &e.id == id)) {
+                (Some(i), _) => {
+                    let m = &s.measures[i];
+                    format!("{}\nmeasure {} — {}\nsource: {}\n", m.defined_in, m.id, m.title, m.source)
+                }
+                (None, Some(e)) => {
+                    format!("exemption {} ({}) — {}\nsource: {}\n", e.id, e.citation, e.reason, e.source)
+                }
+                (None, None) => {
+                    return Err(AppError::fatal(format!(
+                        "no measure or exemption `{id}` in scenario `{}`; `tariffstack scenarios show {} --summary` lists them",
+                        s.name, s.name
+                    )));
+                }
+            };
+            print(&text)?;
+        }
         Some(ScenariosAction::Show { name, summary }) => {
             let s = load_scenario(name).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
             if *summary {

@@ -636,7 +636,10 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         exemptions: Vec::new(),
         scheduled: m.scheduled,
         rates,
-        defined_in: file.to_string(),
+        defined_in: match ctx.src.locate(&m.id) {
+            (f, Some(line), _) => format!("{f}:{line}"),
+            _ => file.to_string(),
+        },
     })
 }
 
