@@ -85,6 +85,11 @@ impl Batch {
         Ok(Batch { reader, parser, rejects, as_of, quiet })
     }
 
+    /// [`Batch::open`] with the input flags `run` and `compare` share.
+    pub(crate) fn from_input(input: &crate::cli::InputArgs) -> Result<Batch, AppError> {
+        Batch::open(input.flows.as_deref(), input.rejects.as_deref(), input.as_of.as_deref(), input.quiet)
+    }
+
     /// The input's name for messages (`flows.csv`, `<stdin>`).
     pub(crate) fn name(&self) -> &str {
         &self.reader.name

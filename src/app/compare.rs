@@ -51,12 +51,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             ("--lines", args.lines.as_deref()),
         ],
     )?;
-    let batch = Batch::open(
-        args.input.flows.as_deref(),
-        args.input.rejects.as_deref(),
-        args.input.as_of.as_deref(),
-        args.input.quiet,
-    )?;
+    let batch = Batch::from_input(&args.input)?;
     let input_name = batch.name().to_string();
     let mut lines = match &args.lines {
         Some(p) => {

@@ -30,12 +30,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         args.input.flows.as_deref(),
         &[("-o", Some(args.output.as_deref().unwrap_or(Path::new("-")))), ("--rejects", args.input.rejects.as_deref())],
     )?;
-    let batch = Batch::open(
-        args.input.flows.as_deref(),
-        args.input.rejects.as_deref(),
-        args.input.as_of.as_deref(),
-        args.input.quiet,
-    )?;
+    let batch = Batch::from_input(&args.input)?;
     let out_path = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let write_error = |e: std::io::Error| match out_path {
         Some(p) if e.kind() != std::io::ErrorKind::BrokenPipe => {
