@@ -372,19 +372,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         ));
     }
     let key = |k: &str| format!("measure.{}.{k}", m.id.value);
-    let certainty = match m.certainty.as_ref().map(|c| c.value.as_str()) {
-        None | Some("primary") => Certainty::Primary,
-        Some("secondary") => Certainty::Secondary,
-        Some("unverified") => Certainty::Unverified,
-        Some(other) => {
-            return Err(src.err(
-                m.certainty.as_ref().unwrap(),
-                &key("certainty"),
-                format!("unknown certainty `{other}`"),
-                "use primary, secondary or unverified",
-            ));
-        }
-    };
+    let certainty = parse_certainty(src, m.certainty.as_ref(), &key("certainty"))?;
     let parse_base = |b: &Option<S>, k: &str| -> Result<Option<Base>> {
         match b {
             None => Ok(None),
@@ -643,22 +631,25 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
     })
 }
 
+/// A measure's or exemption's `certainty` (primary when absent).
+fn parse_certainty(src: &Sources, value: Option<&S>, key: &str) -> Result<Certainty> {
+    match value {
+        None => Ok(Certainty::Primary),
+        Some(v) => match v.value.as_str() {
+            "primary" => Ok(Certainty::Primary),
+            "secondary" => Ok(Certainty::Secondary),
+            "unverified" => Ok(Certainty::Unverified),
+            other => {
+                Err(src.err(v, key, format!("unknown certainty `{other}`"), "use primary, secondary or unverified"))
+            }
+        },
+    }
+}
+
 fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<Exemption> {
     let src = ctx.src;
     let key = |k: &str| format!("exemption.{}.{k}", e.id.value);
-    let certainty = match e.certainty.as_ref().map(|c| c.value.as_str()) {
-        None | Some("primary") => Certainty::Primary,
-        Some("secondary") => Certainty::Secondary,
-        Some("unverified") => Certainty::Unverified,
-        Some(other) => {
-            return Err(src.err(
-                e.certainty.as_ref().unwrap(),
-                &key("certainty"),
-                format!("unknown certainty `{other}`"),
-                "use primary, secondary or unverified",
-            ));
-        }
-    };
+    let certainty = parse_certainty(src, e.certainty.as_ref(), &key("certainty"))?;
     let mut applies_to = Vec::new();
     for a in &e.applies_to {
         let Some(j) = ids.iter().position(|i| *i == a.value) else {
