@@ -385,6 +385,50 @@ impl fmt::Debug for Heading {
     }
 }
 
+/// A run of Chapter 99 headings (`9903.80.65-9903.81.19`), or one heading: a branch that any heading
+/// of the run, declared on the line, selects (the in-quota category headings of a tariff-rate quota,
+/// one per product category).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct HeadingRange {
+    /// The first heading.
+    pub first: Heading,
+    /// The last heading (the same as `first` for one heading).
+    pub last: Heading,
+}
+
+impl HeadingRange {
+    /// One heading.
+    pub fn single(h: Heading) -> HeadingRange {
+        HeadingRange { first: h, last: h }
+    }
+
+    /// Parses `9903.80.65` or `9903.80.65-9903.81.19` (first not after last).
+    pub fn parse(text: &str) -> Result<HeadingRange, String> {
+        match text.split_once('-') {
+            None => Heading::parse(text).map(HeadingRange::single),
+            Some((a, b)) => {
+                let (first, last) = (Heading::parse(a)?, Heading::parse(b)?);
+                if last < first {
+                    return Err(format!("`{}`: the run ends before it starts", text.trim()));
+                }
+                Ok(HeadingRange { first, last })
+            }
+        }
+    }
+
+    /// True when one of the headings declared is in the run.
+    #[inline]
+    pub fn declared_in(&self, declared: &Declared) -> bool {
+        declared.iter().any(|h| self.first <= h && h <= self.last)
+    }
+}
+
+impl fmt::Display for HeadingRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last { write!(f, "{}", self.first) } else { write!(f, "{}-{}", self.first, self.last) }
+    }
+}
+
 /// The Chapter 99 headings an importer declares on an entry line (ACE reports them beside the goods'
 /// own subheading), at most [`Declared::CAPACITY`]; kept inline (no allocation per row).
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
@@ -480,6 +524,12 @@ mod tests {
         for bad in ["9903.94.5", "8703.23.01", "9903.94.xx", "9903.9455", ""] {
             assert!(Heading::parse(bad).is_err(), "{bad}");
         }
+        let run = HeadingRange::parse("9903.80.65-9903.81.19").unwrap();
+        assert!(run.declared_in(&Declared::parse("9903.81.01").unwrap()));
+        assert!(!run.declared_in(&Declared::parse("9903.81.25; 9903.80.01").unwrap()));
+        assert_eq!(run.to_string(), "9903.80.65-9903.81.19");
+        assert!(HeadingRange::parse("9903.81.19-9903.80.65").is_err());
+        assert_eq!(HeadingRange::parse("9903.94.55").unwrap(), HeadingRange::single(h));
         let d = Declared::parse("9903.04.67; 9903.94.55,9903.04.67").unwrap();
         assert_eq!(d.iter().map(|h| h.to_string()).collect::<Vec<_>>(), ["9903.04.67", "9903.94.55"]);
         assert!(d.contains(h) && !d.contains(Heading::parse("9903.01.25").unwrap()));

@@ -55,6 +55,9 @@ pub struct HtsRow {
     pub general: String,
     /// The Special rate text.
     pub special: String,
+    /// The Column 2 rate text (General Note 3(b): Cuba, North Korea; Russia and Belarus by Pub. L.
+    /// 117-110); empty when the line inherits its parent's or the file has no such column.
+    pub column2: String,
     /// The line in the file where the row starts (1-based).
     pub line: u64,
     /// The row above this one in the description tree.
@@ -73,6 +76,9 @@ pub struct HtsFile {
 
 /// How one distinct rate text is handled (its form, or the rule it needs and why), and its lines.
 type Tally = (Result<RateForm, (NeedsRule, String)>, Vec<HtsCode>);
+
+/// The Column 2 rate column (read when present).
+const COLUMN_2: &str = "Column 2 Rate of Duty";
 
 /// The columns read, by their names in the USITC export.
 const COLUMNS: [&str; 6] =
@@ -97,6 +103,8 @@ impl HtsFile {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let headers = rdr.headers().map_err(|e| err(Some(1), format!("cannot read the header: {e}")))?.clone();
         let mut col = [0usize; 6];
+        // Optional: a file without it prices column 2 origins as "no column 2 rate" (refused).
+        let column2_col = headers.iter().position(|h| h.trim().eq_ignore_ascii_case(COLUMN_2));
         for (slot, name) in col.iter_mut().zip(COLUMNS) {
             *slot = headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name)).ok_or_else(|| {
                 err(
@@ -175,6 +183,7 @@ impl HtsFile {
                 units,
                 general: get(4).to_string(),
                 special: get(5).to_string(),
+                column2: column2_col.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string(),
                 line,
                 parent,
             });

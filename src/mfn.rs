@@ -30,6 +30,8 @@ pub struct MfnLine {
     pub special: Arc<[SpecialRate]>,
     /// The special text as written.
     pub special_text: String,
+    /// The Column 2 rate (General Note 3(b)), when the source gives one; the rate text as written.
+    pub column2: Option<(Result<RateExpr, RateTextError>, String)>,
     /// The line's unit of quantity: the unit of its specific rate when the line reports in it, else
     /// its first unit.
     pub unit: Option<Unit>,
@@ -69,7 +71,8 @@ impl MfnTable {
             .unwrap_or_else(|e| panic!("embedded MFN table is invalid: {e}"))
     }
 
-    /// Reads a table with columns `hts,general,special,unit,description,source`.
+    /// Reads a table with columns `hts,general,special,unit,description,source` and, optionally,
+    /// `column2` (the Column 2 rate; empty when not known).
     pub fn from_csv(text: &str, origin: &str) -> Result<MfnTable, String> {
         let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
         let headers = rdr.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
@@ -78,6 +81,7 @@ impl MfnTable {
             return Err(format!("{origin}: the table needs columns `hts` and `general`"));
         };
         let (s, u, d, src) = (col("special"), col("unit"), col("description"), col("source"));
+        let c2 = col("column2");
         let mut table = MfnTable { origin: origin.to_string(), ..MfnTable::default() };
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.map_err(|e| format!("{origin}: line {}: {e}", i + 2))?;
@@ -86,12 +90,14 @@ impl MfnTable {
             let general_text = get(Some(g));
             let special_text = get(s);
             let unit = Unit::parse(&get(u));
+            let column2_text = get(c2);
             table.insert(MfnLine {
                 hts,
                 general: RateExpr::parse(&general_text),
                 general_text,
                 special: parse_special(&special_text).into(),
                 special_text,
+                column2: (!column2_text.is_empty()).then(|| (RateExpr::parse(&column2_text), column2_text)),
                 unit,
                 units: unit.into_iter().collect(),
                 description: get(d),
@@ -142,6 +148,7 @@ impl MfnTable {
                 general_text: row.general.clone(),
                 special,
                 special_text: row.special.clone(),
+                column2: (!row.column2.is_empty()).then(|| (RateExpr::parse(&row.column2), row.column2.clone())),
                 unit,
                 units,
                 description: file.short_path(i),
@@ -174,7 +181,9 @@ impl MfnTable {
         if hts.len() == 10 {
             let lines = &self.lines;
             let same = |j: usize| {
-                lines[j].general_text == lines[i].general_text && lines[j].special_text == lines[i].special_text
+                lines[j].general_text == lines[i].general_text
+                    && lines[j].special_text == lines[i].special_text
+                    && lines[j].column2.as_ref().map(|c| &c.1) == lines[i].column2.as_ref().map(|c| &c.1)
             };
             self.only_child
                 .entry(hts.prefix_key(8))

@@ -30,20 +30,25 @@ impl ResultColumnWriter {
     /// Appends `,scenario,mfn_duty,...,citations` for a priced row to `line`.
     pub fn append_priced(&self, engine: &Engine, p: &Priced, line: &mut Vec<u8>) {
         let lines = || p.lines.iter().map(|(i, l)| (*i, l));
-        self.append(engine, [p.mfn_duty, p.additional_duty, p.total_duty], p.effective_rate(), lines, line);
+        let duties = [p.mfn_duty, p.additional_duty, p.total_duty];
+        self.append(engine, duties, p.effective_rate(), p.base_rule, lines, line);
     }
 
     /// Appends the same columns for a full assessment.
     pub fn append_assessment(&self, engine: &Engine, a: &Assessment<'_>, line: &mut Vec<u8>) {
-        self.append(engine, [a.mfn_duty, a.additional_duty, a.total_duty], a.effective_rate(), || a.applied(), line);
+        let duties = [a.mfn_duty, a.additional_duty, a.total_duty];
+        self.append(engine, duties, a.effective_rate(), a.base_rule(), || a.applied(), line);
     }
 
-    /// `lines` gives the applied lines (measure index, line), in file order, each time it is called.
+    /// `lines` gives the applied lines (measure index, line), in file order, each time it is called;
+    /// `base_rule` is the rule that replaced the column 1 rate, if any (its id follows `mfn`, and its
+    /// Chapter 99 heading, when it has one, comes first in the citations).
     fn append<'l, I: Iterator<Item = (usize, &'l DutyLine)>>(
         &self,
         engine: &Engine,
         duties: [Decimal; 3],
         rate: Option<Decimal>,
+        base_rule: Option<usize>,
         lines: impl Fn() -> I,
         line: &mut Vec<u8>,
     ) {
@@ -58,15 +63,26 @@ impl ResultColumnWriter {
             push_fixed_bytes(line, r, 6);
         }
         line.extend_from_slice(b",mfn");
+        let base = base_rule.map(|b| &engine.scenario().base_rates[b]);
+        if let Some(b) = base {
+            line.push(b';');
+            line.extend_from_slice(b.id.as_bytes());
+        }
         for (i, _) in lines() {
             line.push(b';');
             line.extend_from_slice(engine.measure(i).id.as_bytes());
         }
         line.push(b',');
-        for (k, (i, l)) in lines().enumerate() {
-            if k > 0 {
+        let mut first = true;
+        if let Some(c) = base.and_then(|b| b.citation.as_deref()) {
+            line.extend_from_slice(c.as_bytes());
+            first = false;
+        }
+        for (i, l) in lines() {
+            if !first {
                 line.push(b';');
             }
+            first = false;
             line.extend_from_slice(engine.citation(i, l).as_bytes());
         }
     }

@@ -72,8 +72,14 @@ fn declaration_effects(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> Vec<
     let s = engine.scenario();
     let mut candidates: Vec<(crate::codes::Heading, String)> = Vec::new();
     for e in &s.exemptions {
-        if let Some(h) = e.declared {
-            candidates.push((h, e.reason.clone()));
+        if let Some(run) = e.declared {
+            // A run (a quota's category headings): declaring its first heading stands for any.
+            let what = if run.first == run.last {
+                e.reason.clone()
+            } else {
+                format!("{} (any heading of {run}, by product category)", e.reason)
+            };
+            candidates.push((run.first, what));
         }
     }
     for m in &s.measures {
@@ -103,9 +109,18 @@ fn declaration_effects(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> Vec<
     out
 }
 
-fn mfn_words(a: &Assessment<'_>) -> String {
+fn mfn_words(engine: &Engine, a: &Assessment<'_>) -> String {
     let rate = &a.mfn.rate;
     let basis = match &a.mfn.basis {
+        MfnBasis::Base { rule, ignored_claim } => {
+            let b = &engine.scenario().base_rates[*rule];
+            let what = match &b.duty {
+                crate::scenario::BaseDuty::Column2 => "Column 2 rate".to_string(),
+                crate::scenario::BaseDuty::InLieu(_) => "rate in lieu of Column 2".to_string(),
+            };
+            let claim = ignored_claim.map(|p| format!("; program {p} claimed, not applicable")).unwrap_or_default();
+            format!("{what}, {}: {}{claim}", b.id, b.title)
+        }
         MfnBasis::General => "column 1 general rate".to_string(),
         MfnBasis::Special(p) => format!("special rate claimed under program {p}"),
         MfnBasis::ClaimNotEligible(p) => {
@@ -115,6 +130,11 @@ fn mfn_words(a: &Assessment<'_>) -> String {
     };
     let qty = a.mfn.quantity.map(|(q, u)| format!(", on {} {u}", q.normalize())).unwrap_or_default();
     format!("{rate}{qty} ({basis})")
+}
+
+/// The Chapter 99 heading reported with the ordinary duty, when a base rule has one (9903.90.08).
+fn mfn_citation<'e>(engine: &'e Engine, a: &Assessment<'_>) -> Option<&'e str> {
+    a.base_rule().and_then(|b| engine.scenario().base_rates[b].citation.as_deref())
 }
 
 /// The human-readable view.
@@ -161,8 +181,8 @@ pub fn render_text(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> String {
         o,
         "  {:<28} {:<11} {:<36} {:>14} {:>14.2}",
         "mfn",
-        "-",
-        short(&mfn_words(a), 36),
+        mfn_citation(engine, a).unwrap_or("-"),
+        short(&mfn_words(engine, a), 36),
         format!("{:.2}", flow.customs_value),
         a.mfn_duty
     );
@@ -189,7 +209,7 @@ pub fn render_text(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> String {
         a.total_duty
     );
     let _ = writeln!(o);
-    let _ = writeln!(o, "MFN: {}", mfn_words(a));
+    let _ = writeln!(o, "MFN: {}", mfn_words(engine, a));
     if let Some(l) = a.mfn.line {
         let _ = writeln!(o, "     HTS line {} ({})", l.hts, l.source);
     }
@@ -241,9 +261,10 @@ pub fn render_json(engine: &Engine, flow: &Flow, a: &Assessment<'_>) -> serde_js
     let s = engine.scenario();
     let lines: Vec<serde_json::Value> = std::iter::once(json!({
         "measure": "mfn",
-        "citation": null,
+        "citation": mfn_citation(engine, a),
+        "base_rule": a.base_rule().map(|b| engine.scenario().base_rates[b].id.clone()),
         "rate": a.mfn.rate.to_string(),
-        "basis": mfn_words(a),
+        "basis": mfn_words(engine, a),
         "base": format!("{:.2}", flow.customs_value),
         "amount": format!("{:.2}", a.mfn_duty),
     }))

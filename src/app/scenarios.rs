@@ -24,7 +24,12 @@ pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
         }
         Some(ScenariosAction::Where { id, scenario }) => {
             let s = load_scenario(scenario).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
+            let base = s.base_rates.iter().find(|b| &b.id == id);
             let text = match (s.measure_index(id), s.exemptions.iter().find(|e| &e.id == id)) {
+                (None, None) if base.is_some() => {
+                    let b = base.expect("checked");
+                    format!("{}\nbase rate {} — {}\nsource: {}\n", b.defined_in, b.id, b.title, b.source)
+                }
                 (Some(i), _) => {
                     let m = &s.measures[i];
                     format!("{}\nmeasure {} — {}\nsource: {}\n", m.defined_in, m.id, m.title, m.source)
@@ -34,7 +39,7 @@ pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
                 }
                 (None, None) => {
                     return Err(AppError::fatal(format!(
-                        "no measure or exemption `{id}` in scenario `{}`; `tariffstack scenarios show {} --summary` lists them",
+                        "no measure, exemption or base rate `{id}` in scenario `{}`; `tariffstack scenarios show {} --summary` lists them",
                         s.name, s.name
                     )));
                 }
@@ -76,12 +81,26 @@ pub fn summarise(s: &Scenario) -> String {
     }
     let _ = writeln!(
         o,
-        "{} measures, {} exemption headings, {} product lists, {} country groups",
+        "{} measures, {} exemption headings, {} base rates, {} product lists, {} country groups",
         s.measures.len(),
         s.exemptions.len(),
+        s.base_rates.len(),
         s.lists.len(),
         s.groups.len()
     );
+    for b in &s.base_rates {
+        let duty = match &b.duty {
+            crate::scenario::BaseDuty::Column2 => "the Column 2 rate of the line".to_string(),
+            crate::scenario::BaseDuty::InLieu(r) => format!("{r} in lieu of Column 2"),
+        };
+        let _ = writeln!(o, "\n{} [{}, base rate] — {}", b.id, b.certainty.as_str(), b.title);
+        let _ = writeln!(o, "  in place of column 1: {duty}{}", b.citation.as_ref().map(|c| format!(" ({c})")).unwrap_or_default());
+        let _ = writeln!(o, "  in force: {}", b.window);
+        let origins: Vec<String> = b.origins.iter().map(|c| c.to_string()).collect();
+        let _ = writeln!(o, "  origins: {}", origins.join(", "));
+        let _ = writeln!(o, "  products: {}", b.products.text);
+        let _ = writeln!(o, "  source: {}", b.source);
+    }
     for m in &s.measures {
         let windows: Vec<String> = m.in_force.iter().map(ToString::to_string).collect();
         let _ = writeln!(o, "\n{} [{}] — {}", m.id, m.certainty.as_str(), m.title);

@@ -24,6 +24,15 @@ pub enum MfnBasis {
     ClaimNotEligible(Program),
     /// The row's `mfn_rate` column.
     Override,
+    /// A base rule of the scenario (index in [`crate::scenario::Scenario::base_rates`]) replaced the
+    /// column 1 rate: the Column 2 rate, or a rate in lieu of it. A claimed program does not apply
+    /// then (`ignored_claim`).
+    Base {
+        /// The rule.
+        rule: usize,
+        /// The program the row claimed, not applied.
+        ignored_claim: Option<Program>,
+    },
 }
 
 /// The MFN duty line.
@@ -144,6 +153,14 @@ impl Assessment<'_> {
         effective_rate(self.total_duty, self.customs_value)
     }
 
+    /// The base rule that replaced the column 1 rate, if any.
+    pub fn base_rule(&self) -> Option<usize> {
+        match self.mfn.basis {
+            MfnBasis::Base { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
+
     /// Indices of applied measures, in file order.
     pub fn applied(&self) -> impl Iterator<Item = (usize, &DutyLine)> {
         self.statuses.iter().enumerate().filter_map(|(i, s)| s.line().map(|l| (i, l)))
@@ -174,6 +191,8 @@ pub struct Priced {
     pub customs_value: Decimal,
     /// (measure index, line), in file order.
     pub lines: Vec<(usize, DutyLine)>,
+    /// The base rule that replaced the column 1 rate, if any (index in the scenario's base rates).
+    pub base_rule: Option<usize>,
     /// Remarks.
     pub warnings: Vec<Warning>,
 }

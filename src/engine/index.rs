@@ -57,6 +57,9 @@ pub(crate) struct Index {
     /// Bit r is set when every rate of the measure of rank r needs a declaration: on a line that
     /// declares nothing it cannot apply (most lines declare nothing).
     pub(crate) needs_declaration: u128,
+    /// Per country index: some base rule (Column 2, a rate in lieu) may cover the country, so the
+    /// MFN layer of its flows is chosen in full ([`super::Engine::base_rule`]).
+    pub(crate) base_origin: Vec<bool>,
     /// Bit i is set when measure i (by index, as the applied bits) bans the goods.
     pub(crate) prohibited_mask: u128,
     /// The measure index of each evaluation rank.
@@ -107,6 +110,9 @@ impl Index {
             freeze_lists: ListMask::default(),
             origin_bits: Vec::new(),
             needs_declaration: 0,
+            base_origin: (0..Country::COUNT)
+                .map(|c| scenario.base_rates.iter().any(|b| b.origins.iter().any(|o| o.index() == c)))
+                .collect(),
             prohibited_mask: if measures_fit {
                 scenario
                     .measures

@@ -8,34 +8,51 @@ use crate::flow::Flow;
 use crate::mfn::{MfnLine, MfnLookupError};
 use crate::money::round_cents;
 use crate::rate_text::{RateExpr, special_for};
+use crate::scenario::BaseDuty;
 use crate::units::Unit;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
 impl Engine {
-    /// Chooses the MFN rate of a flow: its own `mfn_rate`, the claimed program's special rate, or the
+    /// Chooses the MFN rate of a flow: its own `mfn_rate`; the scenario's base rule `base` when one
+    /// covers the flow (Column 2, or a rate in lieu of it); the claimed program's special rate; or the
     /// general rate of its HTS line.
     pub(super) fn select_mfn<'a>(
         &'a self,
         flow: &Flow,
+        base: Option<usize>,
         warnings: &mut Vec<Warning>,
     ) -> Result<(Option<&'a MfnLine>, Cow<'a, RateExpr>, MfnBasis), PricingError> {
         if let Some(r) = &flow.mfn_rate {
             return Ok((None, Cow::Owned(r.clone()), MfnBasis::Override));
         }
-        let line = self.mfn.lookup(&flow.hts).map_err(|e| PricingError {
-            column: "hts",
-            value: flow.hts.dotted(),
-            reason: match e {
-                MfnLookupError::TooShort => {
-                    format!("HTS `{}` is not specific enough for an MFN rate (rates are set at 8 or 10 digits)", flow.hts)
+        if let Some(rule) = base {
+            let basis = MfnBasis::Base { rule, ignored_claim: flow.spi };
+            let b = &self.scenario.base_rates[rule];
+            return match &b.duty {
+                BaseDuty::InLieu(rate) => Ok((self.mfn.lookup(&flow.hts).ok(), Cow::Borrowed(rate), basis)),
+                BaseDuty::Column2 => {
+                    let line = self.mfn_line(flow)?;
+                    let refuse = |why: String| PricingError {
+                        column: "hts",
+                        value: flow.hts.dotted(),
+                        reason: format!(
+                            "goods of {} pay the Column 2 rate ({}); {why}; give --hts with the official HTS file, or an `mfn_rate` column",
+                            flow.origin, b.id
+                        ),
+                    };
+                    match &line.column2 {
+                        Some((Ok(rate), _)) => Ok((Some(line), Cow::Borrowed(rate), basis)),
+                        Some((Err(e), _)) => Err(refuse(format!("the Column 2 {e}"))),
+                        None => Err(refuse(format!(
+                            "the {} gives no Column 2 rate for HTS `{}`",
+                            self.mfn.origin, flow.hts
+                        ))),
+                    }
                 }
-                MfnLookupError::NotFound => format!(
-                    "no MFN rate for HTS `{}` in the {}; give --hts with the official HTS file, or an `mfn_rate` column",
-                    flow.hts, self.mfn.origin
-                ),
-            },
-        })?;
+            };
+        }
+        let line = self.mfn_line(flow)?;
         let general = line.general.as_ref().map_err(|e| PricingError {
             column: "hts",
             value: flow.hts.dotted(),
@@ -50,6 +67,23 @@ impl Engine {
                 }
             },
             None => (Some(line), Cow::Borrowed(general), MfnBasis::General),
+        })
+    }
+
+    /// The MFN table's line for a flow's code, or why there is none.
+    fn mfn_line(&self, flow: &Flow) -> Result<&MfnLine, PricingError> {
+        self.mfn.lookup(&flow.hts).map_err(|e| PricingError {
+            column: "hts",
+            value: flow.hts.dotted(),
+            reason: match e {
+                MfnLookupError::TooShort => {
+                    format!("HTS `{}` is not specific enough for an MFN rate (rates are set at 8 or 10 digits)", flow.hts)
+                }
+                MfnLookupError::NotFound => format!(
+                    "no MFN rate for HTS `{}` in the {}; give --hts with the official HTS file, or an `mfn_rate` column",
+                    flow.hts, self.mfn.origin
+                ),
+            },
         })
     }
 
@@ -104,10 +138,14 @@ impl Engine {
         Ok((exact, quantity))
     }
 
-    /// Prices the MFN layer.
-    pub(super) fn price_mfn<'a>(&'a self, flow: &Flow) -> Result<(MfnOutcome<'a>, Vec<Warning>), PricingError> {
+    /// Prices the MFN layer (`base`: the base rule covering the flow, if any).
+    pub(super) fn price_mfn<'a>(
+        &'a self,
+        flow: &Flow,
+        base: Option<usize>,
+    ) -> Result<(MfnOutcome<'a>, Vec<Warning>), PricingError> {
         let mut warnings = Vec::new();
-        let (line, rate, basis) = self.select_mfn(flow, &mut warnings)?;
+        let (line, rate, basis) = self.select_mfn(flow, base, &mut warnings)?;
         let (exact, quantity) = Self::mfn_amount(&rate, flow)?;
         let duty = round_cents(exact);
         Ok((MfnOutcome { line, rate, basis, quantity, duty }, warnings))

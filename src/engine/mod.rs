@@ -113,12 +113,13 @@ impl Engine {
 
     /// Prices one flow. Errors are rows that cannot be priced (never priced as zero).
     pub fn assess<'a>(&'a self, flow: &Flow) -> Result<Assessment<'a>, PricingError> {
-        let (mfn, mut warnings) = self.price_mfn(flow)?;
+        let keys = flow.hts.prefix_keys();
+        let mut codes = self.codes(flow, &keys);
+        let (mfn, mut warnings) = self.price_mfn(flow, self.base_rule(flow, &codes))?;
+        codes.mfn_duty = mfn.duty;
         let scenario = &*self.scenario;
         let value = flow.customs_value;
         let mut statuses: Vec<Status> = vec![Status::NotInForce; scenario.measures.len()];
-        let keys = flow.hts.prefix_keys();
-        let codes = Codes { mfn_duty: mfn.duty, ..self.codes(flow, &keys) };
         for &i in &scenario.eval_order {
             let status = self.measure_status(i, flow, &codes, &AppliedSoFar::Statuses(&statuses), true, &mut warnings);
             statuses[i] = status;
@@ -144,6 +145,20 @@ impl Engine {
             mfn,
             statuses,
             warnings,
+        })
+    }
+
+    /// The first base rule (Column 2, a rate in lieu) that covers the flow on its rule date.
+    fn base_rule(&self, flow: &Flow, codes: &Codes) -> Option<usize> {
+        if !self.index.base_origin[flow.origin.index()] {
+            return None;
+        }
+        let date = self.scenario.freeze_on.map_or(flow.entry_date, |f| flow.entry_date.min(f));
+        let lists = if date == flow.entry_date { &codes.at_entry } else { &codes.at_freeze };
+        self.scenario.base_rates.iter().position(|b| {
+            b.origins.contains(flow.origin)
+                && b.window.contains(date)
+                && b.products.contains_fast(codes.keys, codes.len, lists)
         })
     }
 
@@ -178,7 +193,7 @@ impl Engine {
         let lifts = |k: usize| {
             let e = &self.scenario.exemptions[k];
             e.window.contains(date)
-                && e.declared.is_none_or(|h| flow.declared.contains(h))
+                && e.declared.is_none_or(|run| run.declared_in(&flow.declared))
                 && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && e.products.contains_fast(codes.keys, codes.len, lists)

@@ -57,24 +57,8 @@ impl<'e> Pricer<'e> {
         let entry = self.memo.entry(engine, &flow.hts);
         let members = self.memo.members(entry);
         let (products, exemptions) = self.memo.scope(entry);
-        let mfn_duty = match entry.mfn_ad_valorem() {
-            Some((mantissa, scale)) if flow.mfn_rate.is_none() && flow.spi.is_none() => {
-                // The usual case: the general rate of the line, ad valorem only, remembered with the code.
-                mul_round_cents(Decimal::from_parts(mantissa, 0, 0, false, scale), flow.customs_value)
-            }
-            _ => {
-                let rate = match (&flow.mfn_rate, entry.mfn_line()) {
-                    (None, Some(l)) => match (&engine.mfn_table().lines()[l].general, flow.spi) {
-                        (Ok(general), None) => Cow::Borrowed(general),
-                        _ => engine.select_mfn(flow, &mut out.warnings)?.1,
-                    },
-                    _ => engine.select_mfn(flow, &mut out.warnings)?.1,
-                };
-                round_cents(Engine::mfn_amount(&rate, flow)?.0)
-            }
-        };
         let segment = index.segment(flow.entry_date);
-        let codes = Codes {
+        let mut codes = Codes {
             keys: self.memo.keys(entry),
             len: flow.hts.len(),
             at_entry: members.and(&index.segment_lists[segment]),
@@ -83,9 +67,28 @@ impl<'e> Pricer<'e> {
             } else {
                 ListMask::default()
             },
-            mfn_duty,
+            mfn_duty: Decimal::ZERO,
             exemptions,
         };
+        let base = engine.base_rule(flow, &codes);
+        let mfn_duty = match entry.mfn_ad_valorem() {
+            Some((mantissa, scale)) if flow.mfn_rate.is_none() && flow.spi.is_none() && base.is_none() => {
+                // The usual case: the general rate of the line, ad valorem only, remembered with the code.
+                mul_round_cents(Decimal::from_parts(mantissa, 0, 0, false, scale), flow.customs_value)
+            }
+            _ => {
+                let rate = match (&flow.mfn_rate, entry.mfn_line(), base) {
+                    (None, Some(l), None) => match (&engine.mfn_table().lines()[l].general, flow.spi) {
+                        (Ok(general), None) => Cow::Borrowed(general),
+                        _ => engine.select_mfn(flow, None, &mut out.warnings)?.1,
+                    },
+                    _ => engine.select_mfn(flow, base, &mut out.warnings)?.1,
+                };
+                round_cents(Engine::mfn_amount(&rate, flow)?.0)
+            }
+        };
+        codes.mfn_duty = mfn_duty;
+        out.base_rule = base;
         let mut applied_bits = 0u128;
         // Lines are rounded to the cent: summed as integer cents (a `Decimal` sum when one is not).
         let mut additional_cents = Some(0i128);
@@ -140,6 +143,7 @@ impl<'e> Pricer<'e> {
         out.customs_value = a.customs_value;
         out.lines.clear();
         out.lines.extend(a.applied().map(|(i, l)| (i, l.clone())));
+        out.base_rule = a.base_rule();
         out.warnings.clear();
         out.warnings.extend(a.warnings.iter().cloned());
         Ok(())

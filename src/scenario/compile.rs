@@ -3,9 +3,10 @@
 
 use super::error::{Result, Sources};
 use super::order::evaluation_order;
-use super::raw::{RawExemption, RawMeasure, RawScope, RawWindow, S};
+use super::raw::{RawBaseRate, RawExemption, RawMeasure, RawScope, RawWindow, S};
 use super::resolve::{Merged, abbreviate};
 use super::*;
+use crate::codes::HeadingRange;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn parse_date(src: &Sources, s: &S, key: &str) -> Result<Date> {
@@ -327,6 +328,18 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         }
         exemptions.push(ex);
     }
+    let mut base_rates = Vec::new();
+    for (b, file_idx) in &merged.base_rates {
+        if ids.contains(&b.id.value) || merged.exemptions.iter().any(|(e, _)| e.id.value == b.id.value) {
+            return Err(src.err(
+                &b.id,
+                "base_rate.id",
+                format!("id `{}` is used by a base rate and a measure or exemption", b.id.value),
+                "give the base rate its own id",
+            ));
+        }
+        base_rates.push(compile_base_rate(&ctx, b, &src.files[*file_idx].name)?);
+    }
     let eval_order = evaluation_order(&measures).map_err(|cycle| {
         let first = &merged.measures[cycle[0]].0;
         let names: Vec<&str> = cycle.iter().map(|&i| ids[i].as_str()).collect();
@@ -350,6 +363,7 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         groups,
         measures,
         exemptions,
+        base_rates,
         eval_order,
         files: src.files.iter().map(|f| f.name.clone()).collect(),
     })
@@ -631,6 +645,73 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
     })
 }
 
+fn compile_base_rate(ctx: &Ctx<'_>, b: &RawBaseRate, file: &str) -> Result<BaseRate> {
+    let src = ctx.src;
+    let id_ok =
+        !b.id.value.is_empty() && b.id.value.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+    if !id_ok {
+        return Err(src.err(
+            &b.id,
+            "base_rate.id",
+            format!("base rate id `{}` is not lower-case letters, digits and `_`", b.id.value),
+            "rename it, e.g. `column2_russia_belarus`",
+        ));
+    }
+    let key = |k: &str| format!("base_rate.{}.{k}", b.id.value);
+    let duty = match (&b.column, &b.rate) {
+        (Some(c), None) if c.value == "column2" => BaseDuty::Column2,
+        (Some(c), None) => {
+            return Err(src.err(c, &key("column"), format!("unknown column `{}`", c.value), "use column = \"column2\""));
+        }
+        (None, Some(r)) => BaseDuty::InLieu(crate::rate_text::RateExpr::parse(&r.value).map_err(|m| {
+            src.err(r, &key("rate"), format!("`{}`: {m}", r.value), "write the rate in lieu as in the HTS, e.g. \"35%\"")
+        })?),
+        (Some(c), Some(_)) => {
+            return Err(src.err(c, &key("column"), "a base rate has both `column` and `rate`".into(), "keep one of them"));
+        }
+        (None, None) => {
+            return Err(src.err(
+                &b.id,
+                &key("column"),
+                "a base rate has neither `column` nor `rate`".into(),
+                "add column = \"column2\" or rate = \"35%\" (a rate in lieu)",
+            ));
+        }
+    };
+    let from = b.from.as_ref().map(|d| parse_date(src, d, &key("from"))).transpose()?;
+    let until = b.until.as_ref().map(|d| parse_date(src, d, &key("until"))).transpose()?;
+    if let (Some(f), Some(u), Some(us)) = (from, until, &b.until)
+        && u <= f
+    {
+        return Err(src.err(
+            us,
+            &key("until"),
+            format!("window ends on {u}, not after its start {f}"),
+            "`until` is the first day after the window; make it later than `from`",
+        ));
+    }
+    let products = match &b.products {
+        Some(p) => ctx.products(p, &key("products"))?,
+        None => ProductScope { all: true, text: "*".into(), ..ProductScope::default() },
+    };
+    Ok(BaseRate {
+        id: b.id.value.clone(),
+        title: b.title.clone(),
+        source: b.source.clone(),
+        certainty: parse_certainty(src, b.certainty.as_ref(), &key("certainty"))?,
+        note: b.note.clone(),
+        duty,
+        citation: b.citation.as_ref().map(|c| check_citation(src, c, &key("citation"))).transpose()?,
+        origins: ctx.origins(&b.origins, &key("origins"), &b.id)?.0,
+        products,
+        window: Window { from, until },
+        defined_in: match src.locate(&b.id) {
+            (f, Some(line), _) => format!("{f}:{line}"),
+            _ => file.to_string(),
+        },
+    })
+}
+
 /// A measure's or exemption's `certainty` (primary when absent).
 fn parse_certainty(src: &Sources, value: Option<&S>, key: &str) -> Result<Certainty> {
     match value {
@@ -703,7 +784,20 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
     };
     let citation = check_citation(src, &e.citation, &key("citation"))?;
     Ok(Exemption {
-        declared: declared_heading(src, e.declared, &e.citation, &key("declared"))?,
+        declared: match &e.declared_run {
+            None => declared_heading(src, e.declared, &e.citation, &key("declared"))?.map(HeadingRange::single),
+            Some(run) if e.declared => Some(HeadingRange::parse(&run.value).map_err(|m| {
+                src.err(run, &key("declared_run"), m, "write the run as \"9903.80.65-9903.81.19\"")
+            })?),
+            Some(run) => {
+                return Err(src.err(
+                    run,
+                    &key("declared_run"),
+                    "`declared_run` without `declared = true`".into(),
+                    "add declared = true, or remove declared_run",
+                ));
+            }
+        },
         spi: programs(&e.spi, "spi")?,
         unless_spi: programs(&e.unless_spi, "unless_spi")?,
         id: e.id.value.clone(),

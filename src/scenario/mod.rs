@@ -399,8 +399,9 @@ pub struct Exemption {
     pub window: Window,
     /// Only for flows claiming one of these programs (empty: any flow).
     pub spi: Vec<String>,
-    /// Lifts only when its heading is declared on the line (`None`: no declaration needed).
-    pub declared: Option<crate::codes::Heading>,
+    /// Lifts only when its heading (or a heading of its run) is declared on the line (`None`: no
+    /// declaration needed).
+    pub declared: Option<crate::codes::HeadingRange>,
     /// Not for flows claiming one of these programs.
     pub unless_spi: Vec<String>,
 }
@@ -562,6 +563,46 @@ pub struct Measure {
     pub defined_in: String,
 }
 
+/// What a base rule puts in place of the column 1 rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BaseDuty {
+    /// The Column 2 rate of the flow's HTS line (General Note 3(b); Pub. L. 117-110).
+    Column2,
+    /// A rate in lieu of the ordinary duty (9903.90.08: 35% in lieu of column 2).
+    InLieu(crate::rate_text::RateExpr),
+}
+
+/// A rule that replaces the column 1 (MFN) rate of the flows it covers: goods of Cuba and North
+/// Korea pay Column 2 (General Note 3(b)), goods of Russia and Belarus too from 2022-04-09 (Pub. L.
+/// 117-110), and some Russian goods a rate in lieu of Column 2 (9903.90.08/.09). The first rule in
+/// file order that covers the flow's origin, code and rule date applies; the row's own `mfn_rate`
+/// still wins over every rule.
+#[derive(Clone, Debug)]
+pub struct BaseRate {
+    /// Id (lower-case letters, digits and `_`), shown in the `measures` column after `mfn`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Legal source.
+    pub source: String,
+    /// How firmly the rule is sourced.
+    pub certainty: Certainty,
+    /// Notes.
+    pub note: String,
+    /// What replaces the column 1 rate.
+    pub duty: BaseDuty,
+    /// The Chapter 99 heading the entry line reports, when the law has one (Column 2 has none).
+    pub citation: Option<String>,
+    /// Origins covered.
+    pub origins: CountrySet,
+    /// Products covered.
+    pub products: ProductScope,
+    /// When it applies.
+    pub window: Window,
+    /// The file and line of its definition.
+    pub defined_in: String,
+}
+
 /// How current a scenario's law is: the date through which it was checked against its sources, the
 /// HTS revision of its headings, the first entry date it covers, and the measures known to be missing.
 /// Shown by every output, so that a number is never quoted without how current the law behind it is.
@@ -635,6 +676,8 @@ pub struct Scenario {
     pub measures: Vec<Measure>,
     /// Exemption headings.
     pub exemptions: Vec<Exemption>,
+    /// Rules that replace the column 1 rate (Column 2, rates in lieu of it), first match wins.
+    pub base_rates: Vec<BaseRate>,
     /// Measure indices in evaluation order (respects `replaces` and `excluded_by`).
     pub eval_order: Vec<usize>,
     /// Files the scenario was built from.

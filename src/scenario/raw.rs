@@ -41,6 +41,31 @@ pub(crate) struct RawFile {
     pub patch: Vec<RawPatch>,
     #[serde(default)]
     pub exemption: Vec<RawExemption>,
+    #[serde(default)]
+    pub base_rate: Vec<RawBaseRate>,
+}
+
+/// A rule that replaces the column 1 rate of a flow (the ordinary customs duty): the Column 2 rate
+/// of its HTS line, or a rate in lieu of it (9903.90.08).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBaseRate {
+    pub id: S,
+    pub title: String,
+    pub source: String,
+    pub certainty: Option<S>,
+    #[serde(default)]
+    pub note: String,
+    /// `column2`: the Column 2 rate of the HTS line.
+    pub column: Option<S>,
+    /// A rate in lieu of the ordinary duty (`35%`).
+    pub rate: Option<S>,
+    /// The Chapter 99 heading reported on the entry line, when the law has one.
+    pub citation: Option<S>,
+    pub origins: RawScope,
+    pub products: Option<RawScope>,
+    pub from: Option<S>,
+    pub until: Option<S>,
 }
 
 /// An exemption heading (e.g. 9903.01.32 Annex II) that lifts the duties of named measures.
@@ -60,6 +85,8 @@ pub(crate) struct RawExemption {
     /// The exemption lifts only when its heading is declared on the line.
     #[serde(default)]
     pub declared: bool,
+    /// With `declared`: any heading of this run lifts (`9903.80.65-9903.81.19`, a quota's categories).
+    pub declared_run: Option<S>,
     #[serde(default)]
     pub unless_spi: Vec<S>,
     pub products: RawScope,
@@ -105,6 +132,8 @@ pub(crate) struct RawListsFile {
     pub measure: Vec<RawMeasure>,
     #[serde(default)]
     pub exemption: Vec<RawExemption>,
+    #[serde(default)]
+    pub base_rate: Vec<RawBaseRate>,
 }
 
 #[derive(Deserialize, Debug, Clone)]

@@ -4,7 +4,7 @@
 use super::builtin::bundled_text;
 use super::compile::compile;
 use super::error::{Result, SourceFile, Sources, line_col, plain_err};
-use super::raw::{CURRENT_FILE, RawExemption, RawFile, RawGroup, RawList, RawListsFile, RawMeasure, S};
+use super::raw::{CURRENT_FILE, RawBaseRate, RawExemption, RawFile, RawGroup, RawList, RawListsFile, RawMeasure, S};
 use super::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
@@ -90,6 +90,7 @@ pub(super) struct Merged {
     pub(super) groups: BTreeMap<String, RawGroup>,
     pub(super) measures: Vec<(RawMeasure, usize)>,
     pub(super) exemptions: Vec<(RawExemption, usize)>,
+    pub(super) base_rates: Vec<(RawBaseRate, usize)>,
 }
 
 struct Loader {
@@ -214,11 +215,12 @@ impl Loader {
     }
 
     fn apply(&mut self, origin: &Origin, idx: usize, raw: RawFile, merged: &mut Merged) -> Result<()> {
-        let RawFile { scenario: header, lists, groups, measure, patch, exemption } = raw;
+        let RawFile { scenario: header, lists, groups, measure, patch, exemption, base_rate } = raw;
         // Included list files first, so the file's own lists override them.
         let mut seen_in_includes: BTreeMap<String, S> = BTreeMap::new();
         let mut included_measures = Vec::new();
         let mut included_exemptions = Vec::new();
+        let mut included_base_rates = Vec::new();
         for inc in &header.include {
             let inc_origin = origin.resolve(&inc.value, false).map_err(|message| {
                 self.sources.err(inc, "scenario.include", message, "keep list files in this folder or below it")
@@ -251,6 +253,7 @@ impl Loader {
             }
             included_measures.extend(file.measure.into_iter().map(|m| (m, inc_idx)));
             included_exemptions.extend(file.exemption.into_iter().map(|e| (e, inc_idx)));
+            included_base_rates.extend(file.base_rate.into_iter().map(|b| (b, inc_idx)));
         }
         merged.lists.extend(lists);
         merged.groups.extend(groups);
@@ -261,6 +264,8 @@ impl Loader {
                 removed.insert(r.value.clone());
             } else if let Some(pos) = merged.exemptions.iter().position(|(e, _)| e.id.value == r.value) {
                 merged.exemptions.remove(pos);
+            } else if let Some(pos) = merged.base_rates.iter().position(|(b, _)| b.id.value == r.value) {
+                merged.base_rates.remove(pos);
             } else {
                 return Err(self.unknown_id(r, "scenario.remove", merged));
             }
@@ -315,6 +320,23 @@ impl Loader {
             match merged.measures.iter().position(|(x, _)| x.id.value == m.id.value) {
                 Some(pos) => merged.measures[pos] = (m, file_idx),
                 None => merged.measures.push((m, file_idx)),
+            }
+        }
+        let base_rate: Vec<(RawBaseRate, usize)> =
+            base_rate.into_iter().map(|b| (b, idx)).chain(included_base_rates).collect();
+        for (b, file_idx) in base_rate {
+            if let Some(prev) = ids_here.insert(b.id.value.clone(), b.id.clone()) {
+                let (_, line, _) = self.sources.locate(&prev);
+                return Err(self.sources.err(
+                    &b.id,
+                    "base_rate.id",
+                    format!("id `{}` is defined twice in this file (first at line {})", b.id.value, line.unwrap_or(0)),
+                    "give each [[base_rate]], [[exemption]] and [[measure]] its own id",
+                ));
+            }
+            match merged.base_rates.iter().position(|(x, _)| x.id.value == b.id.value) {
+                Some(pos) => merged.base_rates[pos] = (b, file_idx),
+                None => merged.base_rates.push((b, file_idx)),
             }
         }
         for p in patch {
