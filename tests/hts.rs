@@ -214,6 +214,48 @@ fn run_with_hts_prices_from_the_official_file_and_rejects_with_precise_reasons()
     assert!(stderr(&o).contains("rows read: 16 = assessed 10 + rejected 6"), "{}", stderr(&o));
 }
 
+/// Goods of Russia, Belarus, Cuba and North Korea pay the Column 2 rate of the file's line (HTSUS
+/// General Note 3(b); Pub. L. 117-110); a line the file gives no Column 2 rate is refused.
+#[test]
+fn column_2_origins_pay_the_files_column_2_rate() {
+    let w = Workdir::new();
+    w.create("hts.csv", FIXTURE);
+    w.create(
+        "flows.csv",
+        "id,hts,origin,entry_date,customs_value,quantity,quantity_unit\n\
+         asses_ru,0101.30.00,RU,2025-02-01,1000,,\n\
+         asses_by,0101.30.00,BY,2025-02-01,1000,,\n\
+         asses_ru_before,0101.30.00,RU,2022-04-08,1000,,\n\
+         veal_cu,0201.30.50.15,CU,2025-02-01,1000,500,kg\n\
+         horse_kp,0101.21.00,KP,2025-02-01,1000,,\n",
+    );
+    let o = w.run(&["run", "flows.csv", "--scenario", "historical", "--hts", "hts.csv", "-q"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got: Vec<(String, String, String)> = records(&stdout(&o))
+        .into_iter()
+        .map(|r| (r["id"].clone(), r["mfn_duty"].clone(), r["measures"].clone()))
+        .collect();
+    let want = [
+        ("asses_ru", "150.00", "mfn;column2_russia_belarus"), // Column 2 15% (asses are not in note 30(b))
+        ("asses_by", "150.00", "mfn;column2_russia_belarus"),
+        ("asses_ru_before", "68.00", "mfn"), // before 2022-04-09: column 1 6.8%
+        ("veal_cu", "66.00", "mfn;column2_cuba_north_korea"), // 13.2¢/kg x 500 kg
+        ("horse_kp", "0.00", "mfn;column2_cuba_north_korea"), // Column 2 Free
+    ];
+    let want: Vec<(String, String, String)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(got, want);
+    // A file without the Column 2 field: such rows are refused, never priced at column 1.
+    let no_col2: String = FIXTURE.replace("Column 2 Rate of Duty", "Other");
+    w.create("hts2.csv", &no_col2);
+    let o =
+        w.run(&["run", "flows.csv", "--scenario", "historical", "--hts", "hts2.csv", "--rejects", "rej.csv", "-q"], "");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let rej = std::fs::read_to_string(w.path("rej.csv")).unwrap();
+    assert!(rej.contains("goods of RU pay the Column 2 rate (column2_russia_belarus); the HTS file hts2.csv gives no Column 2 rate for HTS `0101.30.00`"), "{rej}");
+    assert!(stderr(&o).contains("rows read: 5 = assessed 1 + rejected 4"), "{}", stderr(&o));
+}
+
 #[test]
 fn compare_and_explain_take_the_official_file_too() {
     let w = Workdir::new();

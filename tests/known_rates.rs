@@ -53,6 +53,7 @@ fn check_library(file: &str) {
         let a = engine.assess(&flow).unwrap_or_else(|e| panic!("{}: {e:?}", c.id));
         let got_total = format!("{:.2}", a.total_duty);
         let mut got_measures = vec!["mfn".to_string()];
+        got_measures.extend(a.base_rule().map(|b| engine.scenario().base_rates[b].id.clone()));
         got_measures.extend(a.applied().map(|(i, _)| engine.measure(i).id.clone()));
         let mut want = c.expected_measures.clone();
         want.sort();

@@ -29,8 +29,8 @@ fn table_codes() -> &'static Vec<HtsCode> {
     C.get_or_init(|| MfnTable::embedded().lines().iter().map(|l| l.hts).collect())
 }
 
-const ORIGINS: [&str; 16] =
-    ["JP", "CN", "CA", "MX", "DE", "FR", "GB", "KR", "VN", "IN", "BR", "CH", "TW", "HK", "AU", "SG"];
+const ORIGINS: [&str; 19] =
+    ["JP", "CN", "CA", "MX", "DE", "FR", "GB", "KR", "VN", "IN", "BR", "CH", "TW", "HK", "AU", "SG", "RU", "BY", "CU"];
 
 prop_compose! {
     fn arb_flow()(

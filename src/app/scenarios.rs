@@ -94,7 +94,11 @@ pub fn summarise(s: &Scenario) -> String {
             crate::scenario::BaseDuty::InLieu(r) => format!("{r} in lieu of Column 2"),
         };
         let _ = writeln!(o, "\n{} [{}, base rate] — {}", b.id, b.certainty.as_str(), b.title);
-        let _ = writeln!(o, "  in place of column 1: {duty}{}", b.citation.as_ref().map(|c| format!(" ({c})")).unwrap_or_default());
+        let _ = writeln!(
+            o,
+            "  in place of column 1: {duty}{}",
+            b.citation.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+        );
         let _ = writeln!(o, "  in force: {}", b.window);
         let origins: Vec<String> = b.origins.iter().map(|c| c.to_string()).collect();
         let _ = writeln!(o, "  origins: {}", origins.join(", "));

@@ -661,13 +661,28 @@ fn compile_base_rate(ctx: &Ctx<'_>, b: &RawBaseRate, file: &str) -> Result<BaseR
     let duty = match (&b.column, &b.rate) {
         (Some(c), None) if c.value == "column2" => BaseDuty::Column2,
         (Some(c), None) => {
-            return Err(src.err(c, &key("column"), format!("unknown column `{}`", c.value), "use column = \"column2\""));
+            return Err(src.err(
+                c,
+                &key("column"),
+                format!("unknown column `{}`", c.value),
+                "use column = \"column2\"",
+            ));
         }
         (None, Some(r)) => BaseDuty::InLieu(crate::rate_text::RateExpr::parse(&r.value).map_err(|m| {
-            src.err(r, &key("rate"), format!("`{}`: {m}", r.value), "write the rate in lieu as in the HTS, e.g. \"35%\"")
+            src.err(
+                r,
+                &key("rate"),
+                format!("`{}`: {m}", r.value),
+                "write the rate in lieu as in the HTS, e.g. \"35%\"",
+            )
         })?),
         (Some(c), Some(_)) => {
-            return Err(src.err(c, &key("column"), "a base rate has both `column` and `rate`".into(), "keep one of them"));
+            return Err(src.err(
+                c,
+                &key("column"),
+                "a base rate has both `column` and `rate`".into(),
+                "keep one of them",
+            ));
         }
         (None, None) => {
             return Err(src.err(
@@ -786,9 +801,10 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
     Ok(Exemption {
         declared: match &e.declared_run {
             None => declared_heading(src, e.declared, &e.citation, &key("declared"))?.map(HeadingRange::single),
-            Some(run) if e.declared => Some(HeadingRange::parse(&run.value).map_err(|m| {
-                src.err(run, &key("declared_run"), m, "write the run as \"9903.80.65-9903.81.19\"")
-            })?),
+            Some(run) if e.declared => Some(
+                HeadingRange::parse(&run.value)
+                    .map_err(|m| src.err(run, &key("declared_run"), m, "write the run as \"9903.80.65-9903.81.19\""))?,
+            ),
             Some(run) => {
                 return Err(src.err(
                     run,
