@@ -183,3 +183,49 @@ fn compare_refuses_the_same_scenario_twice() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("scenario `historical` is given twice (--scenario 1 and 3"), "{}", stderr(&o));
 }
+
+/// Lists that name lists (`include = ["list:..."]`): the composed Annex II of 2025-10-14 plus the
+/// agricultural additions of 2025-11-13 holds exactly the codes of `annex_ii`, the list as printed in the
+/// 2026 HTS; and each composition holds its parts and not what it excludes. Checked on every code any of
+/// these lists names (at the length it is written, and at 10 digits under it).
+#[test]
+fn composed_annex_ii_lists_hold_what_they_say() {
+    use tariffstack::codes::HtsCode;
+    use tariffstack::date::Date;
+    let s = load_scenario("historical").unwrap();
+    let list = |n: &str| s.lists.iter().find(|l| l.name == n).unwrap_or_else(|| panic!("no list {n}"));
+    let names = [
+        "annex_ii",
+        "annex_ii_2025_04_05",
+        "electronics_2025_04_11",
+        "annex_ii_added_2025_09_08",
+        "annex_ii_removed_2025_09_08",
+        "annex_ii_removed_2025_10_14",
+        "ag_exempt_2025_11_13",
+        "annex_ii_from_2025_04_05",
+        "annex_ii_from_2025_09_08",
+        "annex_ii_from_2025_10_14",
+    ];
+    let mut codes: Vec<HtsCode> = Vec::new();
+    for n in names {
+        for p in list(n).include.prefixes().iter().chain(list(n).exclude.prefixes()) {
+            codes.push(*p);
+            let digits: String = p.to_string().chars().filter(char::is_ascii_digit).collect();
+            codes.push(HtsCode::parse(&format!("{digits:0<10}")).unwrap());
+        }
+    }
+    let day = Date::parse("2025-12-01").unwrap();
+    let on = |n: &str, c: &HtsCode| list(n).contains(c, day);
+    let mut checked = 0;
+    for c in &codes {
+        let composed = on("annex_ii_from_2025_10_14", c) || on("ag_exempt_2025_11_13", c);
+        assert_eq!(composed, on("annex_ii", c), "{c}: composed {composed}, printed {}", on("annex_ii", c));
+        let a = on("annex_ii_2025_04_05", c) || on("electronics_2025_04_11", c);
+        assert_eq!(on("annex_ii_from_2025_04_05", c), a, "{c}");
+        let b = (a || on("annex_ii_added_2025_09_08", c)) && !on("annex_ii_removed_2025_09_08", c);
+        assert_eq!(on("annex_ii_from_2025_09_08", c), b, "{c}");
+        assert_eq!(on("annex_ii_from_2025_10_14", c), b && !on("annex_ii_removed_2025_10_14", c), "{c}");
+        checked += 1;
+    }
+    assert!(checked > 2000, "{checked}");
+}

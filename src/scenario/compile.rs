@@ -194,22 +194,9 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
     }
     let mut lists = Vec::new();
     let mut list_index = BTreeMap::new();
+    let flat = flatten_lists(&merged, src)?;
     for (lname, l) in &merged.lists {
-        let mut include = PrefixSet::default();
-        let mut exclude = PrefixSet::default();
-        for (entries, set, key) in [(&l.include, &mut include, "include"), (&l.exclude, &mut exclude, "exclude")] {
-            for e in entries {
-                let p = HtsCode::parse_prefix(&e.value).map_err(|m| {
-                    src.err(
-                        e,
-                        &format!("lists.{lname}.{key}"),
-                        m,
-                        "write an HTS prefix of 2 to 10 digits (dots allowed)",
-                    )
-                })?;
-                set.insert(p);
-            }
-        }
+        let (include, exclude) = flat[lname].clone();
         let key = format!("lists.{lname}");
         let from = l.from.as_ref().map(|d| parse_date(src, d, &format!("{key}.from"))).transpose()?;
         let until = l.until.as_ref().map(|d| parse_date(src, d, &format!("{key}.until"))).transpose()?;
@@ -367,6 +354,116 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         eval_order,
         files: src.files.iter().map(|f| f.name.clone()).collect(),
     })
+}
+
+/// Each list's include and exclude prefixes, with the lists it names (`list:NAME` in `include` or
+/// `exclude`) expanded. A list may include several lists that have no `exclude` of their own, or one
+/// list with its excludes (and then no prefixes of its own beside it); it may exclude lists that have
+/// no `exclude` of their own; a named list must not carry its own window (the naming list's governs).
+/// Any other combination would change the meaning when flattened, and is refused with the fix.
+fn flatten_lists(merged: &Merged, src: &Sources) -> Result<BTreeMap<String, (PrefixSet, PrefixSet)>> {
+    fn visit(
+        name: &str,
+        merged: &Merged,
+        src: &Sources,
+        done: &mut BTreeMap<String, (PrefixSet, PrefixSet)>,
+        stack: &mut Vec<String>,
+    ) -> Result<()> {
+        if done.contains_key(name) {
+            return Ok(());
+        }
+        let l = &merged.lists[name];
+        stack.push(name.to_string());
+        let mut include = PrefixSet::default();
+        let mut exclude = PrefixSet::default();
+        let mut named_includes: Vec<&S> = Vec::new();
+        for (entries, is_include) in [(&l.include, true), (&l.exclude, false)] {
+            let key = format!("lists.{name}.{}", if is_include { "include" } else { "exclude" });
+            for e in entries {
+                let Some(other) = e.value.trim().strip_prefix("list:") else {
+                    let p = HtsCode::parse_prefix(&e.value).map_err(|m| {
+                        src.err(e, &key, m, "write an HTS prefix of 2 to 10 digits (dots allowed), or `list:NAME`")
+                    })?;
+                    if is_include {
+                        include.insert(p)
+                    } else {
+                        exclude.insert(p)
+                    }
+                    continue;
+                };
+                let Some(o) = merged.lists.get(other) else {
+                    let known: Vec<&str> = merged.lists.keys().map(String::as_str).collect();
+                    return Err(src.err(
+                        e,
+                        &key,
+                        format!("unknown product list `{other}`"),
+                        &format!("define [lists.{other}] or use one of: {}", abbreviate(&known)),
+                    ));
+                };
+                if stack.iter().any(|n| n == other) {
+                    return Err(src.err(
+                        e,
+                        &key,
+                        format!("lists name each other in a cycle: {} -> {other}", stack.join(" -> ")),
+                        "make one of these lists stop naming the other",
+                    ));
+                }
+                if o.from.is_some() || o.until.is_some() {
+                    return Err(src.err(
+                        e,
+                        &key,
+                        format!("list `{other}` has its own window (from/until), which a list naming it would drop"),
+                        "remove the window from the named list, or name its codes instead",
+                    ));
+                }
+                visit(other, merged, src, done, stack)?;
+                let (inc, exc) = &done[other];
+                if !is_include && !exc.prefixes().is_empty() {
+                    return Err(src.err(
+                        e,
+                        &key,
+                        format!("list `{other}` has excludes of its own; excluding it would not mean what it says"),
+                        "exclude a list without `exclude`, or name the codes",
+                    ));
+                }
+                let target = if is_include { &mut include } else { &mut exclude };
+                for p in inc.prefixes() {
+                    target.insert(*p);
+                }
+                if is_include {
+                    named_includes.push(e);
+                }
+            }
+        }
+        // Excludes of a named list carry over only when it is the list's whole include.
+        let alone = named_includes.len() == 1 && l.include.len() == 1;
+        for e in &named_includes {
+            let other = e.value.trim().trim_start_matches("list:");
+            let exc = done[other].1.prefixes().to_vec();
+            if exc.is_empty() {
+                continue;
+            }
+            if !alone {
+                return Err(src.err(
+                    e,
+                    &format!("lists.{name}.include"),
+                    format!("list `{other}` has excludes of its own and is included beside other entries"),
+                    "include it alone (and exclude what else must go), or include lists without `exclude`",
+                ));
+            }
+            for p in exc {
+                exclude.insert(p);
+            }
+        }
+        stack.pop();
+        done.insert(name.to_string(), (include, exclude));
+        Ok(())
+    }
+    let mut done = BTreeMap::new();
+    for name in merged.lists.keys() {
+        visit(name, merged, src, &mut done, &mut Vec::new())?;
+    }
+    Ok(done)
 }
 
 fn unreachable_name() -> S {
