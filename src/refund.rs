@@ -2,8 +2,8 @@
 //!
 //! Each line is priced under the scenario owed (`historical`: the law as enacted, IEEPA included)
 //! and under the scenario without IEEPA (`no-ieepa`: the legal position after the 2026-02-20
-//! ruling). The IEEPA duty of a line is the sum of its lines of measures whose id starts with
-//! `ieepa_`; the amount paid is the line's declared `ieepa_paid` when given, else that computed duty.
+//! ruling). The IEEPA duty of a line is the sum of its lines of the measures the scenario tags
+//! `ieepa` (data, not a naming rule); the amount paid is the line's declared `ieepa_paid` when given, else that computed duty.
 //! The refund is what was paid less what is owed without IEEPA:
 //! `(total_owed - ieepa_duty + ieepa_paid) - total_without`, never below zero. It equals the IEEPA duty
 //! paid unless removing IEEPA brings back a duty it had displaced (e.g. Section 232 metals on
@@ -13,10 +13,10 @@ use crate::engine::{Engine, Priced};
 use crate::money::MoneySum;
 use rust_decimal::Decimal;
 
-/// The IEEPA duty of a priced line: its lines of measures whose id starts with `ieepa_`.
-/// The IEEPA duty of a priced line: its lines of measures whose id starts with `ieepa_`.
+/// The IEEPA duty of a priced line: its lines of the measures tagged `ieepa` in the scenario (the duties
+/// struck down in Learning Resources v. Trump and refunded).
 pub fn ieepa_duty(engine: &Engine, p: &Priced) -> Decimal {
-    p.lines.iter().filter(|(i, _)| engine.measure(*i).id.starts_with("ieepa_")).map(|(_, l)| l.amount).sum()
+    p.lines.iter().filter(|(i, _)| engine.measure(*i).tags.iter().any(|t| t == "ieepa")).map(|(_, l)| l.amount).sum()
 }
 
 /// What one entry line is owed back.

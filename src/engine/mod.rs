@@ -32,12 +32,6 @@ use index::Index;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// US content at or above this share of the customs value is not dutiable under measures whose
-/// base is `non_us_content` (EO 14257 sec. 3(d), heading 9903.01.34).
-pub fn us_content_threshold() -> Decimal {
-    Decimal::new(20, 2)
-}
-
 /// A scenario ready to price flows: the rules ([`Engine::assess`]) over a checked scenario and an
 /// MFN table, and the accelerator's index of them (used by [`Pricer`]).
 #[derive(Clone, Debug)]
@@ -304,7 +298,11 @@ impl Engine {
             _ => None,
         };
         let base = match (base_kind, flow.us_content_value, content) {
-            (Base::NonUsContent, Some(us), _) if !value.is_zero() && us >= value * us_content_threshold() => value - us,
+            (Base::NonUsContent, Some(us), _)
+                if !value.is_zero() && m.us_content_threshold.is_some_and(|t| us >= value * t) =>
+            {
+                value - us
+            }
             (_, _, Some(Some(c))) => c,
             (_, _, Some(None)) => {
                 // CBP: when the content value of a derivative is not declared, the whole value is dutiable.
@@ -441,6 +439,7 @@ products = { include = ["*"] }
 origins = { include = ["*"], exclude = ["CA"] }
 in_force = [{ from = "2025-04-05", until = "2026-02-24" }]
 base = "non_us_content"
+us_content_threshold = "20%"
 excluded_by = ["s232_autos", "s232_autos_jp_deal"]
 in_transit = { loaded_before = "2025-04-05", entered_before = "2025-05-27", citation = "9903.01.28" }
   [[measure.rate]]
@@ -469,6 +468,7 @@ products = { include = ["*"] }
 origins = { include = ["JP"] }
 in_force = [{ from = "2025-08-07", until = "2026-02-24" }]
 base = "non_us_content"
+us_content_threshold = "20%"
 replaces = ["baseline", "country"]
 excluded_by = ["s232_autos", "s232_autos_jp_deal"]
   [[measure.rate]]

@@ -709,6 +709,38 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         rate_locs.push(&r.citation);
         rates.push(rate);
     }
+    let on_non_us_content = base == Base::NonUsContent || rates.iter().any(|r| r.base == Some(Base::NonUsContent));
+    let us_content_threshold = match (&m.us_content_threshold, on_non_us_content) {
+        (Some(t), true) => Some(
+            crate::money::Rate::parse_percent(&t.value)
+                .map_err(|msg| {
+                    src.err(
+                        t,
+                        &key("us_content_threshold"),
+                        format!("`{}`: {msg}", t.value),
+                        "write a share such as \"20%\"",
+                    )
+                })?
+                .fraction(),
+        ),
+        (Some(t), false) => {
+            return Err(src.err(
+                t,
+                &key("us_content_threshold"),
+                "`us_content_threshold` on a measure with no `non_us_content` base has no effect".into(),
+                "remove it, or set base = \"non_us_content\"",
+            ));
+        }
+        (None, true) => {
+            return Err(src.err(
+                &m.id,
+                &key("us_content_threshold"),
+                "a measure charged on non-US content needs the share of US content from which it is carved out".into(),
+                "add us_content_threshold = \"20%\" (EO 14257 sec. 3(d)) or the share its law gives",
+            ));
+        }
+        (None, false) => None,
+    };
     Ok(Measure {
         id: m.id.value.clone(),
         title: m.title.clone(),
@@ -734,6 +766,8 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         in_transit,
         exemptions: Vec::new(),
         scheduled: m.scheduled,
+        tags: m.tags.iter().map(|t| t.value.clone()).collect(),
+        us_content_threshold,
         rates,
         defined_in: match ctx.src.locate(&m.id) {
             (f, Some(line), _) => format!("{f}:{line}"),

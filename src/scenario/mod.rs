@@ -559,6 +559,11 @@ pub struct Measure {
     pub scheduled: bool,
     /// Rates, in order.
     pub rates: Vec<MeasureRate>,
+    /// Names for families of measures (`s232`; `ieepa`: the duties `refund` counts as refundable).
+    pub tags: Vec<String>,
+    /// For a `non_us_content` base: US content at or above this share of the customs value is carved
+    /// out (EO 14257 sec. 3(d): 20%); below it, the whole value is dutiable.
+    pub us_content_threshold: Option<rust_decimal::Decimal>,
     /// The file the measure was last defined or patched in.
     pub defined_in: String,
 }

@@ -231,6 +231,8 @@ pub(crate) struct RawMeasure {
     pub tags: Vec<S>,
     /// `excluded_by` holds for entries before this date only (a carve-out the law later withdrew).
     pub excluded_until: Option<S>,
+    /// With a `non_us_content` base: the share of US content from which it is carved out (`20%`).
+    pub us_content_threshold: Option<S>,
     /// The measure bans the goods: a flow it applies to is not priced but rejected, with this reason.
     pub prohibited: Option<String>,
     #[serde(default)]
@@ -258,6 +260,7 @@ pub(crate) struct RawPatch {
     pub replaces: Option<Vec<S>>,
     pub excluded_by: Option<Vec<S>>,
     pub excluded_until: Option<S>,
+    pub us_content_threshold: Option<S>,
     pub tags: Option<Vec<S>>,
     pub exempt_spi: Option<Vec<S>>,
     pub in_transit: Option<RawInTransit>,
@@ -291,6 +294,9 @@ impl RawPatch {
         }
         if let Some(d) = self.excluded_until {
             m.excluded_until = Some(d);
+        }
+        if let Some(t) = self.us_content_threshold {
+            m.us_content_threshold = Some(t);
         }
         if let Some(b) = self.base {
             m.base = Some(b);
