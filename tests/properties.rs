@@ -32,6 +32,23 @@ fn table_codes() -> &'static Vec<HtsCode> {
 const ORIGINS: [&str; 19] =
     ["JP", "CN", "CA", "MX", "DE", "FR", "GB", "KR", "VN", "IN", "BR", "CH", "TW", "HK", "AU", "SG", "RU", "BY", "CU"];
 
+/// Headings a flow may declare: branches of the bundled scenarios (quota runs, end-use and claim
+/// headings, certified parts, inclusive at-or-above headings).
+const DECLARED: [&str; 12] = [
+    "9903.81.31",
+    "9903.85.27",
+    "9903.81.85",
+    "9903.82.23",
+    "9903.82.24",
+    "9903.82.26",
+    "9903.96.03",
+    "9903.05.89",
+    "9903.91.13",
+    "9903.92.80",
+    "9903.94.55",
+    "9903.04.67",
+];
+
 prop_compose! {
     fn arb_flow()(
         code in 0usize..10_000,
@@ -43,6 +60,8 @@ prop_compose! {
         us_pct in prop::option::of(0u64..=100),
         loaded_back in prop::option::of(0i32..40),
         steel_pct in prop::option::of(0u64..=100),
+        own_mfn in prop::option::weighted(0.1, 0u64..=30),
+        declared in prop::option::weighted(0.3, prop::sample::select(DECLARED.to_vec())),
     ) -> Flow {
         let codes = table_codes();
         let hts = codes[code % codes.len()];
@@ -59,6 +78,10 @@ prop_compose! {
         f.us_content_value = us_pct.map(|p| (value * Decimal::from(p) / Decimal::from(100)).round_dp(2));
         f.steel_content_value = steel_pct.map(|p| (value * Decimal::from(p) / Decimal::from(100)).round_dp(2));
         f.loaded_date = loaded_back.map(|b| { let mut d = date; for _ in 0..b { d = d.pred(); } d });
+        f.mfn_rate = own_mfn.map(|p| tariffstack::rate_text::RateExpr::parse(&format!("{p}%")).unwrap());
+        if let Some(h) = declared {
+            f.declared = tariffstack::codes::Declared::parse(h).unwrap();
+        }
         f
     }
 }
@@ -90,6 +113,7 @@ proptest! {
                     let lines: Vec<_> = a.applied().map(|(i, l)| (i, l.clone())).collect();
                     prop_assert_eq!(&lines, &p.lines);
                     prop_assert_eq!(&a.warnings, &p.warnings);
+                    prop_assert_eq!(a.base_rule(), p.base_rule);
                     // Again, the code now remembered: the same pricing.
                     let again = pricer.price(&flow);
                     prop_assert!(again.is_ok());

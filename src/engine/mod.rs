@@ -142,9 +142,10 @@ impl Engine {
         })
     }
 
-    /// The first base rule (Column 2, a rate in lieu) that covers the flow on its rule date.
+    /// The first base rule (Column 2, a rate in lieu) that covers the flow on its rule date; none when
+    /// the row gives its own `mfn_rate` (which wins over every rule).
     fn base_rule(&self, flow: &Flow, codes: &Codes) -> Option<usize> {
-        if !self.index.base_origin[flow.origin.index()] {
+        if !self.index.base_origin[flow.origin.index()] || flow.mfn_rate.is_some() {
             return None;
         }
         let date = self.scenario.freeze_on.map_or(flow.entry_date, |f| flow.entry_date.min(f));
@@ -228,7 +229,9 @@ impl Engine {
         }
         let rate_matches = |r: &MeasureRate| {
             r.window.contains(date)
-                && r.declared.is_none_or(|h| flow.declared.contains(h))
+                && r.declared.is_none_or(|h| {
+                    flow.declared.contains(h) || r.declared_also.is_some_and(|a| flow.declared.contains(a))
+                })
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
         };

@@ -660,8 +660,18 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
                 "`until` is the first day after the window; make it later than `from`",
             ));
         }
+        let declared = declared_heading(src, r.declared, &r.citation, &key("rate.declared"))?;
+        // A declared inclusive rate is recognised by either of its headings: the top-up one, or the one
+        // an importer whose column 1 is already at or above the target declares.
+        let declared_also = match (&duty, declared) {
+            (Duty::Inclusive { citation_at_or_above, .. }, Some(h)) => {
+                crate::codes::Heading::parse(citation_at_or_above).ok().filter(|a| *a != h)
+            }
+            _ => None,
+        };
         let rate = MeasureRate {
-            declared: declared_heading(src, r.declared, &r.citation, &key("rate.declared"))?,
+            declared,
+            declared_also,
             citation,
             duty,
             origins: origins_n,

@@ -498,6 +498,8 @@ pub enum Duty {
 pub struct MeasureRate {
     /// Applies only when this heading is declared on the line (`None`: no declaration needed).
     pub declared: Option<crate::codes::Heading>,
+    /// For a declared inclusive rate: its at-or-above heading, which selects it too.
+    pub declared_also: Option<crate::codes::Heading>,
     /// Chapter 99 heading of the duty line.
     pub citation: String,
     /// The duty.
