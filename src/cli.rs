@@ -69,6 +69,25 @@ pub struct RunArgs {
     /// Output file (written atomically); default standard output.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Estimates and ranges.
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+}
+
+/// The two kinds of answer: without these flags, the compliance answer (what CBP charges on what each
+/// row declares); with them, estimates under named assumptions and the span of what is unknown.
+#[derive(Args, Debug, Clone, Default)]
+pub struct EstimateArgs {
+    /// Estimate the facts a row lacks from an assumption set: `bea` or `flat50` (metal content),
+    /// `usmca-2024` or `usmca-2025` (USMCA claim shares of Canadian and Mexican rows), or a CSV file
+    /// (`hts,steel,aluminum,copper` or `hts,CA,MX`). Repeatable; a row's own columns always win.
+    #[arg(long = "assume", value_name = "NAME|FILE")]
+    pub assume: Vec<String>,
+    /// Add each row's span over what it leaves unknown (`total_duty_low`, `total_duty_high`,
+    /// `unknown`) and low / central / high totals: metal content, the 10-digit line under a shorter
+    /// code, declarations, USMCA claims, US content.
+    #[arg(long)]
+    pub ranges: bool,
 }
 
 /// How to break a comparison down.

@@ -70,6 +70,7 @@ mod cli;
 pub mod codes;
 pub mod date;
 pub mod engine;
+pub mod estimate;
 pub mod files;
 pub mod flow;
 pub mod hts_file;

@@ -10,17 +10,72 @@ use super::totals::DutyTotals;
 use super::warnings::WarningTally;
 use crate::cli::RunArgs;
 use crate::engine::{Engine, Pricer};
+use crate::estimate::{Assumptions, Estimator, Facts};
 use crate::flow::Reject;
-use crate::money::percent;
+use crate::money::{MoneySum, percent, push_fixed_bytes};
 use crate::result_columns::{RESULT_COLUMNS, ResultColumnWriter, push_csv_field};
 use std::io::Write;
 use std::path::Path;
 
-/// One worker's pricer and running totals.
+/// One worker's pricer (or estimator) and running totals.
 struct Worker<'e> {
     pricer: Pricer<'e>,
+    estimator: Option<Estimator<'e>>,
     totals: DutyTotals,
+    /// With ranges: the sums of the rows' low and high totals.
+    low: MoneySum,
+    high: MoneySum,
+    /// Rows with a fact estimated, and rows whose total a fact left unknown moves, by fact.
+    estimated: FactCounts,
+    unknown: FactCounts,
     tally: WarningTally,
+}
+
+/// Rows counted per fact (metal, short code, declaration, USMCA, US content) and rows with any.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct FactCounts {
+    pub(super) any: u64,
+    pub(super) each: [u64; 5],
+}
+
+impl FactCounts {
+    const FACTS: [(Facts, &'static str); 5] = [
+        (Facts::METAL, "metal content"),
+        (Facts::SHORT_CODE, "the 10-digit line under a shorter code"),
+        (Facts::DECLARATION, "a declaration (certification, claim, in-quota heading)"),
+        (Facts::USMCA, "a USMCA claim"),
+        (Facts::US_CONTENT, "US content"),
+    ];
+
+    pub(super) fn add(&mut self, f: Facts) {
+        if f.is_empty() {
+            return;
+        }
+        self.any += 1;
+        for (k, (fact, _)) in Self::FACTS.iter().enumerate() {
+            if f.contains(*fact) {
+                self.each[k] += 1;
+            }
+        }
+    }
+
+    pub(super) fn merge(&mut self, o: &FactCounts) {
+        self.any += o.any;
+        for k in 0..5 {
+            self.each[k] += o.each[k];
+        }
+    }
+
+    /// `metal content 120, a USMCA claim 40`.
+    pub(super) fn words(&self) -> String {
+        Self::FACTS
+            .iter()
+            .zip(self.each)
+            .filter(|(_, n)| *n > 0)
+            .map(|((_, w), n)| format!("{w} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
@@ -39,8 +94,20 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         _ => AppError::stdout(e),
     };
     let mut out = Output::to(out_path)?;
+    let assumptions =
+        Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
+    let ranges = args.estimate.ranges;
+    let estimating = ranges || !assumptions.is_empty();
+    let long_prefixes = crate::estimate::long_prefixes(&engine);
     let mut header = batch.header_raw().to_vec();
-    for c in RESULT_COLUMNS {
+    let mut extra: Vec<&str> = Vec::new();
+    if !assumptions.is_empty() {
+        extra.extend(["answer", "estimated"]);
+    }
+    if ranges {
+        extra.extend(["total_duty_low", "total_duty_high", "unknown"]);
+    }
+    for c in RESULT_COLUMNS.iter().chain(&extra) {
         header.push(b',');
         push_csv_field(&mut header, c.as_bytes());
     }
@@ -48,16 +115,57 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     out.write_all(&header).map_err(write_error)?;
     let columns = ResultColumnWriter::new(&engine);
     let end = batch.run(
-        || Worker { pricer: Pricer::new(&engine), totals: DutyTotals::default(), tally: WarningTally::default() },
+        || Worker {
+            pricer: Pricer::new(&engine),
+            estimator: estimating.then(|| Estimator::new(&engine, &assumptions, ranges, &long_prefixes)),
+            totals: DutyTotals::default(),
+            low: MoneySum::default(),
+            high: MoneySum::default(),
+            estimated: FactCounts::default(),
+            unknown: FactCounts::default(),
+            tally: WarningTally::default(),
+        },
         |w, row, lines| {
-            let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
-            w.totals.add(row.flow.customs_value, p);
             w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
+            if row.flow.hts.len() < 10 && !crate::estimate::named_lines_under(&long_prefixes, &row.flow.hts).is_empty()
+            {
+                w.tally.short_code(&row.flow.hts);
+            }
+            let Some(est) = w.estimator.as_mut() else {
+                let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
+                lines.extend_from_slice(row.raw);
+                w.totals.add(row.flow.customs_value, p);
+                if !p.warnings.is_empty() {
+                    w.tally.add(&p.warnings);
+                }
+                columns.append_priced(&engine, p, lines);
+                lines.push(b'\n');
+                return Ok(());
+            };
+            let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
+            lines.extend_from_slice(row.raw);
+            let p = &e.central;
+            w.totals.add(row.flow.customs_value, p);
+            w.low.add(e.low);
+            w.high.add(e.high);
+            w.estimated.add(e.estimated);
+            w.unknown.add(e.unknown);
             if !p.warnings.is_empty() {
                 w.tally.add(&p.warnings);
             }
-            lines.extend_from_slice(row.raw);
             columns.append_priced(&engine, p, lines);
+            if !assumptions.is_empty() {
+                lines.extend_from_slice(if e.estimated.is_empty() { b",compliance," } else { b",estimate," });
+                lines.extend_from_slice(e.estimated.names().as_bytes());
+            }
+            if ranges {
+                lines.push(b',');
+                push_fixed_bytes(lines, e.low, 2);
+                lines.push(b',');
+                push_fixed_bytes(lines, e.high, 2);
+                lines.push(b',');
+                lines.extend_from_slice(e.unknown.names().as_bytes());
+            }
             lines.push(b'\n');
             Ok(())
         },
@@ -66,19 +174,60 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     out.commit()?;
     let mut totals = DutyTotals::default();
     let mut tally = WarningTally::default();
+    let (mut low, mut high) = (MoneySum::default(), MoneySum::default());
+    let (mut estimated, mut unknown) = (FactCounts::default(), FactCounts::default());
     for w in &end.states {
         totals.merge(&w.totals);
         tally.merge(&w.tally);
+        low.add_sum(&w.low);
+        high.add_sum(&w.high);
+        estimated.merge(&w.estimated);
+        unknown.merge(&w.unknown);
     }
     totals.check_exact("the rows assessed")?;
     // Always said, as the reconciliation is: a number is never given without how current its law is.
     tally.report_law_dates(&[engine.scenario()]);
     if !args.input.quiet {
         summary(&engine, &totals);
-        eprintln!("{}: {}", engine.scenario().name, engine.scenario().law.line());
+        let name = &engine.scenario().name;
+        eprintln!("{name}: {}", answer_line(&assumptions, &estimated));
+        if ranges {
+            let (value, central) = (totals.value(), totals.total());
+            let (lo, hi) = (low.value().unwrap_or_default(), high.value().unwrap_or_default());
+            let rate = |d: rust_decimal::Decimal| if value.is_zero() { "-".to_string() } else { percent(d / value) };
+            eprintln!(
+                "{name}: range of the total duty over what the rows leave unknown: low {lo} / central {central} / high {hi} (effective rate {} / {} / {})",
+                rate(lo),
+                rate(central),
+                rate(hi)
+            );
+            if unknown.any > 0 {
+                eprintln!("{name}: rows whose total an unknown fact moves: {} ({})", unknown.any, unknown.words());
+            }
+        }
+        eprintln!("{name}: {}", engine.scenario().law.line());
         tally.report();
+        tally.report_short_codes(&engine, &long_prefixes);
     }
     end.close()
+}
+
+/// Which answer the figures are: `answer: compliance (...)` or `answer: estimate under bea (...)`.
+pub(super) fn answer_line(assumptions: &Assumptions, estimated: &FactCounts) -> String {
+    if assumptions.is_empty() {
+        return "answer: compliance (what CBP charges on what each row declares; give --assume for estimates, --ranges for the span)".into();
+    }
+    let sets: Vec<String> = assumptions.sets.iter().map(|s| format!("{}: {}", s.name, s.provenance)).collect();
+    let rows = if estimated.any == 0 {
+        "no row".to_string()
+    } else {
+        format!("{} rows ({})", estimated.any, estimated.words())
+    };
+    format!(
+        "answer: estimate under assumptions {} for {rows}; other rows are the compliance answer [{}]",
+        assumptions.names(),
+        sets.join("; ")
+    )
 }
 
 fn summary(engine: &Engine, t: &DutyTotals) {

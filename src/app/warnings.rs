@@ -12,6 +12,10 @@ pub(crate) struct WarningTally {
     /// Claims of codes that are no HTS program, by code.
     unknown_program: std::collections::BTreeMap<String, u64>,
     content_not_declared: std::collections::BTreeMap<&'static str, u64>,
+    /// Rows charged on the whole value for two or more metals (no content declared).
+    double_base: u64,
+    /// Codes shorter than 10 digits that a scope of the scenario splits, by code.
+    short_codes: std::collections::BTreeMap<String, u64>,
     /// Per scenario (in the command's order): rows entered after the date its law was checked
     /// through, and rows entered before the first date it covers.
     law_dates: Vec<(u64, u64)>,
@@ -50,8 +54,16 @@ impl WarningTally {
         }
     }
 
+    /// Counts a row given at a code shorter than 10 digits that the scenario splits.
+    pub(crate) fn short_code(&mut self, code: &crate::codes::HtsCode) {
+        *self.short_codes.entry(code.dotted()).or_default() += 1;
+    }
+
     /// Counts the remarks of one row (each kind once per row).
     pub(crate) fn add(&mut self, warnings: &[Warning]) {
+        if warnings.iter().filter(|w| matches!(w, Warning::ContentNotDeclared(_))).count() > 1 {
+            self.double_base += 1;
+        }
         for w in warnings {
             match w {
                 Warning::ProgramNotListed(_) => self.program_not_listed += 1,
@@ -84,6 +96,55 @@ impl WarningTally {
         for (column, n) in &other.content_not_declared {
             *self.content_not_declared.entry(column).or_default() += n;
         }
+        self.double_base += other.double_base;
+        for (code, n) in &other.short_codes {
+            *self.short_codes.entry(code.clone()).or_default() += n;
+        }
+    }
+
+    /// Prints, for the codes shorter than 10 digits that the scenario splits (most rows first, ten
+    /// at most), the measures whose scope takes some of their 10-digit lines and not others.
+    pub(crate) fn report_short_codes(&self, engine: &crate::engine::Engine, long_prefixes: &[crate::codes::HtsCode]) {
+        if self.short_codes.is_empty() {
+            return;
+        }
+        let total: u64 = self.short_codes.values().sum();
+        eprintln!(
+            "warning: {total} rows give a code of 8 digits or fewer that a measure splits at 10 digits: priced as the code reads (as outside the lines named); give 10 digits, or --ranges for the span"
+        );
+        let mut by_rows: Vec<(&String, &u64)> = self.short_codes.iter().collect();
+        by_rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (code, n) in by_rows.iter().take(10) {
+            let Ok(c) = crate::codes::HtsCode::parse(code) else { continue };
+            let lines = crate::estimate::named_lines_under(long_prefixes, &c);
+            let s = engine.scenario();
+            let mut splitters: Vec<String> = Vec::new();
+            for m in &s.measures {
+                let inside: Vec<String> = lines
+                    .iter()
+                    .filter(|l| {
+                        let keys = l.prefix_keys();
+                        let members = s.list_index.members(&keys, l.len());
+                        m.products.contains_fast(&keys, l.len(), &members)
+                    })
+                    .map(|l| l.dotted())
+                    .collect();
+                if !inside.is_empty()
+                    && !m.products.contains_fast(
+                        &c.prefix_keys(),
+                        c.len(),
+                        &s.list_index.members(&c.prefix_keys(), c.len()),
+                    )
+                {
+                    splitters.push(format!("{} ({} in scope)", m.id, inside.join(", ")));
+                }
+            }
+            if splitters.is_empty() {
+                let named: Vec<String> = lines.iter().map(|l| l.dotted()).collect();
+                splitters.push(format!("a branch or exemption names {}", named.join(", ")));
+            }
+            eprintln!("  {n} rows of {code}: split by {}", splitters.join("; "));
+        }
     }
 
     /// Prints the counts to standard error.
@@ -101,7 +162,13 @@ impl WarningTally {
         }
         for (column, n) in &self.content_not_declared {
             eprintln!(
-                "note: {n} rows owe a Section 232 duty on metal content but have no `{column}`: charged on the whole customs value (CBP's rule when the content is not reported)"
+                "note: {n} rows owe a Section 232 duty on metal content but have no `{column}`: charged on the whole customs value (CBP's rule when the content is not reported: CSMS 64348411, 64348288); --assume bea or flat50 estimates it, --ranges spans it"
+            );
+        }
+        if self.double_base > 0 {
+            eprintln!(
+                "warning: {} rows are on two or more metal lists with no content declared: each metal's duty is charged on the whole customs value (the literal CBP rule, applied per heading; no CBP text on such goods was found), so their bases add up past the value; an estimate (--assume) never does",
+                self.double_base
             );
         }
     }

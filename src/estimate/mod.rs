@@ -1,0 +1,418 @@
+//! Two kinds of answer, named. The *compliance* answer is what CBP charges on what a row declares
+//! ([`crate::engine::Pricer`]; e.g. a Section 232 derivative charged on the whole value when no metal
+//! content is declared). An *estimate* fills the facts a row lacks from named assumption sets
+//! ([`Assumptions`]; a row's own columns always win). With ranges, each row also gets the span of its
+//! total duty over the facts it leaves unknown:
+//! - metal content: from none to the whole value (one metal at a time, so that the bases of different
+//!   metals never add up past the customs value), and the compliance figure itself (CBP's charge on the
+//!   whole value for each metal);
+//! - a code shorter than 10 digits that a measure splits: each 10-digit line the scenario names under
+//!   it, and one it does not name;
+//! - a declaration that would change the duty (a certification, a claim, an in-quota heading): made or
+//!   not;
+//! - USMCA for a Canadian or Mexican row that claims nothing: claimed or not;
+//! - US content for a row whose measures carve it out: none, or the whole value.
+//!
+//! The low and high ends combine the lowest (highest) choice of every unknown fact, each found one
+//! at a time; the span always contains the central figure. Central is the compliance answer, or the
+//! estimate when assumption sets are given. See README "Two kinds of answer".
+
+mod assume;
+
+pub use assume::{AssumptionSet, Assumptions, BUNDLED, MetalShares};
+
+use crate::codes::{Declared, Heading, HtsCode, Program};
+use crate::engine::{Engine, Priced, Pricer, PricingError, Warning};
+use crate::flow::Flow;
+use crate::scenario::Base;
+use rust_decimal::Decimal;
+
+/// Which facts of a row were estimated or left unknown (bits, for counting and for the `answer`
+/// column).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Facts(u8);
+
+impl Facts {
+    /// Metal content.
+    pub const METAL: Facts = Facts(1);
+    /// The 10-digit line under a shorter code.
+    pub const SHORT_CODE: Facts = Facts(2);
+    /// A declaration (certification, claim, in-quota heading).
+    pub const DECLARATION: Facts = Facts(4);
+    /// A USMCA claim.
+    pub const USMCA: Facts = Facts(8);
+    /// US content.
+    pub const US_CONTENT: Facts = Facts(16);
+
+    /// True when every fact of `other` is in `self`.
+    pub fn contains(self, other: Facts) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// True when no fact is set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn insert(&mut self, other: Facts) {
+        self.0 |= other.0;
+    }
+
+    /// The names of the facts, `;`-separated (`metal;usmca`).
+    pub fn names(self) -> String {
+        let all = [
+            (Facts::METAL, "metal"),
+            (Facts::SHORT_CODE, "short_code"),
+            (Facts::DECLARATION, "declaration"),
+            (Facts::USMCA, "usmca"),
+            (Facts::US_CONTENT, "us_content"),
+        ];
+        all.iter().filter(|(f, _)| self.contains(*f)).map(|(_, n)| *n).collect::<Vec<_>>().join(";")
+    }
+}
+
+/// One row's answer: the central figures (with the lines of the pricing they come from), the span of
+/// its total duty, and which facts were estimated or spanned.
+#[derive(Clone, Debug, Default)]
+pub struct Estimate {
+    /// The central figures: the compliance answer, or the estimate. When a USMCA share blends two
+    /// pricings, the totals are the blend (each rounded to the cent) and the lines are those of the
+    /// likelier one.
+    pub central: Priced,
+    /// Lowest total duty over the unknown facts (the central total without ranges).
+    pub low: Decimal,
+    /// Highest total duty.
+    pub high: Decimal,
+    /// Facts filled from an assumption set.
+    pub estimated: Facts,
+    /// Facts left unknown that move the total (only with ranges).
+    pub unknown: Facts,
+}
+
+/// Prices flows with assumption sets and, optionally, ranges; one per worker, like [`Pricer`].
+pub struct Estimator<'e> {
+    pricer: Pricer<'e>,
+    assumptions: &'e Assumptions,
+    ranges: bool,
+    /// Every prefix of 9 or 10 digits the scenario's scopes name, sorted (for the short-code span).
+    long_prefixes: &'e [HtsCode],
+    out: Estimate,
+}
+
+/// The prefixes of 9 or 10 digits named by a scenario's lists and scopes, sorted and distinct: the
+/// lines a measure may split a shorter code at. Computed once per scenario.
+pub fn long_prefixes(engine: &Engine) -> Vec<HtsCode> {
+    let s = engine.scenario();
+    let mut out: Vec<HtsCode> = Vec::new();
+    let mut take = |set: &crate::scenario::PrefixSet| {
+        out.extend(set.prefixes().iter().filter(|p| p.len() >= 9).copied());
+    };
+    for l in &s.lists {
+        take(&l.include);
+        take(&l.exclude);
+    }
+    for m in &s.measures {
+        take(&m.products.include);
+        take(&m.products.exclude);
+        for r in &m.rates {
+            if let Some(p) = &r.products {
+                take(&p.include);
+                take(&p.exclude);
+            }
+        }
+    }
+    for e in &s.exemptions {
+        take(&e.products.include);
+        take(&e.products.exclude);
+    }
+    out.sort_by(|a, b| a.digits().cmp(b.digits()));
+    out.dedup_by(|a, b| a.digits() == b.digits());
+    out
+}
+
+/// The lines named under `code` (a code of 8 digits or fewer), from `long_prefixes`.
+pub fn named_lines_under<'p>(long_prefixes: &'p [HtsCode], code: &HtsCode) -> &'p [HtsCode] {
+    if code.len() >= 9 {
+        return &[];
+    }
+    let d = code.digits();
+    let start = long_prefixes.partition_point(|p| p.digits() < d);
+    let end = start + long_prefixes[start..].partition_point(|p| p.digits().starts_with(d));
+    &long_prefixes[start..end]
+}
+
+/// A 10-digit line under `code` that none of `named` is: `code` padded with the largest statistical
+/// suffix not named (the lines a measure does not name share one answer).
+fn unnamed_line(code: &HtsCode, named: &[HtsCode]) -> Option<HtsCode> {
+    let d = code.digits();
+    let pad = 10 - d.len();
+    (0..10u32.pow(pad as u32)).rev().map(|k| format!("{d}{k:0pad$}")).find_map(|cand| {
+        let c = HtsCode::parse(&cand).ok()?;
+        (!named.iter().any(|n| cand.starts_with(n.digits()))).then_some(c)
+    })
+}
+
+fn total(p: &Priced) -> Decimal {
+    p.total_duty
+}
+
+/// The contents bases a priced row charged on the whole value for want of a declared content.
+fn undeclared_bases(p: &Priced) -> Vec<Base> {
+    let mut out: Vec<Base> = Vec::new();
+    for w in &p.warnings {
+        if let Warning::ContentNotDeclared(b) = w
+            && !out.contains(b)
+        {
+            out.push(*b);
+        }
+    }
+    out
+}
+
+fn set_content(flow: &mut Flow, base: Base, v: Option<Decimal>) {
+    match base {
+        Base::SteelContent => flow.steel_content_value = v,
+        Base::AluminumContent => flow.aluminum_content_value = v,
+        Base::CopperContent => flow.copper_content_value = v,
+        _ => {}
+    }
+}
+
+/// One unknown fact's alternatives: each a change to the flow.
+type Choice = Box<dyn Fn(&mut Flow)>;
+
+impl<'e> Estimator<'e> {
+    /// An estimator over `engine` with the given sets; `ranges` adds the low and high ends.
+    /// `long_prefixes` is [`long_prefixes`] of the engine.
+    pub fn new(engine: &'e Engine, assumptions: &'e Assumptions, ranges: bool, long_prefixes: &'e [HtsCode]) -> Self {
+        Estimator { pricer: Pricer::new(engine), assumptions, ranges, long_prefixes, out: Estimate::default() }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &'e Engine {
+        self.pricer.engine()
+    }
+
+    fn price_total(&mut self, flow: &Flow) -> Option<Decimal> {
+        self.pricer.price(flow).ok().map(total)
+    }
+
+    /// The row's answer. Errors are rows that cannot be priced as declared.
+    pub fn estimate(&mut self, flow: &Flow) -> Result<&Estimate, PricingError> {
+        let compliance = self.pricer.price(flow)?;
+        let bases = undeclared_bases(compliance);
+        let compliance_total = compliance.total_duty;
+        self.out.central.clone_from(compliance);
+        self.out.estimated = Facts::default();
+        self.out.unknown = Facts::default();
+        let origin = flow.origin.to_string();
+        let usmca_origin = (origin == "CA" || origin == "MX") && flow.spi.is_none();
+        // The estimate: metal contents from the sets, then the USMCA blend.
+        let mut estimated_flow: Option<Flow> = None;
+        if !self.assumptions.is_empty() {
+            let filled = self.assumptions.metal_contents(&flow.hts, flow.customs_value, &bases);
+            if !filled.is_empty() {
+                let mut f = flow.clone();
+                for (b, v) in &filled {
+                    set_content(&mut f, *b, Some(*v));
+                }
+                if let Ok(p) = self.pricer.price(&f) {
+                    self.out.central.clone_from(p);
+                    self.out.estimated.insert(Facts::METAL);
+                    estimated_flow = Some(f);
+                }
+            }
+            if usmca_origin && let Some(share) = self.assumptions.usmca_share(&flow.hts, &origin) {
+                let mut f = estimated_flow.clone().unwrap_or_else(|| flow.clone());
+                f.spi = Program::parse("S").ok();
+                if let Ok(claimed) = self.pricer.price(&f) {
+                    let blend = |a: Decimal, b: Decimal| (share * a + (Decimal::ONE - share) * b).round_dp(2);
+                    let mfn = blend(claimed.mfn_duty, self.out.central.mfn_duty);
+                    let additional = blend(claimed.additional_duty, self.out.central.additional_duty);
+                    if share > Decimal::new(5, 1) {
+                        self.out.central.clone_from(claimed);
+                    }
+                    self.out.central.mfn_duty = mfn;
+                    self.out.central.additional_duty = additional;
+                    self.out.central.total_duty = mfn + additional;
+                    self.out.estimated.insert(Facts::USMCA);
+                }
+            }
+        }
+        let central = self.out.central.total_duty;
+        let (mut low, mut high) = (central.min(compliance_total), central.max(compliance_total));
+        if self.ranges {
+            let base_flow = flow.clone();
+            let mut dimensions: Vec<(Facts, Vec<Choice>)> = Vec::new();
+            if !bases.is_empty() {
+                let mut choices: Vec<Choice> = Vec::new();
+                let none = bases.clone();
+                choices.push(Box::new(move |f: &mut Flow| {
+                    for &b in &none {
+                        set_content(f, b, Some(Decimal::ZERO));
+                    }
+                }));
+                for &one in &bases {
+                    let all = bases.clone();
+                    choices.push(Box::new(move |f: &mut Flow| {
+                        let v = f.customs_value;
+                        for &b in &all {
+                            set_content(f, b, Some(if b == one { v } else { Decimal::ZERO }));
+                        }
+                    }));
+                }
+                dimensions.push((Facts::METAL, choices));
+            }
+            let named = named_lines_under(self.long_prefixes, &flow.hts);
+            if !named.is_empty() {
+                let mut choices: Vec<Choice> = Vec::new();
+                let mut lines: Vec<HtsCode> = named.iter().filter_map(pad_to_10).collect();
+                lines.extend(unnamed_line(&flow.hts, named));
+                lines.dedup_by(|a, b| a.digits() == b.digits());
+                for l in lines {
+                    choices.push(Box::new(move |f: &mut Flow| f.hts = l));
+                }
+                dimensions.push((Facts::SHORT_CODE, choices));
+            }
+            let headings = declarable(self.engine(), flow);
+            if !headings.is_empty() {
+                let mut choices: Vec<Choice> = Vec::new();
+                for h in headings {
+                    choices.push(Box::new(move |f: &mut Flow| {
+                        let _ = f.declared.insert(h);
+                    }));
+                }
+                dimensions.push((Facts::DECLARATION, choices));
+            }
+            if usmca_origin {
+                dimensions.push((Facts::USMCA, vec![Box::new(|f: &mut Flow| f.spi = Program::parse("S").ok())]));
+            }
+            if flow.us_content_value.is_none() && self.carves_out_us_content() {
+                dimensions.push((
+                    Facts::US_CONTENT,
+                    vec![Box::new(|f: &mut Flow| f.us_content_value = Some(f.customs_value))],
+                ));
+            }
+            // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
+            let mut lowest: Vec<&Choice> = Vec::new();
+            let mut highest: Vec<&Choice> = Vec::new();
+            for (fact, choices) in &dimensions {
+                let mut lo: Option<(Decimal, &Choice)> = None;
+                let mut hi: Option<(Decimal, &Choice)> = None;
+                for c in choices {
+                    let mut f = base_flow.clone();
+                    c(&mut f);
+                    let Some(t) = self.price_total(&f) else { continue };
+                    if t != compliance_total {
+                        self.out.unknown.insert(*fact);
+                    }
+                    if lo.is_none_or(|(x, _)| t < x) {
+                        lo = Some((t, c));
+                    }
+                    if hi.is_none_or(|(x, _)| t > x) {
+                        hi = Some((t, c));
+                    }
+                }
+                if let Some((t, c)) = lo
+                    && t < compliance_total
+                {
+                    low = low.min(t);
+                    lowest.push(c);
+                }
+                if let Some((t, c)) = hi
+                    && t > compliance_total
+                {
+                    high = high.max(t);
+                    highest.push(c);
+                }
+            }
+            for (picks, is_low) in [(&lowest, true), (&highest, false)] {
+                if picks.len() > 1 {
+                    let mut f = base_flow.clone();
+                    for c in picks.iter() {
+                        c(&mut f);
+                    }
+                    if let Some(t) = self.price_total(&f) {
+                        if is_low { low = low.min(t) } else { high = high.max(t) }
+                    }
+                }
+            }
+        }
+        self.out.low = low;
+        self.out.high = high;
+        Ok(&self.out)
+    }
+
+    /// True when a measure applied to the last compliance pricing is charged on non-US content.
+    fn carves_out_us_content(&self) -> bool {
+        let engine = self.engine();
+        self.out.central.lines.iter().any(|(i, l)| {
+            let m = engine.measure(*i);
+            m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent
+        })
+    }
+}
+
+fn pad_to_10(p: &HtsCode) -> Option<HtsCode> {
+    let d = p.digits();
+    HtsCode::parse(&format!("{d:0<10}")).ok()
+}
+
+/// The headings that, declared on this flow, select a branch of the scenario that covers its code
+/// and origin on its date: the declared exemptions and the declared rates of the measures. (A run of
+/// quota category headings counts once, by its first heading.)
+pub fn declarable(engine: &Engine, flow: &Flow) -> Vec<Heading> {
+    let s = engine.scenario();
+    let keys = flow.hts.prefix_keys();
+    let len = flow.hts.len();
+    let lists = s.list_index.members(&keys, len).and(&s.list_index.active(&s.lists, flow.entry_date));
+    let mut out: Vec<Heading> = Vec::new();
+    let mut push = |h: Heading, declared: &Declared| {
+        if !declared.contains(h) && !out.contains(&h) {
+            out.push(h);
+        }
+    };
+    for e in &s.exemptions {
+        if let Some(run) = e.declared
+            && !run.declared_in(&flow.declared)
+            && e.window.contains(flow.entry_date)
+            && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
+            && e.products.contains_fast(&keys, len, &lists)
+        {
+            push(run.first, &flow.declared);
+        }
+    }
+    for m in &s.measures {
+        if !m.origins.contains(flow.origin) || !m.products.contains_fast(&keys, len, &lists) {
+            continue;
+        }
+        for r in &m.rates {
+            if let Some(h) = r.declared
+                && r.window.contains(flow.entry_date)
+                && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
+                && r.products.as_ref().is_none_or(|p| p.contains_fast(&keys, len, &lists))
+            {
+                push(h, &flow.declared);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_lines_under_a_short_code_and_one_unnamed() {
+        let p: Vec<HtsCode> = ["9401.61.40.11", "9401.61.60.11", "9401.61.60.31", "9403.40.90.60"]
+            .iter()
+            .map(|c| HtsCode::parse(c).unwrap())
+            .collect();
+        let code = HtsCode::parse("9401.61.60").unwrap();
+        let named = named_lines_under(&p, &code);
+        assert_eq!(named.iter().map(|c| c.dotted()).collect::<Vec<_>>(), ["9401.61.60.11", "9401.61.60.31"]);
+        assert_eq!(unnamed_line(&code, named).unwrap().dotted(), "9401.61.60.99");
+        assert!(named_lines_under(&p, &HtsCode::parse("9401.61.60.11").unwrap()).is_empty());
+    }
+}
