@@ -127,13 +127,12 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         },
         |w, row, lines| {
             w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
-            if row.flow.hts.len() < 10 && !crate::estimate::named_lines_under(&long_prefixes, &row.flow.hts).is_empty()
-            {
-                w.tally.short_code(&row.flow.hts);
-            }
             let Some(est) = w.estimator.as_mut() else {
                 let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
                 lines.extend_from_slice(row.raw);
+                if row.flow.hts.len() < 10 {
+                    short_code(&mut w.tally, &long_prefixes, row.flow);
+                }
                 w.totals.add(row.flow.customs_value, p);
                 if !p.warnings.is_empty() {
                     w.tally.add(&p.warnings);
@@ -144,6 +143,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             };
             let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
             lines.extend_from_slice(row.raw);
+            if row.flow.hts.len() < 10 {
+                short_code(&mut w.tally, &long_prefixes, row.flow);
+            }
             let p = &e.central;
             w.totals.add(row.flow.customs_value, p);
             w.low.add(e.low);
@@ -210,6 +212,14 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         tally.report_short_codes(&engine, &long_prefixes);
     }
     end.close()
+}
+
+/// Counts a row whose code (shorter than 10 digits) the scenario splits at 10 digits.
+#[cold]
+fn short_code(tally: &mut WarningTally, long_prefixes: &[crate::codes::HtsCode], flow: &crate::flow::Flow) {
+    if !crate::estimate::named_lines_under(long_prefixes, &flow.hts).is_empty() {
+        tally.short_code(&flow.hts);
+    }
 }
 
 /// Which answer the figures are: `answer: compliance (...)` or `answer: estimate under bea (...)`.
