@@ -137,6 +137,9 @@ pub struct CompareArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Estimates and ranges.
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
 }
 
 /// Formats for `explain`.

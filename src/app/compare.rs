@@ -11,7 +11,8 @@ use super::table::Table;
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
 use crate::cli::{By, CompareArgs, Format};
-use crate::engine::{Assessment, Engine, Pricer};
+use crate::engine::{Assessment, Engine, Priced, Pricer};
+use crate::estimate::{Assumptions, Estimator};
 use crate::flow::{Flow, Reject};
 use crate::mfn::MfnTable;
 use crate::money::percent;
@@ -72,8 +73,24 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         None => None,
     };
     let with_lines = lines.is_some();
+    let assumptions =
+        Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
+    let ranges = args.estimate.ranges;
+    let estimating = ranges || !assumptions.is_empty();
+    let long_prefixes: Vec<Vec<crate::codes::HtsCode>> =
+        if estimating { engines.iter().map(crate::estimate::long_prefixes).collect() } else { Vec::new() };
     let end = batch.run(
-        || Worker::new(&engines),
+        || {
+            let mut w = Worker::new(&engines);
+            if estimating {
+                w.estimators = engines
+                    .iter()
+                    .zip(&long_prefixes)
+                    .map(|(e, lp)| Estimator::new(e, &assumptions, ranges, lp))
+                    .collect();
+            }
+            w
+        },
         |w, row, out| w.price_row(&engines, args.by, with_lines, row.line, row.flow, out),
         |out| match &mut lines {
             Some((w, p)) => w.write_all(out).map_err(|e| AppError::write_io(p, e)),
@@ -108,7 +125,14 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             t.check_exact(&format!("group {key} under {name}"))?;
         }
     }
+    let mut estimated = super::run::FactCounts::default();
+    for w in &end.states {
+        estimated.merge(&w.estimated);
+    }
     let report = Report {
+        answer: super::run::answer_line(&assumptions, &estimated),
+        assumptions: &assumptions,
+        ranges,
         input: &input_name,
         as_of: args.input.as_of.as_deref(),
         names: &names,
@@ -137,6 +161,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
 /// not depend on order).
 struct Worker<'e> {
     pricers: Vec<Pricer<'e>>,
+    /// With --assume or --ranges: one estimator per scenario (used instead of the pricers).
+    estimators: Vec<Estimator<'e>>,
+    /// Rows with a fact estimated (under the reference scenario).
+    estimated: super::run::FactCounts,
     totals: Vec<DutyTotals>,
     groups: BTreeMap<String, Vec<DutyTotals>>,
     key: String,
@@ -147,6 +175,8 @@ impl<'e> Worker<'e> {
     fn new(engines: &'e [Engine]) -> Worker<'e> {
         Worker {
             pricers: engines.iter().map(Pricer::new).collect(),
+            estimators: Vec::new(),
+            estimated: super::run::FactCounts::default(),
             totals: vec![DutyTotals::default(); engines.len()],
             groups: BTreeMap::new(),
             key: String::new(),
@@ -165,22 +195,50 @@ impl<'e> Worker<'e> {
         flow: &Flow,
         out: &mut Vec<u8>,
     ) -> Result<(), Reject> {
-        for p in &mut self.pricers {
-            if let Err(err) = p.price(flow) {
-                let mut r = Reject::at(line, err.into());
-                r.reason = format!("{} (scenario {})", r.reason, p.engine().scenario().name);
-                return Err(r);
+        if self.estimators.is_empty() {
+            for p in &mut self.pricers {
+                if let Err(err) = p.price(flow) {
+                    let mut r = Reject::at(line, err.into());
+                    r.reason = format!("{} (scenario {})", r.reason, p.engine().scenario().name);
+                    return Err(r);
+                }
+            }
+        } else {
+            for est in &mut self.estimators {
+                if let Err(err) = est.estimate(flow) {
+                    let mut r = Reject::at(line, err.into());
+                    r.reason = format!("{} (scenario {})", r.reason, est.engine().scenario().name);
+                    return Err(r);
+                }
+            }
+            self.estimated.add(self.estimators[0].last().estimated);
+            for (t, est) in self.totals.iter_mut().zip(&self.estimators) {
+                let e = est.last();
+                t.add_range(e.low, e.high);
             }
         }
-        for (i, (t, p)) in self.totals.iter_mut().zip(&self.pricers).enumerate() {
-            t.add(flow.customs_value, p.priced());
-            self.tally.law_date(i, &p.engine().scenario().law, flow.entry_date);
+        let estimators = &self.estimators;
+        let pricers = &self.pricers;
+        let priced = |i: usize| -> &Priced {
+            if estimators.is_empty() { pricers[i].priced() } else { &estimators[i].last().central }
+        };
+        for (i, t) in self.totals.iter_mut().enumerate() {
+            t.add(flow.customs_value, priced(i));
+            self.tally.law_date(i, &engines[i].scenario().law, flow.entry_date);
         }
-        if let Some(p) = self.pricers.iter().map(Pricer::priced).find(|p| !p.warnings.is_empty()) {
+        if let Some(p) = (0..engines.len()).map(priced).find(|p| !p.warnings.is_empty()) {
             self.tally.add(&p.warnings);
         }
         if let Some(by) = by {
-            add_groups(&mut self.groups, &mut self.key, by, flow, engines, &self.pricers);
+            add_groups(&mut self.groups, &mut self.key, by, flow, engines, &priced);
+            if !estimators.is_empty()
+                && by != By::Measure
+                && let Some(g) = self.groups.get_mut(&self.key)
+            {
+                for (t, est) in g.iter_mut().zip(estimators) {
+                    t.add_range(est.last().low, est.last().high);
+                }
+            }
         }
         if with_lines {
             // The causes need every measure's status: assess fully (only with --lines).
@@ -199,15 +257,15 @@ impl<'e> Worker<'e> {
     }
 }
 
-fn add_groups(
+fn add_groups<'p>(
     groups: &mut BTreeMap<String, Vec<DutyTotals>>,
     key: &mut String,
     by: By,
     flow: &Flow,
     engines: &[Engine],
-    pricers: &[Pricer<'_>],
+    priced: &impl Fn(usize) -> &'p Priced,
 ) {
-    let n = pricers.len();
+    let n = engines.len();
     let value = flow.customs_value;
     // Look up before inserting: a key is allocated only once per group.
     fn group<'g>(groups: &'g mut BTreeMap<String, Vec<DutyTotals>>, key: &str, n: usize) -> &'g mut Vec<DutyTotals> {
@@ -218,7 +276,7 @@ fn add_groups(
     }
     match by {
         By::Measure => {
-            for (i, p) in pricers.iter().map(Pricer::priced).enumerate() {
+            for (i, p) in (0..n).map(priced).enumerate() {
                 group(groups, "mfn", n)[i].add_amounts(value, p.mfn_duty, Decimal::ZERO);
                 for (m, line) in &p.lines {
                     group(groups, &engines[i].measure(*m).id, n)[i].add_amounts(value, Decimal::ZERO, line.amount);
@@ -233,7 +291,7 @@ fn add_groups(
                 _ => key.push_str(flow.hts.prefix(4).digits()),
             };
             let g = group(groups, key, n);
-            for (i, p) in pricers.iter().map(Pricer::priced).enumerate() {
+            for (i, p) in (0..n).map(priced).enumerate() {
                 g[i].add(value, p);
             }
         }
@@ -299,6 +357,11 @@ fn causes(e0: &Engine, a0: &Assessment<'_>, e: &Engine, a: &Assessment<'_>, flow
 }
 
 struct Report<'a> {
+    /// Which answer the figures are (compliance, or an estimate under named sets).
+    answer: String,
+    assumptions: &'a Assumptions,
+    /// Low and high totals are shown.
+    ranges: bool,
     input: &'a str,
     as_of: Option<&'a str>,
     names: &'a [String],
@@ -337,6 +400,16 @@ fn signed(v: Decimal) -> String {
     if v > Decimal::ZERO { format!("+{}", thousands(v)) } else { thousands(v) }
 }
 
+/// The range columns of the table and markdown views.
+const RANGE_HEADER: [&str; 3] = ["total duty low", "total duty high", "effective rate low-high"];
+
+fn range_cells(t: &DutyTotals) -> [String; 3] {
+    let (lo, hi) = t.range();
+    let v = t.value();
+    let rates = if v.is_zero() { "-".to_string() } else { format!("{}-{}", percent(lo / v), percent(hi / v)) };
+    [thousands(lo), thousands(hi), rates]
+}
+
 fn rate_or_dash(r: Option<Decimal>) -> String {
     r.map(percent).unwrap_or_else(|| "-".into())
 }
@@ -361,7 +434,7 @@ impl Report<'_> {
             .zip(self.totals)
             .enumerate()
             .map(|(i, (n, t))| {
-                vec![
+                let mut row = vec![
                     n.clone(),
                     t.rows.to_string(),
                     thousands(t.value()),
@@ -370,20 +443,32 @@ impl Report<'_> {
                     thousands(t.total()),
                     rate_or_dash(t.rate()),
                     if i == 0 { "(reference)".into() } else { signed(t.total() - base) },
-                ]
+                ];
+                if self.ranges {
+                    row.extend(range_cells(t));
+                }
+                row
             })
             .collect();
+        let mut header: Vec<&str> = header.to_vec();
+        if self.ranges {
+            header.extend(RANGE_HEADER);
+        }
         Table { rows, ..Table::new(&header) }
     }
 
     fn breakdown_rows(&self) -> Option<Table> {
         let by = self.by?;
-        let header = [by_name(by), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
+        let mut header = vec![by_name(by), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
+        let with_range = self.ranges && by != By::Measure;
+        if with_range {
+            header.extend(RANGE_HEADER);
+        }
         let mut rows = Vec::new();
         for (key, per) in self.groups {
             let base = per[0].total();
             for (i, (n, t)) in self.names.iter().zip(per).enumerate() {
-                rows.push(vec![
+                let mut row = vec![
                     key.clone(),
                     n.clone(),
                     t.rows.to_string(),
@@ -391,7 +476,11 @@ impl Report<'_> {
                     thousands(t.total()),
                     if by == By::Measure { "-".into() } else { rate_or_dash(t.rate()) },
                     if i == 0 { "(reference)".into() } else { signed(t.total() - base) },
-                ]);
+                ];
+                if with_range {
+                    row.extend(range_cells(t));
+                }
+                rows.push(row);
             }
         }
         Some(Table { rows, ..Table::new(&header) })
@@ -408,6 +497,7 @@ impl Report<'_> {
         for (n, law) in self.names.iter().zip(&self.laws) {
             let _ = writeln!(o, "  {n}: {}", law.line());
         }
+        let _ = writeln!(o, "  {}", self.answer);
         let _ = writeln!(o);
         self.summary_rows().render_aligned(&mut o);
         if let Some(b) = self.breakdown_rows() {
@@ -423,6 +513,7 @@ impl Report<'_> {
         for (n, law) in self.names.iter().zip(&self.laws) {
             let _ = writeln!(o, "- `{n}`: {}", law.line());
         }
+        let _ = writeln!(o, "- {}", self.answer);
         let _ = writeln!(o);
         self.summary_rows().render_markdown(&mut o);
         if let Some(b) = self.breakdown_rows() {
@@ -438,7 +529,7 @@ impl Report<'_> {
         let base = self.totals[0].total();
         match self.by {
             None => {
-                let _ = w.write_record([
+                let mut header = vec![
                     "scenario",
                     "rows",
                     "customs_value",
@@ -447,9 +538,13 @@ impl Report<'_> {
                     "total_duty",
                     "effective_rate",
                     "difference",
-                ]);
+                ];
+                if self.ranges {
+                    header.extend(["total_duty_low", "total_duty_high"]);
+                }
+                let _ = w.write_record(&header);
                 for (n, t) in self.names.iter().zip(self.totals) {
-                    let _ = w.write_record([
+                    let mut rec = vec![
                         n.clone(),
                         t.rows.to_string(),
                         format!("{:.2}", t.value()),
@@ -458,7 +553,12 @@ impl Report<'_> {
                         format!("{:.2}", t.total()),
                         t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
                         format!("{:.2}", t.total() - base),
-                    ]);
+                    ];
+                    if self.ranges {
+                        let (lo, hi) = t.range();
+                        rec.extend([format!("{lo:.2}"), format!("{hi:.2}")]);
+                    }
+                    let _ = w.write_record(&rec);
                 }
             }
             Some(by) => {
@@ -499,8 +599,9 @@ impl Report<'_> {
 
     fn json(&self) -> serde_json::Value {
         let base = self.totals[0].total();
+        let ranges = self.ranges;
         let t_json = |n: &str, t: &DutyTotals, reference: Decimal| {
-            json!({
+            let mut v = json!({
                 "scenario": n,
                 "rows": t.rows,
                 "customs_value": format!("{:.2}", t.value()),
@@ -509,7 +610,13 @@ impl Report<'_> {
                 "total_duty": format!("{:.2}", t.total()),
                 "effective_rate": t.rate().map(|r| format!("{r:.6}")),
                 "difference": format!("{:.2}", t.total() - reference),
-            })
+            });
+            if ranges {
+                let (lo, hi) = t.range();
+                v["total_duty_low"] = json!(format!("{lo:.2}"));
+                v["total_duty_high"] = json!(format!("{hi:.2}"));
+            }
+            v
         };
         let scenarios: Vec<_> = self
             .names
@@ -530,6 +637,12 @@ impl Report<'_> {
                 .collect();
             json!({ "by": by_name(by), "groups": groups })
         });
-        json!({ "input": self.input, "as_of": self.as_of, "reference": self.names[0], "scenarios": scenarios, "breakdown": breakdown })
+        let answer = json!({
+            "kind": if self.assumptions.is_empty() { "compliance" } else { "estimate" },
+            "assumptions": self.assumptions.json(),
+            "ranges": self.ranges,
+            "text": self.answer,
+        });
+        json!({ "input": self.input, "as_of": self.as_of, "reference": self.names[0], "answer": answer, "scenarios": scenarios, "breakdown": breakdown })
     }
 }

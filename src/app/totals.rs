@@ -14,6 +14,9 @@ pub(crate) struct DutyTotals {
     value: MoneySum,
     mfn: MoneySum,
     additional: MoneySum,
+    /// With ranges: the sums of the rows' lowest and highest total duty.
+    low: MoneySum,
+    high: MoneySum,
 }
 
 impl DutyTotals {
@@ -32,12 +35,26 @@ impl DutyTotals {
         self.additional.add(additional);
     }
 
+    /// Adds a row's span of total duty (with ranges only).
+    #[inline]
+    pub(crate) fn add_range(&mut self, low: Decimal, high: Decimal) {
+        self.low.add(low);
+        self.high.add(high);
+    }
+
     /// Adds the totals of another worker.
     pub(crate) fn merge(&mut self, other: &DutyTotals) {
         self.rows += other.rows;
         self.value.add_sum(&other.value);
         self.mfn.add_sum(&other.mfn);
         self.additional.add_sum(&other.additional);
+        self.low.add_sum(&other.low);
+        self.high.add_sum(&other.high);
+    }
+
+    /// The sums of the rows' lowest and highest totals (with ranges).
+    pub(crate) fn range(&self) -> (Decimal, Decimal) {
+        (self.low.value().unwrap_or_default(), self.high.value().unwrap_or_default())
     }
 
     /// Refuses totals that no longer fit a `Decimal` exactly (sums past about 7.9 x 10^28): a total

@@ -188,6 +188,11 @@ impl<'e> Estimator<'e> {
         Estimator { pricer: Pricer::new(engine), assumptions, ranges, long_prefixes, out: Estimate::default() }
     }
 
+    /// The answer of the last successful [`Estimator::estimate`].
+    pub fn last(&self) -> &Estimate {
+        &self.out
+    }
+
     /// The engine.
     pub fn engine(&self) -> &'e Engine {
         self.pricer.engine()
