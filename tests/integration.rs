@@ -1,5 +1,6 @@
 //! The one integration-test binary. Modules by purpose:
 //! - `util`: a temporary work directory and a runner for the `tariffstack` binary;
+//! - `estimates`: the compliance answer, estimates under assumption sets, and ranges;
 //! - `known_rates`: the worked known-rate cases (regression on the law), through the library and the binary;
 //! - `scenario_errors`: scenario files with mistakes and the message each must give;
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
@@ -8,6 +9,7 @@
 
 mod bad_inputs;
 mod cli;
+mod estimates;
 mod faults;
 mod fuzz_regressions;
 mod hts;

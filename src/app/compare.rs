@@ -77,17 +77,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
     let ranges = args.estimate.ranges;
     let estimating = ranges || !assumptions.is_empty();
-    let long_prefixes: Vec<Vec<crate::codes::HtsCode>> =
-        if estimating { engines.iter().map(crate::estimate::long_prefixes).collect() } else { Vec::new() };
     let end = batch.run(
         || {
             let mut w = Worker::new(&engines);
             if estimating {
-                w.estimators = engines
-                    .iter()
-                    .zip(&long_prefixes)
-                    .map(|(e, lp)| Estimator::new(e, &assumptions, ranges, lp))
-                    .collect();
+                w.estimators = engines.iter().map(|e| Estimator::new(e, &assumptions, ranges)).collect();
             }
             w
         },

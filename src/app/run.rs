@@ -98,7 +98,6 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
     let ranges = args.estimate.ranges;
     let estimating = ranges || !assumptions.is_empty();
-    let long_prefixes = crate::estimate::long_prefixes(&engine);
     let mut header = batch.header_raw().to_vec();
     let mut extra: Vec<&str> = Vec::new();
     if !assumptions.is_empty() {
@@ -117,7 +116,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     let end = batch.run(
         || Worker {
             pricer: Pricer::new(&engine),
-            estimator: estimating.then(|| Estimator::new(&engine, &assumptions, ranges, &long_prefixes)),
+            estimator: estimating.then(|| Estimator::new(&engine, &assumptions, ranges)),
             totals: DutyTotals::default(),
             low: MoneySum::default(),
             high: MoneySum::default(),
@@ -130,8 +129,8 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             let Some(est) = w.estimator.as_mut() else {
                 let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
                 lines.extend_from_slice(row.raw);
-                if row.flow.hts.len() < 10 {
-                    short_code(&mut w.tally, &long_prefixes, row.flow);
+                if p.short_code_split {
+                    w.tally.short_code(&row.flow.hts);
                 }
                 w.totals.add(row.flow.customs_value, p);
                 if !p.warnings.is_empty() {
@@ -143,8 +142,8 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             };
             let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
             lines.extend_from_slice(row.raw);
-            if row.flow.hts.len() < 10 {
-                short_code(&mut w.tally, &long_prefixes, row.flow);
+            if e.central.short_code_split {
+                w.tally.short_code(&row.flow.hts);
             }
             let p = &e.central;
             w.totals.add(row.flow.customs_value, p);
@@ -209,17 +208,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         }
         eprintln!("{name}: {}", engine.scenario().law.line());
         tally.report();
-        tally.report_short_codes(&engine, &long_prefixes);
+        tally.report_short_codes(&engine);
     }
     end.close()
-}
-
-/// Counts a row whose code (shorter than 10 digits) the scenario splits at 10 digits.
-#[cold]
-fn short_code(tally: &mut WarningTally, long_prefixes: &[crate::codes::HtsCode], flow: &crate::flow::Flow) {
-    if !crate::estimate::named_lines_under(long_prefixes, &flow.hts).is_empty() {
-        tally.short_code(&flow.hts);
-    }
 }
 
 /// Which answer the figures are: `answer: compliance (...)` or `answer: estimate under bea (...)`.

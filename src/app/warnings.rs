@@ -104,7 +104,7 @@ impl WarningTally {
 
     /// Prints, for the codes shorter than 10 digits that the scenario splits (most rows first, ten
     /// at most), the measures whose scope takes some of their 10-digit lines and not others.
-    pub(crate) fn report_short_codes(&self, engine: &crate::engine::Engine, long_prefixes: &[crate::codes::HtsCode]) {
+    pub(crate) fn report_short_codes(&self, engine: &crate::engine::Engine) {
         if self.short_codes.is_empty() {
             return;
         }
@@ -116,7 +116,7 @@ impl WarningTally {
         by_rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (code, n) in by_rows.iter().take(10) {
             let Ok(c) = crate::codes::HtsCode::parse(code) else { continue };
-            let lines = crate::estimate::named_lines_under(long_prefixes, &c);
+            let lines = crate::estimate::named_lines_under(engine.long_prefixes(), &c);
             let s = engine.scenario();
             let mut splitters: Vec<String> = Vec::new();
             for m in &s.measures {

@@ -193,6 +193,9 @@ pub struct Priced {
     pub lines: Vec<(usize, DutyLine)>,
     /// The base rule that replaced the column 1 rate, if any (index in the scenario's base rates).
     pub base_rule: Option<usize>,
+    /// The flow's code is shorter than 10 digits and the scenario names 10-digit lines under it
+    /// (a measure may take some of them: the row is priced as the code reads).
+    pub short_code_split: bool,
     /// Remarks.
     pub warnings: Vec<Warning>,
 }

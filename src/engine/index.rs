@@ -3,7 +3,7 @@
 //! never need it; the fast path ([`super::Pricer`]) uses it to evaluate only the measures that can
 //! apply to a row. Every bit set here is a pre-filter: the full checks of a measure still run.
 
-use crate::codes::Country;
+use crate::codes::{Country, HtsCode};
 use crate::date::Date;
 use crate::scenario::{ListMask, Measure, ProductScope, Scenario, Window};
 
@@ -57,6 +57,10 @@ pub(crate) struct Index {
     /// Bit r is set when every rate of the measure of rank r needs a declaration: on a line that
     /// declares nothing it cannot apply (most lines declare nothing).
     pub(crate) needs_declaration: u128,
+    /// Every prefix of 9 or 10 digits the scenario's scopes name, sorted.
+    pub(crate) long_prefixes: Vec<HtsCode>,
+    /// The codes of 8 digits or fewer under which those prefixes fall.
+    pub(crate) split_codes: SplitCodes,
     /// Per country index: some base rule (Column 2, a rate in lieu) may cover the country, so the
     /// MFN layer of its flows is chosen in full ([`super::Engine::base_rule`]).
     pub(crate) base_origin: Vec<bool>,
@@ -110,6 +114,8 @@ impl Index {
             freeze_lists: ListMask::default(),
             origin_bits: Vec::new(),
             needs_declaration: 0,
+            long_prefixes: long_prefixes(scenario),
+            split_codes: SplitCodes::default(),
             base_origin: (0..Country::COUNT)
                 .map(|c| scenario.base_rates.iter().any(|b| b.origins.iter().any(|o| o.index() == c)))
                 .collect(),
@@ -145,6 +151,7 @@ impl Index {
         if measures_fit {
             index.index_dates_and_origins(scenario);
         }
+        index.split_codes = SplitCodes::new(&index.long_prefixes);
         index
     }
 
@@ -282,5 +289,59 @@ mod tests {
                 d = d.succ();
             }
         }
+    }
+}
+
+/// The prefixes of 9 or 10 digits named by a scenario's lists and scopes, sorted and distinct: the
+/// lines a measure may split a shorter code at. Computed once per scenario (kept in the index).
+pub fn long_prefixes(s: &Scenario) -> Vec<HtsCode> {
+    let mut out: Vec<HtsCode> = Vec::new();
+    let mut take = |set: &crate::scenario::PrefixSet| {
+        out.extend(set.prefixes().iter().filter(|p| p.len() >= 9).copied());
+    };
+    for l in &s.lists {
+        take(&l.include);
+        take(&l.exclude);
+    }
+    for m in &s.measures {
+        take(&m.products.include);
+        take(&m.products.exclude);
+        for r in &m.rates {
+            if let Some(p) = &r.products {
+                take(&p.include);
+                take(&p.exclude);
+            }
+        }
+    }
+    for e in &s.exemptions {
+        take(&e.products.include);
+        take(&e.products.exclude);
+    }
+    out.sort_by(|a, b| a.digits().cmp(b.digits()));
+    out.dedup_by(|a, b| a.digits() == b.digits());
+    out
+}
+
+/// The codes of 8 digits or fewer under which a scenario names longer lines (a measure may split
+/// them): a hash set of their keys, for a per-row test in constant time.
+#[derive(Clone, Debug, Default)]
+pub struct SplitCodes(std::collections::HashSet<u64, crate::codes::HtsKeyHash>);
+
+impl SplitCodes {
+    /// The set for `long_prefixes` (see [`long_prefixes`]).
+    pub fn new(long_prefixes: &[HtsCode]) -> SplitCodes {
+        let mut set = std::collections::HashSet::default();
+        for p in long_prefixes {
+            let keys = p.prefix_keys();
+            set.extend(keys[2..=8].iter().copied());
+        }
+        SplitCodes(set)
+    }
+
+    /// True when a measure's scope may split `code` (a code shorter than 9 digits with named lines
+    /// under it).
+    #[inline]
+    pub fn splits(&self, code: &HtsCode) -> bool {
+        code.len() <= 8 && self.0.contains(&code.key())
     }
 }

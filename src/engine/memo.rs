@@ -25,6 +25,8 @@ pub(crate) struct MemoEntry {
     /// scale.
     mfn_ad_valorem: u32,
     mfn_ad_valorem_scale: u8,
+    /// The scenario names 10-digit lines under the code (see [`super::Engine::splits`]).
+    splits: bool,
 }
 
 const _: () = assert!(std::mem::size_of::<MemoEntry>() <= 20);
@@ -39,6 +41,11 @@ impl MemoEntry {
     pub(crate) fn mfn_line(&self) -> Option<usize> {
         let l = self.mfn_line & !MFN_AD_VALOREM;
         (l != MFN_NONE).then_some(l as usize)
+    }
+
+    /// True when the scenario names 10-digit lines under the code.
+    pub(crate) fn splits(&self) -> bool {
+        self.splits
     }
 
     /// The line's general rate as (mantissa, scale) when it is ad valorem only.
@@ -169,6 +176,7 @@ impl Memo {
         });
         let keys_at = self.code_keys.len() as u32;
         self.code_keys.push(keys);
-        MemoEntry { scope, members, keys: keys_at, mfn_line, mfn_ad_valorem, mfn_ad_valorem_scale }
+        let splits = engine.splits(hts);
+        MemoEntry { scope, members, keys: keys_at, mfn_line, mfn_ad_valorem, mfn_ad_valorem_scale, splits }
     }
 }

@@ -20,6 +20,7 @@ mod mfn_duty;
 mod pricer;
 
 pub use assessment::{Assessment, Branch, DutyLine, MfnBasis, MfnOutcome, Priced, PricingError, Status, Warning};
+pub use index::{SplitCodes, long_prefixes};
 pub use pricer::Pricer;
 
 use crate::codes::Program;
@@ -85,6 +86,18 @@ impl Engine {
     /// The MFN table.
     pub fn mfn_table(&self) -> &MfnTable {
         &self.mfn
+    }
+
+    /// Every prefix of 9 or 10 digits the scenario's scopes name, sorted: the lines a measure may
+    /// split a shorter code at.
+    pub fn long_prefixes(&self) -> &[crate::codes::HtsCode] {
+        &self.index.long_prefixes
+    }
+
+    /// True when a scope of the scenario names 10-digit lines under `code` (8 digits or fewer): a
+    /// flow given at that code may be priced as outside a measure that takes some of its lines.
+    pub fn splits(&self, code: &crate::codes::HtsCode) -> bool {
+        self.index.split_codes.splits(code)
     }
 
     /// The measure at `index`.

@@ -89,6 +89,7 @@ impl<'e> Pricer<'e> {
         };
         codes.mfn_duty = mfn_duty;
         out.base_rule = base;
+        out.short_code_split = entry.splits();
         let mut applied_bits = 0u128;
         // Lines are rounded to the cent: summed as integer cents (a `Decimal` sum when one is not).
         let mut additional_cents = Some(0i128);
@@ -144,6 +145,7 @@ impl<'e> Pricer<'e> {
         out.lines.clear();
         out.lines.extend(a.applied().map(|(i, l)| (i, l.clone())));
         out.base_rule = a.base_rule();
+        out.short_code_split = engine.splits(&flow.hts);
         out.warnings.clear();
         out.warnings.extend(a.warnings.iter().cloned());
         Ok(())

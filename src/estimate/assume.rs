@@ -104,7 +104,9 @@ fn hts_key(text: &str, what: &str) -> Result<u64, String> {
 fn add_agreeing_parents<V: Copy + PartialEq>(map: &mut HashMap<u64, V>) {
     let mut parents: HashMap<u64, Option<V>> = HashMap::new();
     for (&k, &v) in map.iter() {
-        parents.entry(k / 100 + (1u64 << 60)).and_modify(|p| *p = p.filter(|x| *x == v)).or_insert(Some(v));
+        // Keys are the digits as a number, tagged with the length in the low 4 bits.
+        let parent = (((k >> 4) / 100) << 4) | 8;
+        parents.entry(parent).and_modify(|p| *p = p.filter(|x| *x == v)).or_insert(Some(v));
     }
     for (k, v) in parents {
         if let Some(v) = v {
@@ -113,15 +115,11 @@ fn add_agreeing_parents<V: Copy + PartialEq>(map: &mut HashMap<u64, V>) {
     }
 }
 
-/// The key an 8-digit code's agreeing value is stored under (kept apart from the 10-digit keys).
-fn parent_key(code: &HtsCode) -> Option<u64> {
-    (code.len() == 8).then(|| code.key() + (1u64 << 60))
-}
-
+/// A 10-digit line's value, or an 8-digit code's when all its lines agree (keys carry the length).
 fn lookup<V: Copy>(map: &HashMap<u64, V>, code: &HtsCode) -> Option<V> {
     match code.len() {
-        10 => map.get(&code.key()).copied(),
-        _ => parent_key(code).and_then(|k| map.get(&k).copied()),
+        10 | 8 => map.get(&code.key()).copied(),
+        _ => None,
     }
 }
 
@@ -376,6 +374,14 @@ mod tests {
         // Row counts of the README.
         assert_eq!(BEA_CODES.lines().count() - 1, 20_481);
         assert_eq!(USMCA_2025.lines().count() - 1, 20_129);
+    }
+
+    #[test]
+    fn an_eight_digit_code_finds_its_lines_value_only_when_they_agree() {
+        let bea = bea().unwrap();
+        // 3304.99.50 has one line (.00): its shares.
+        assert_eq!(lookup(&bea, &code("3304.99.50")), lookup(&bea, &code("3304.99.50.00")));
+        assert!(lookup(&bea, &code("3304.99.50")).is_some());
     }
 
     #[test]

@@ -19,9 +19,10 @@
 
 mod assume;
 
+pub use crate::engine::SplitCodes;
 pub use assume::{AssumptionSet, Assumptions, BUNDLED, MetalShares};
 
-use crate::codes::{Declared, Heading, HtsCode, Program};
+use crate::codes::{Heading, HtsCode, Program};
 use crate::engine::{Engine, Priced, Pricer, PricingError, Warning};
 use crate::flow::Flow;
 use crate::scenario::Base;
@@ -94,40 +95,9 @@ pub struct Estimator<'e> {
     pricer: Pricer<'e>,
     assumptions: &'e Assumptions,
     ranges: bool,
-    /// Every prefix of 9 or 10 digits the scenario's scopes name, sorted (for the short-code span).
-    long_prefixes: &'e [HtsCode],
+    /// Per (code, origin): the declared branches that may cover them, with their windows.
+    declarable: std::collections::HashMap<(u64, usize), Vec<(Heading, crate::scenario::Window)>>,
     out: Estimate,
-}
-
-/// The prefixes of 9 or 10 digits named by a scenario's lists and scopes, sorted and distinct: the
-/// lines a measure may split a shorter code at. Computed once per scenario.
-pub fn long_prefixes(engine: &Engine) -> Vec<HtsCode> {
-    let s = engine.scenario();
-    let mut out: Vec<HtsCode> = Vec::new();
-    let mut take = |set: &crate::scenario::PrefixSet| {
-        out.extend(set.prefixes().iter().filter(|p| p.len() >= 9).copied());
-    };
-    for l in &s.lists {
-        take(&l.include);
-        take(&l.exclude);
-    }
-    for m in &s.measures {
-        take(&m.products.include);
-        take(&m.products.exclude);
-        for r in &m.rates {
-            if let Some(p) = &r.products {
-                take(&p.include);
-                take(&p.exclude);
-            }
-        }
-    }
-    for e in &s.exemptions {
-        take(&e.products.include);
-        take(&e.products.exclude);
-    }
-    out.sort_by(|a, b| a.digits().cmp(b.digits()));
-    out.dedup_by(|a, b| a.digits() == b.digits());
-    out
 }
 
 /// The lines named under `code` (a code of 8 digits or fewer), from `long_prefixes`.
@@ -178,14 +148,51 @@ fn set_content(flow: &mut Flow, base: Base, v: Option<Decimal>) {
     }
 }
 
-/// One unknown fact's alternatives: each a change to the flow.
-type Choice = Box<dyn Fn(&mut Flow)>;
+/// One alternative of an unknown fact: a change to the flow.
+#[derive(Clone, Copy, Debug)]
+enum Choice {
+    /// Metal content: `None` puts no metal in any undeclared base; `Some(b)` the whole value in `b`
+    /// and none in the others (so that the bases never add up past the value).
+    Metal(Option<Base>),
+    /// The flow's code is this 10-digit line.
+    Code(HtsCode),
+    /// The heading is declared.
+    Declare(Heading),
+    /// USMCA is claimed.
+    Usmca,
+    /// The whole value is US content.
+    UsContent,
+}
+
+impl Choice {
+    fn apply(&self, f: &mut Flow, bases: &[Base]) {
+        match *self {
+            Choice::Metal(one) => {
+                let v = f.customs_value;
+                for &b in bases {
+                    set_content(f, b, Some(if Some(b) == one { v } else { Decimal::ZERO }));
+                }
+            }
+            Choice::Code(c) => f.hts = c,
+            Choice::Declare(h) => {
+                let _ = f.declared.insert(h);
+            }
+            Choice::Usmca => f.spi = Program::parse("S").ok(),
+            Choice::UsContent => f.us_content_value = Some(f.customs_value),
+        }
+    }
+}
 
 impl<'e> Estimator<'e> {
     /// An estimator over `engine` with the given sets; `ranges` adds the low and high ends.
-    /// `long_prefixes` is [`long_prefixes`] of the engine.
-    pub fn new(engine: &'e Engine, assumptions: &'e Assumptions, ranges: bool, long_prefixes: &'e [HtsCode]) -> Self {
-        Estimator { pricer: Pricer::new(engine), assumptions, ranges, long_prefixes, out: Estimate::default() }
+    pub fn new(engine: &'e Engine, assumptions: &'e Assumptions, ranges: bool) -> Self {
+        Estimator {
+            pricer: Pricer::new(engine),
+            assumptions,
+            ranges,
+            declarable: std::collections::HashMap::new(),
+            out: Estimate::default(),
+        }
     }
 
     /// The answer of the last successful [`Estimator::estimate`].
@@ -247,66 +254,44 @@ impl<'e> Estimator<'e> {
         let central = self.out.central.total_duty;
         let (mut low, mut high) = (central.min(compliance_total), central.max(compliance_total));
         if self.ranges {
-            let base_flow = flow.clone();
-            let mut dimensions: Vec<(Facts, Vec<Choice>)> = Vec::new();
+            let mut dims: Vec<(Facts, Vec<Choice>)> = Vec::new();
             if !bases.is_empty() {
-                let mut choices: Vec<Choice> = Vec::new();
-                let none = bases.clone();
-                choices.push(Box::new(move |f: &mut Flow| {
-                    for &b in &none {
-                        set_content(f, b, Some(Decimal::ZERO));
-                    }
-                }));
-                for &one in &bases {
-                    let all = bases.clone();
-                    choices.push(Box::new(move |f: &mut Flow| {
-                        let v = f.customs_value;
-                        for &b in &all {
-                            set_content(f, b, Some(if b == one { v } else { Decimal::ZERO }));
-                        }
-                    }));
-                }
-                dimensions.push((Facts::METAL, choices));
+                let mut choices = vec![Choice::Metal(None)];
+                choices.extend(bases.iter().map(|&b| Choice::Metal(Some(b))));
+                dims.push((Facts::METAL, choices));
             }
-            let named = named_lines_under(self.long_prefixes, &flow.hts);
-            if !named.is_empty() {
-                let mut choices: Vec<Choice> = Vec::new();
+            if self.engine().splits(&flow.hts) {
+                let named = named_lines_under(self.engine().long_prefixes(), &flow.hts);
                 let mut lines: Vec<HtsCode> = named.iter().filter_map(pad_to_10).collect();
                 lines.extend(unnamed_line(&flow.hts, named));
                 lines.dedup_by(|a, b| a.digits() == b.digits());
-                for l in lines {
-                    choices.push(Box::new(move |f: &mut Flow| f.hts = l));
-                }
-                dimensions.push((Facts::SHORT_CODE, choices));
+                dims.push((Facts::SHORT_CODE, lines.into_iter().map(Choice::Code).collect()));
             }
-            let headings = declarable(self.engine(), flow);
+            let headings = self.declarable_cached(flow);
             if !headings.is_empty() {
-                let mut choices: Vec<Choice> = Vec::new();
-                for h in headings {
-                    choices.push(Box::new(move |f: &mut Flow| {
-                        let _ = f.declared.insert(h);
-                    }));
-                }
-                dimensions.push((Facts::DECLARATION, choices));
+                dims.push((Facts::DECLARATION, headings.into_iter().map(Choice::Declare).collect()));
             }
             if usmca_origin {
-                dimensions.push((Facts::USMCA, vec![Box::new(|f: &mut Flow| f.spi = Program::parse("S").ok())]));
+                dims.push((Facts::USMCA, vec![Choice::Usmca]));
             }
             if flow.us_content_value.is_none() && self.carves_out_us_content() {
-                dimensions.push((
-                    Facts::US_CONTENT,
-                    vec![Box::new(|f: &mut Flow| f.us_content_value = Some(f.customs_value))],
-                ));
+                dims.push((Facts::US_CONTENT, vec![Choice::UsContent]));
             }
             // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
             let mut lowest: Vec<&Choice> = Vec::new();
             let mut highest: Vec<&Choice> = Vec::new();
-            for (fact, choices) in &dimensions {
+            if dims.is_empty() {
+                self.out.low = low;
+                self.out.high = high;
+                return Ok(&self.out);
+            }
+            let mut f = flow.clone();
+            for (fact, choices) in &dims {
                 let mut lo: Option<(Decimal, &Choice)> = None;
                 let mut hi: Option<(Decimal, &Choice)> = None;
                 for c in choices {
-                    let mut f = base_flow.clone();
-                    c(&mut f);
+                    f.clone_from(flow);
+                    c.apply(&mut f, &bases);
                     let Some(t) = self.price_total(&f) else { continue };
                     if t != compliance_total {
                         self.out.unknown.insert(*fact);
@@ -333,9 +318,9 @@ impl<'e> Estimator<'e> {
             }
             for (picks, is_low) in [(&lowest, true), (&highest, false)] {
                 if picks.len() > 1 {
-                    let mut f = base_flow.clone();
+                    f.clone_from(flow);
                     for c in picks.iter() {
-                        c(&mut f);
+                        c.apply(&mut f, &bases);
                     }
                     if let Some(t) = self.price_total(&f) {
                         if is_low { low = low.min(t) } else { high = high.max(t) }
@@ -346,6 +331,23 @@ impl<'e> Estimator<'e> {
         self.out.low = low;
         self.out.high = high;
         Ok(&self.out)
+    }
+
+    /// [`declarable`] for the flow, its candidates remembered per code and origin (windows and what is
+    /// already declared are checked per row).
+    fn declarable_cached(&mut self, flow: &Flow) -> Vec<Heading> {
+        let engine = self.pricer.engine();
+        let cands = self
+            .declarable
+            .entry((flow.hts.key(), flow.origin.index()))
+            .or_insert_with(|| declarable_candidates(engine, flow));
+        let mut out: Vec<Heading> = Vec::new();
+        for (h, w) in cands.iter() {
+            if w.contains(flow.entry_date) && !flow.declared.contains(*h) && !out.contains(h) {
+                out.push(*h);
+            }
+        }
+        out
     }
 
     /// True when a measure applied to the last compliance pricing is charged on non-US content.
@@ -367,24 +369,29 @@ fn pad_to_10(p: &HtsCode) -> Option<HtsCode> {
 /// and origin on its date: the declared exemptions and the declared rates of the measures. (A run of
 /// quota category headings counts once, by its first heading.)
 pub fn declarable(engine: &Engine, flow: &Flow) -> Vec<Heading> {
+    let mut out: Vec<Heading> = Vec::new();
+    for (h, w) in declarable_candidates(engine, flow) {
+        if w.contains(flow.entry_date) && !flow.declared.contains(h) && !out.contains(&h) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+/// The declared branches whose scope may cover the flow's code and origin, on any date, with the
+/// window each holds in (a dated list is taken as in force: a superset, which only costs a pricing).
+fn declarable_candidates(engine: &Engine, flow: &Flow) -> Vec<(Heading, crate::scenario::Window)> {
     let s = engine.scenario();
     let keys = flow.hts.prefix_keys();
     let len = flow.hts.len();
-    let lists = s.list_index.members(&keys, len).and(&s.list_index.active(&s.lists, flow.entry_date));
-    let mut out: Vec<Heading> = Vec::new();
-    let mut push = |h: Heading, declared: &Declared| {
-        if !declared.contains(h) && !out.contains(&h) {
-            out.push(h);
-        }
-    };
+    let lists = s.list_index.members(&keys, len);
+    let mut out = Vec::new();
     for e in &s.exemptions {
         if let Some(run) = e.declared
-            && !run.declared_in(&flow.declared)
-            && e.window.contains(flow.entry_date)
             && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
             && e.products.contains_fast(&keys, len, &lists)
         {
-            push(run.first, &flow.declared);
+            out.push((run.first, e.window));
         }
     }
     for m in &s.measures {
@@ -393,11 +400,10 @@ pub fn declarable(engine: &Engine, flow: &Flow) -> Vec<Heading> {
         }
         for r in &m.rates {
             if let Some(h) = r.declared
-                && r.window.contains(flow.entry_date)
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(&keys, len, &lists))
             {
-                push(h, &flow.declared);
+                out.push((h, r.window));
             }
         }
     }
