@@ -97,7 +97,27 @@ pub struct Estimator<'e> {
     ranges: bool,
     /// Per (code, origin): the declared branches that may cover them, with their windows.
     declarable: std::collections::HashMap<(u64, usize), Vec<(Heading, crate::scenario::Window)>>,
+    /// Every measure that names a measure charged on non-US content (in `replaces` or
+    /// `excluded_by`) is itself charged on non-US content: with the whole value US content, those
+    /// measures owe nothing and nothing else changes, so that span needs no pricing.
+    us_content_separable: bool,
     out: Estimate,
+}
+
+/// See `Estimator::us_content_separable`.
+fn us_content_separable(engine: &Engine) -> bool {
+    let s = engine.scenario();
+    let on_non_us = |j: usize| {
+        let m = &s.measures[j];
+        m.base == Base::NonUsContent || m.rates.iter().any(|r| r.base == Some(Base::NonUsContent))
+    };
+    let all_non_us = |j: usize| {
+        let m = &s.measures[j];
+        m.rates.iter().all(|r| r.base.unwrap_or(m.base) == Base::NonUsContent)
+    };
+    (0..s.measures.len()).all(|i| {
+        !s.measures[i].replaces.iter().chain(&s.measures[i].excluded_by).any(|&j| on_non_us(j)) || all_non_us(i)
+    })
 }
 
 /// The lines named under `code` (a code of 8 digits or fewer), from `long_prefixes`.
@@ -191,6 +211,7 @@ impl<'e> Estimator<'e> {
             assumptions,
             ranges,
             declarable: std::collections::HashMap::new(),
+            us_content_separable: us_content_separable(engine),
             out: Estimate::default(),
         }
     }
@@ -211,8 +232,16 @@ impl<'e> Estimator<'e> {
 
     /// The row's answer. Errors are rows that cannot be priced as declared.
     pub fn estimate(&mut self, flow: &Flow) -> Result<&Estimate, PricingError> {
+        let engine = self.pricer.engine();
         let compliance = self.pricer.price(flow)?;
         let bases = undeclared_bases(compliance);
+        // The duty of the lines charged on non-US content (the US-content carve-out's reach).
+        let on_non_us = |(i, l): &(usize, crate::engine::DutyLine)| {
+            let m = engine.measure(*i);
+            (m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent).then_some(l.amount)
+        };
+        let non_us: Option<Decimal> =
+            compliance.lines.iter().filter_map(on_non_us).fold(None, |s, a| Some(s.unwrap_or_default() + a));
         let compliance_total = compliance.total_duty;
         self.out.central.clone_from(compliance);
         self.out.estimated = Facts::default();
@@ -274,7 +303,7 @@ impl<'e> Estimator<'e> {
             if usmca_origin {
                 dims.push((Facts::USMCA, vec![Choice::Usmca]));
             }
-            if flow.us_content_value.is_none() && self.carves_out_us_content() {
+            if flow.us_content_value.is_none() && non_us.is_some() {
                 dims.push((Facts::US_CONTENT, vec![Choice::UsContent]));
             }
             // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
@@ -290,9 +319,17 @@ impl<'e> Estimator<'e> {
                 let mut lo: Option<(Decimal, &Choice)> = None;
                 let mut hi: Option<(Decimal, &Choice)> = None;
                 for c in choices {
-                    f.clone_from(flow);
-                    c.apply(&mut f, &bases);
-                    let Some(t) = self.price_total(&f) else { continue };
+                    let t = match (c, non_us) {
+                        // With the whole value US content, the lines on non-US content owe nothing and,
+                        // as no other measure turns on them (checked for the scenario), nothing else moves.
+                        (Choice::UsContent, Some(lines)) if self.us_content_separable => compliance_total - lines,
+                        _ => {
+                            f.clone_from(flow);
+                            c.apply(&mut f, &bases);
+                            let Some(t) = self.price_total(&f) else { continue };
+                            t
+                        }
+                    };
                     if t != compliance_total {
                         self.out.unknown.insert(*fact);
                     }
@@ -348,15 +385,6 @@ impl<'e> Estimator<'e> {
             }
         }
         out
-    }
-
-    /// True when a measure applied to the last compliance pricing is charged on non-US content.
-    fn carves_out_us_content(&self) -> bool {
-        let engine = self.engine();
-        self.out.central.lines.iter().any(|(i, l)| {
-            let m = engine.measure(*i);
-            m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent
-        })
     }
 }
 
