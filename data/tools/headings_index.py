@@ -42,6 +42,8 @@ def csv_lines(name):
 rev6, basic, april = rev6_lines(), csv_lines('hts_2025_basic_usitc.csv'), csv_lines('hts_2025_apr_rev9or10_usitc.csv')
 research = {}
 for f in sorted(glob.glob('docs/research/**/*.md', recursive=True)):
+    if os.path.basename(f) == 'headings-index.md':
+        continue  # its own output is not a source
     text = open(f, encoding='utf-8').read()
     for h in set(re.findall(r'99\d\d\.\d\d\.\d\d', text)):
         research.setdefault(h, []).append(os.path.relpath(f, root))
