@@ -80,7 +80,8 @@ pub fn reason(engine: &Engine, index: usize, status: &Status, flow: &Flow, a: &A
             let kind = m.rates[line.rate_index].base.unwrap_or(m.base);
             let base_note = match kind {
                 crate::scenario::Base::NonUsContent if line.base != a.customs_value => {
-                    format!(" on the non-US content {:.2} (US content of at least 20% is not dutiable)", line.base)
+                    let rule = m.us_content_rule.map(|r| format!(" ({})", r.describe())).unwrap_or_default();
+                    format!(" on the non-US content {:.2}{rule}", line.base)
                 }
                 crate::scenario::Base::SteelContent => format!(" on the steel content {:.2}", line.base),
                 crate::scenario::Base::AluminumContent => format!(" on the aluminum content {:.2}", line.base),

@@ -314,11 +314,7 @@ impl Engine {
             _ => None,
         };
         let base = match (base_kind, flow.us_content_value, content) {
-            (Base::NonUsContent, Some(us), _)
-                if !value.is_zero() && m.us_content_threshold.is_some_and(|t| us >= value * t) =>
-            {
-                value - us
-            }
+            (Base::NonUsContent, Some(us), _) => m.us_content_rule.map_or(value, |rule| rule.base(value, us)),
             (_, _, Some(Some(c))) => c,
             (_, _, Some(None)) => {
                 // CBP: when the content value of a derivative is not declared, the whole value is dutiable.

@@ -242,6 +242,13 @@ impl<'e> Estimator<'e> {
         };
         let non_us: Option<Decimal> =
             compliance.lines.iter().filter_map(on_non_us).fold(None, |s, a| Some(s.unwrap_or_default() + a));
+        // A line whose US content is carved out only up to a share keeps a base with the whole value US
+        // content, so its span is priced, not subtracted.
+        let capped = compliance.lines.iter().any(|(i, l)| {
+            let m = engine.measure(*i);
+            m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent
+                && matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_)))
+        });
         let compliance_total = compliance.total_duty;
         self.out.central.clone_from(compliance);
         self.out.estimated = Facts::default();
@@ -322,7 +329,9 @@ impl<'e> Estimator<'e> {
                     let t = match (c, non_us) {
                         // With the whole value US content, the lines on non-US content owe nothing and,
                         // as no other measure turns on them (checked for the scenario), nothing else moves.
-                        (Choice::UsContent, Some(lines)) if self.us_content_separable => compliance_total - lines,
+                        (Choice::UsContent, Some(lines)) if self.us_content_separable && !capped => {
+                            compliance_total - lines
+                        }
                         _ => {
                             f.clone_from(flow);
                             c.apply(&mut f, &bases);

@@ -720,36 +720,41 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         rates.push(rate);
     }
     let on_non_us_content = base == Base::NonUsContent || rates.iter().any(|r| r.base == Some(Base::NonUsContent));
-    let us_content_threshold = match (&m.us_content_threshold, on_non_us_content) {
-        (Some(t), true) => Some(
-            crate::money::Rate::parse_percent(&t.value)
-                .map_err(|msg| {
-                    src.err(
-                        t,
-                        &key("us_content_threshold"),
-                        format!("`{}`: {msg}", t.value),
-                        "write a share such as \"20%\"",
-                    )
-                })?
-                .fraction(),
-        ),
-        (Some(t), false) => {
+    let share = |t: &S, field: &str| -> Result<rust_decimal::Decimal> {
+        Ok(crate::money::Rate::parse_percent(&t.value)
+            .map_err(|msg| src.err(t, &key(field), format!("`{}`: {msg}", t.value), "write a share such as \"20%\""))?
+            .fraction())
+    };
+    let us_content_rule = match (&m.us_content_threshold, &m.us_content_exempt_up_to, on_non_us_content) {
+        (Some(t), None, true) => Some(UsContentRule::WholeFromShare(share(t, "us_content_threshold")?)),
+        (None, Some(c), true) => Some(UsContentRule::UpToShare(share(c, "us_content_exempt_up_to")?)),
+        (Some(_), Some(c), _) => {
+            return Err(src.err(
+                c,
+                &key("us_content_exempt_up_to"),
+                "a measure has one US-content rule: `us_content_threshold` and `us_content_exempt_up_to` are both given".into(),
+                "keep us_content_threshold (all US content carved out from that share) or us_content_exempt_up_to (carved out up to that share), not both",
+            ));
+        }
+        (Some(t), None, false) | (None, Some(t), false) => {
+            let field =
+                if m.us_content_threshold.is_some() { "us_content_threshold" } else { "us_content_exempt_up_to" };
             return Err(src.err(
                 t,
-                &key("us_content_threshold"),
-                "`us_content_threshold` on a measure with no `non_us_content` base has no effect".into(),
+                &key(field),
+                format!("`{field}` on a measure with no `non_us_content` base has no effect"),
                 "remove it, or set base = \"non_us_content\"",
             ));
         }
-        (None, true) => {
+        (None, None, true) => {
             return Err(src.err(
                 &m.id,
                 &key("us_content_threshold"),
-                "a measure charged on non-US content needs the share of US content from which it is carved out".into(),
-                "add us_content_threshold = \"20%\" (EO 14257 sec. 3(d)) or the share its law gives",
+                "a measure charged on non-US content needs its US-content rule".into(),
+                "add us_content_threshold = \"20%\" (EO 14257 sec. 3(d): all US content carved out from 20%) or us_content_exempt_up_to = \"40%\" (U.S. note 16(j): carved out up to 40% of the value), as its law gives",
             ));
         }
-        (None, false) => None,
+        (None, None, false) => None,
     };
     Ok(Measure {
         id: m.id.value.clone(),
@@ -777,7 +782,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         exemptions: Vec::new(),
         scheduled: m.scheduled,
         tags: m.tags.iter().map(|t| t.value.clone()).collect(),
-        us_content_threshold,
+        us_content_rule,
         rates,
         defined_in: match ctx.src.locate(&m.id) {
             (f, Some(line), _) => format!("{f}:{line}"),

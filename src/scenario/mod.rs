@@ -563,11 +563,46 @@ pub struct Measure {
     pub rates: Vec<MeasureRate>,
     /// Names for families of measures (`s232`; `ieepa`: the duties `refund` counts as refundable).
     pub tags: Vec<String>,
-    /// For a `non_us_content` base: US content at or above this share of the customs value is carved
-    /// out (EO 14257 sec. 3(d): 20%); below it, the whole value is dutiable.
-    pub us_content_threshold: Option<rust_decimal::Decimal>,
+    /// For a `non_us_content` base: how US content is carved out of the value.
+    pub us_content_rule: Option<UsContentRule>,
     /// The file the measure was last defined or patched in.
     pub defined_in: String,
+}
+
+/// How a measure charged on non-US content carves US content out of the customs value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsContentRule {
+    /// US content at or above this share of the value is carved out whole; below it, nothing is
+    /// (EO 14257 sec. 3(d): 20%). Written `us_content_threshold`.
+    WholeFromShare(rust_decimal::Decimal),
+    /// US content is carved out up to this share of the value; the rest of it is dutiable (U.S. note
+    /// 16(j), headings 9903.82.20/.21: 40%). Written `us_content_exempt_up_to`.
+    UpToShare(rust_decimal::Decimal),
+}
+
+impl UsContentRule {
+    /// The dutiable base of a flow of customs value `value` with US content `us`: the carved-out
+    /// amount is rounded to the cent (half away from zero) before it is subtracted.
+    pub fn base(self, value: rust_decimal::Decimal, us: rust_decimal::Decimal) -> rust_decimal::Decimal {
+        use rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+        let us = us.max(rust_decimal::Decimal::ZERO).min(value);
+        match self {
+            UsContentRule::WholeFromShare(t) if !value.is_zero() && us >= value * t => value - us,
+            UsContentRule::WholeFromShare(_) => value,
+            UsContentRule::UpToShare(cap) => {
+                value - us.min((value * cap).round_dp_with_strategy(2, MidpointAwayFromZero))
+            }
+        }
+    }
+
+    /// The rule in words, for `explain`.
+    pub fn describe(self) -> String {
+        let pct = |d: rust_decimal::Decimal| (d * rust_decimal::Decimal::ONE_HUNDRED).normalize();
+        match self {
+            UsContentRule::WholeFromShare(t) => format!("US content of at least {}% is not dutiable", pct(t)),
+            UsContentRule::UpToShare(c) => format!("US content up to {}% of the value is not dutiable", pct(c)),
+        }
+    }
 }
 
 /// What a base rule puts in place of the column 1 rate.
@@ -695,5 +730,38 @@ impl Scenario {
     /// The index of a measure by id.
     pub fn measure_index(&self, id: &str) -> Option<usize> {
         self.measures.iter().position(|m| m.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UsContentRule;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn whole_from_share_carves_out_all_us_content_from_the_threshold() {
+        let rule = UsContentRule::WholeFromShare(d("0.2"));
+        assert_eq!(rule.base(d("10000"), d("1999.99")), d("10000"), "below 20%: all dutiable");
+        assert_eq!(rule.base(d("10000"), d("2000")), d("8000"), "at 20%: the non-US 8000");
+        assert_eq!(rule.base(d("10000"), d("9000")), d("1000"));
+        assert_eq!(rule.base(d("0"), d("0")), d("0"));
+    }
+
+    #[test]
+    fn up_to_share_carves_out_us_content_to_the_cap_only() {
+        // U.S. note 16(j): 9903.82.21 covers US content up to 40% of the value; 9903.82.20 the rest.
+        let rule = UsContentRule::UpToShare(d("0.4"));
+        assert_eq!(rule.base(d("10000"), d("0")), d("10000"));
+        assert_eq!(rule.base(d("10000"), d("1000")), d("9000"), "10% US content: all of it carved out");
+        assert_eq!(rule.base(d("10000"), d("4000")), d("6000"));
+        assert_eq!(rule.base(d("10000"), d("7000")), d("6000"), "US content above 40% stays dutiable");
+        // The cap is rounded to the cent: 40% of 0.05 is 0.02.
+        assert_eq!(rule.base(d("0.05"), d("0.05")), d("0.03"));
+        assert_eq!(rule.describe(), "US content up to 40% of the value is not dutiable");
     }
 }

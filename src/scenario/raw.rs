@@ -233,6 +233,8 @@ pub(crate) struct RawMeasure {
     pub excluded_until: Option<S>,
     /// With a `non_us_content` base: the share of US content from which it is carved out (`20%`).
     pub us_content_threshold: Option<S>,
+    /// With a `non_us_content` base: US content is carved out up to this share of the value (`40%`).
+    pub us_content_exempt_up_to: Option<S>,
     /// The measure bans the goods: a flow it applies to is not priced but rejected, with this reason.
     pub prohibited: Option<String>,
     #[serde(default)]
@@ -261,6 +263,7 @@ pub(crate) struct RawPatch {
     pub excluded_by: Option<Vec<S>>,
     pub excluded_until: Option<S>,
     pub us_content_threshold: Option<S>,
+    pub us_content_exempt_up_to: Option<S>,
     pub tags: Option<Vec<S>>,
     pub exempt_spi: Option<Vec<S>>,
     pub in_transit: Option<RawInTransit>,
@@ -297,6 +300,9 @@ impl RawPatch {
         }
         if let Some(t) = self.us_content_threshold {
             m.us_content_threshold = Some(t);
+        }
+        if let Some(t) = self.us_content_exempt_up_to {
+            m.us_content_exempt_up_to = Some(t);
         }
         if let Some(b) = self.base {
             m.base = Some(b);
