@@ -71,6 +71,14 @@ impl AppliedSoFar<'_> {
     }
 }
 
+/// See [`Engine::pricing_class`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricingClass {
+    lists: crate::scenario::ListMask,
+    mfn_line: Option<usize>,
+    prefixes: Box<[u64]>,
+}
+
 impl Engine {
     /// Builds an engine over a checked scenario and an MFN table.
     pub fn new(scenario: Arc<Scenario>, mfn: Arc<MfnTable>) -> Engine {
@@ -100,6 +108,49 @@ impl Engine {
         self.index.split_codes.splits(code)
     }
 
+    /// What a flow's pricing takes from its code: the product lists that hold it (on any date), its
+    /// MFN line, and for every product scope of the scenario (measures, rates, exemptions, base
+    /// rates) whether its own prefixes include and exclude the code. Two codes with equal classes are
+    /// priced alike on every date, everything else equal (the lists' dates select from equal
+    /// memberships); the ranges use it to price one line of each class under a short code.
+    pub fn pricing_class(&self, code: &crate::codes::HtsCode) -> PricingClass {
+        let s = &self.scenario;
+        let keys = code.prefix_keys();
+        let len = code.len();
+        let mut bits: Vec<u64> = Vec::new();
+        let mut n = 0usize;
+        let mut push = |p: &crate::scenario::ProductScope| {
+            for b in [p.include.matches_keys(&keys, len), p.exclude.matches_keys(&keys, len)] {
+                if n.is_multiple_of(64) {
+                    bits.push(0);
+                }
+                if b {
+                    *bits.last_mut().expect("a word was pushed") |= 1 << (n % 64);
+                }
+                n += 1;
+            }
+        };
+        for m in &s.measures {
+            push(&m.products);
+            for r in &m.rates {
+                if let Some(p) = &r.products {
+                    push(p);
+                }
+            }
+        }
+        for e in &s.exemptions {
+            push(&e.products);
+        }
+        for b in &s.base_rates {
+            push(&b.products);
+        }
+        PricingClass {
+            lists: s.list_index.members(&keys, len),
+            mfn_line: self.mfn.lookup_index(code).ok(),
+            prefixes: bits.into_boxed_slice(),
+        }
+    }
+
     /// The measure at `index`.
     pub fn measure(&self, index: usize) -> &Measure {
         &self.scenario.measures[index]
@@ -114,7 +165,9 @@ impl Engine {
         }
     }
 
-    fn rule_date(&self, measure: &Measure, entry: Date) -> Date {
+    /// The date whose law prices a measure for an entry of `entry`: the entry date, or in a frozen
+    /// scenario the freeze date for entries after it (unless the measure is `scheduled`).
+    pub fn rule_date(&self, measure: &Measure, entry: Date) -> Date {
         index::rule_date(&self.scenario, measure, entry)
     }
 

@@ -95,8 +95,13 @@ pub struct Estimator<'e> {
     pricer: Pricer<'e>,
     assumptions: &'e Assumptions,
     ranges: bool,
-    /// Per (code, origin): the declared branches that may cover them, with their windows.
-    declarable: std::collections::HashMap<(u64, usize), Vec<(Heading, crate::scenario::Window)>>,
+    /// Per code: what a range needs that depends on it only (see [`RangeMemo`]).
+    range_memo: std::collections::HashMap<u64, RangeMemo, crate::codes::HtsKeyHash>,
+    /// The alternatives of a row's unknown facts, grouped by fact (a buffer kept from row to row).
+    choices: Vec<(Facts, Choice)>,
+    /// Price every alternative, without the shortcuts that skip those known to change nothing (a
+    /// test compares the two).
+    exhaustive: bool,
     /// Every measure that names a measure charged on non-US content (in `replaces` or
     /// `excluded_by`) is itself charged on non-US content: with the whole value US content, those
     /// measures owe nothing and nothing else changes, so that span needs no pricing.
@@ -203,6 +208,47 @@ impl Choice {
     }
 }
 
+/// What a range remembers per code: the 10-digit lines to try for a short code that a measure
+/// splits (one of each pricing class other than the code's own; empty when none is left) and the
+/// declared branches whose products may cover the code (each row checks its origin, date and
+/// declarations).
+struct RangeMemo {
+    lines: Box<[HtsCode]>,
+    declarable: Box<[DeclaredBranch]>,
+}
+
+impl RangeMemo {
+    /// The most codes remembered; the memo is emptied when it is full.
+    const CAPACITY: usize = 1 << 16;
+
+    fn new(engine: &Engine, code: &HtsCode, exhaustive: bool) -> RangeMemo {
+        let lines = if engine.splits(code) {
+            let named = named_lines_under(engine.long_prefixes(), code);
+            let mut lines: Vec<HtsCode> = named.iter().filter_map(pad_to_10).collect();
+            lines.extend(unnamed_line(code, named));
+            lines.dedup_by(|a, b| a.digits() == b.digits());
+            // One line of each pricing class, and none of the short code's own class (those lines
+            // are priced as the row already is).
+            let mut seen = vec![engine.pricing_class(code)];
+            lines.retain(|l| {
+                if exhaustive {
+                    return true;
+                }
+                let class = engine.pricing_class(l);
+                let new = !seen.contains(&class);
+                if new {
+                    seen.push(class);
+                }
+                new
+            });
+            lines.into_boxed_slice()
+        } else {
+            Box::default()
+        };
+        RangeMemo { lines, declarable: declared_branches(engine, code).into_boxed_slice() }
+    }
+}
+
 impl<'e> Estimator<'e> {
     /// An estimator over `engine` with the given sets; `ranges` adds the low and high ends.
     pub fn new(engine: &'e Engine, assumptions: &'e Assumptions, ranges: bool) -> Self {
@@ -210,7 +256,9 @@ impl<'e> Estimator<'e> {
             pricer: Pricer::new(engine),
             assumptions,
             ranges,
-            declarable: std::collections::HashMap::new(),
+            range_memo: std::collections::HashMap::default(),
+            choices: Vec::new(),
+            exhaustive: false,
             us_content_separable: us_content_separable(engine),
             out: Estimate::default(),
         }
@@ -249,11 +297,20 @@ impl<'e> Estimator<'e> {
             m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent
                 && matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_)))
         });
+        // The measures the row owes, by index (for the declarations that could only lift others).
+        let mut applied_bits = [false; 256];
+        let applied_known = engine.scenario().measures.len() <= applied_bits.len();
+        if applied_known {
+            for (i, _) in &compliance.lines {
+                applied_bits[*i] = true;
+            }
+        }
+        let applied = |i: usize| !applied_known || applied_bits[i];
         let compliance_total = compliance.total_duty;
         self.out.central.clone_from(compliance);
         self.out.estimated = Facts::default();
         self.out.unknown = Facts::default();
-        let origin = flow.origin.to_string();
+        let origin = flow.origin.as_str();
         let usmca_origin = (origin == "CA" || origin == "MX") && flow.spi.is_none();
         // The estimate: metal contents from the sets, then the USMCA blend.
         let mut estimated_flow: Option<Flow> = None;
@@ -270,7 +327,7 @@ impl<'e> Estimator<'e> {
                     estimated_flow = Some(f);
                 }
             }
-            if usmca_origin && let Some(share) = self.assumptions.usmca_share(&flow.hts, &origin) {
+            if usmca_origin && let Some(share) = self.assumptions.usmca_share(&flow.hts, origin) {
                 let mut f = estimated_flow.clone().unwrap_or_else(|| flow.clone());
                 f.spi = Program::parse("S").ok();
                 if let Ok(claimed) = self.pricer.price(&f) {
@@ -290,42 +347,57 @@ impl<'e> Estimator<'e> {
         let central = self.out.central.total_duty;
         let (mut low, mut high) = (central.min(compliance_total), central.max(compliance_total));
         if self.ranges {
-            let mut dims: Vec<(Facts, Vec<Choice>)> = Vec::new();
+            let mut choices = std::mem::take(&mut self.choices);
+            choices.clear();
             if !bases.is_empty() {
-                let mut choices = vec![Choice::Metal(None)];
-                choices.extend(bases.iter().map(|&b| Choice::Metal(Some(b))));
-                dims.push((Facts::METAL, choices));
+                choices.push((Facts::METAL, Choice::Metal(None)));
+                // With one undeclared base, the whole value in it is what the row is charged already.
+                if bases.len() > 1 || self.exhaustive {
+                    choices.extend(bases.iter().map(|&b| (Facts::METAL, Choice::Metal(Some(b)))));
+                }
             }
-            if self.engine().splits(&flow.hts) {
-                let named = named_lines_under(self.engine().long_prefixes(), &flow.hts);
-                let mut lines: Vec<HtsCode> = named.iter().filter_map(pad_to_10).collect();
-                lines.extend(unnamed_line(&flow.hts, named));
-                lines.dedup_by(|a, b| a.digits() == b.digits());
-                dims.push((Facts::SHORT_CODE, lines.into_iter().map(Choice::Code).collect()));
+            let key = flow.hts.key();
+            if self.range_memo.len() >= RangeMemo::CAPACITY && !self.range_memo.contains_key(&key) {
+                self.range_memo.clear();
             }
-            let headings = self.declarable_cached(flow);
-            if !headings.is_empty() {
-                dims.push((Facts::DECLARATION, headings.into_iter().map(Choice::Declare).collect()));
+            let memo = self.range_memo.entry(key).or_insert_with(|| RangeMemo::new(engine, &flow.hts, self.exhaustive));
+            choices.extend(memo.lines.iter().map(|&c| (Facts::SHORT_CODE, Choice::Code(c))));
+            let declarations_from = choices.len();
+            for (n, b) in memo.declarable.iter().enumerate() {
+                let h = b.heading;
+                let open = |b: &DeclaredBranch| b.heading == h && b.open(engine, flow);
+                if !open(b)
+                    || flow.declared.contains(h)
+                    || choices[declarations_from..].iter().any(|(_, c)| matches!(c, Choice::Declare(x) if *x == h))
+                {
+                    continue;
+                }
+                // A heading that only lifts measures the row does not owe changes nothing.
+                let inert = memo.declarable[n..].iter().filter(|b| open(b)).all(|b| match b.at {
+                    BranchAt::Exemption(k) => engine.scenario().exemptions[k].applies_to.iter().all(|&i| !applied(i)),
+                    BranchAt::Rate(..) => false,
+                });
+                if !inert || self.exhaustive {
+                    choices.push((Facts::DECLARATION, Choice::Declare(h)));
+                }
             }
             if usmca_origin {
-                dims.push((Facts::USMCA, vec![Choice::Usmca]));
+                choices.push((Facts::USMCA, Choice::Usmca));
             }
             if flow.us_content_value.is_none() && non_us.is_some() {
-                dims.push((Facts::US_CONTENT, vec![Choice::UsContent]));
+                choices.push((Facts::US_CONTENT, Choice::UsContent));
             }
             // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
-            let mut lowest: Vec<&Choice> = Vec::new();
-            let mut highest: Vec<&Choice> = Vec::new();
-            if dims.is_empty() {
-                self.out.low = low;
-                self.out.high = high;
-                return Ok(&self.out);
-            }
+            let (mut lowest, mut highest): ([Option<Choice>; 5], [Option<Choice>; 5]) = ([None; 5], [None; 5]);
+            let (mut n_low, mut n_high) = (0usize, 0usize);
             let mut f = flow.clone();
-            for (fact, choices) in &dims {
-                let mut lo: Option<(Decimal, &Choice)> = None;
-                let mut hi: Option<(Decimal, &Choice)> = None;
-                for c in choices {
+            let mut start = 0;
+            while start < choices.len() {
+                let fact = choices[start].0;
+                let end = start + choices[start..].iter().take_while(|(g, _)| *g == fact).count();
+                let mut lo: Option<(Decimal, Choice)> = None;
+                let mut hi: Option<(Decimal, Choice)> = None;
+                for &(_, c) in &choices[start..end] {
                     let t = match (c, non_us) {
                         // With the whole value US content, the lines on non-US content owe nothing and,
                         // as no other measure turns on them (checked for the scenario), nothing else moves.
@@ -340,7 +412,7 @@ impl<'e> Estimator<'e> {
                         }
                     };
                     if t != compliance_total {
-                        self.out.unknown.insert(*fact);
+                        self.out.unknown.insert(fact);
                     }
                     if lo.is_none_or(|(x, _)| t < x) {
                         lo = Some((t, c));
@@ -353,19 +425,22 @@ impl<'e> Estimator<'e> {
                     && t < compliance_total
                 {
                     low = low.min(t);
-                    lowest.push(c);
+                    lowest[n_low] = Some(c);
+                    n_low += 1;
                 }
                 if let Some((t, c)) = hi
                     && t > compliance_total
                 {
                     high = high.max(t);
-                    highest.push(c);
+                    highest[n_high] = Some(c);
+                    n_high += 1;
                 }
+                start = end;
             }
-            for (picks, is_low) in [(&lowest, true), (&highest, false)] {
+            for (picks, is_low) in [(&lowest[..n_low], true), (&highest[..n_high], false)] {
                 if picks.len() > 1 {
                     f.clone_from(flow);
-                    for c in picks.iter() {
+                    for c in picks.iter().flatten() {
                         c.apply(&mut f, &bases);
                     }
                     if let Some(t) = self.price_total(&f) {
@@ -373,27 +448,11 @@ impl<'e> Estimator<'e> {
                     }
                 }
             }
+            self.choices = choices;
         }
         self.out.low = low;
         self.out.high = high;
         Ok(&self.out)
-    }
-
-    /// [`declarable`] for the flow, its candidates remembered per code and origin (windows and what is
-    /// already declared are checked per row).
-    fn declarable_cached(&mut self, flow: &Flow) -> Vec<Heading> {
-        let engine = self.pricer.engine();
-        let cands = self
-            .declarable
-            .entry((flow.hts.key(), flow.origin.index()))
-            .or_insert_with(|| declarable_candidates(engine, flow));
-        let mut out: Vec<Heading> = Vec::new();
-        for (h, w) in cands.iter() {
-            if w.contains(flow.entry_date) && !flow.declared.contains(*h) && !out.contains(h) {
-                out.push(*h);
-            }
-        }
-        out
     }
 }
 
@@ -407,40 +466,80 @@ fn pad_to_10(p: &HtsCode) -> Option<HtsCode> {
 /// quota category headings counts once, by its first heading.)
 pub fn declarable(engine: &Engine, flow: &Flow) -> Vec<Heading> {
     let mut out: Vec<Heading> = Vec::new();
-    for (h, w) in declarable_candidates(engine, flow) {
-        if w.contains(flow.entry_date) && !flow.declared.contains(h) && !out.contains(&h) {
-            out.push(h);
+    for b in declared_branches(engine, &flow.hts) {
+        if !flow.declared.contains(b.heading) && !out.contains(&b.heading) && b.open(engine, flow) {
+            out.push(b.heading);
         }
     }
     out
 }
 
-/// The declared branches whose scope may cover the flow's code and origin, on any date, with the
-/// window each holds in (a dated list is taken as in force: a superset, which only costs a pricing).
-fn declarable_candidates(engine: &Engine, flow: &Flow) -> Vec<(Heading, crate::scenario::Window)> {
-    let s = engine.scenario();
-    let keys = flow.hts.prefix_keys();
-    let len = flow.hts.len();
-    let lists = s.list_index.members(&keys, len);
-    let mut out = Vec::new();
-    for e in &s.exemptions {
-        if let Some(run) = e.declared
-            && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-            && e.products.contains_fast(&keys, len, &lists)
-        {
-            out.push((run.first, e.window));
+/// A declared branch whose products may cover a code: the heading that selects it, the window it
+/// holds in, and where it is (for the origin test, made per row).
+#[derive(Clone, Copy, Debug)]
+struct DeclaredBranch {
+    heading: Heading,
+    window: crate::scenario::Window,
+    /// An exemption's index, or a measure's and its rate's.
+    at: BranchAt,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum BranchAt {
+    Exemption(usize),
+    Rate(usize, usize),
+}
+
+impl DeclaredBranch {
+    /// True when the branch can apply to the flow's origin on the date its rules are read at: a
+    /// rate's measure in force and the rate's window open; an exemption's window open on the entry
+    /// date or, in a frozen scenario, on the freeze date (a superset, which only costs a pricing).
+    fn open(&self, engine: &Engine, flow: &Flow) -> bool {
+        let s = engine.scenario();
+        let origin = flow.origin;
+        match self.at {
+            BranchAt::Exemption(k) => {
+                let e = &s.exemptions[k];
+                (e.window.contains(flow.entry_date)
+                    || s.freeze_on.is_some_and(|f| e.window.contains(f.min(flow.entry_date))))
+                    && e.origins.as_ref().is_none_or(|o| o.contains(origin))
+            }
+            BranchAt::Rate(i, r) => {
+                let m = &s.measures[i];
+                let date = engine.rule_date(m, flow.entry_date);
+                m.in_force.iter().any(|w| w.contains(date))
+                    && self.window.contains(date)
+                    && m.origins.contains(origin)
+                    && m.rates[r].origins.as_ref().is_none_or(|o| o.contains(origin))
+            }
         }
     }
-    for m in &s.measures {
-        if !m.origins.contains(flow.origin) || !m.products.contains_fast(&keys, len, &lists) {
+}
+
+/// The declared branches whose products may cover `code`, on any date (a dated list is taken as in
+/// force: a superset, which only costs a pricing).
+fn declared_branches(engine: &Engine, code: &HtsCode) -> Vec<DeclaredBranch> {
+    let s = engine.scenario();
+    let keys = code.prefix_keys();
+    let len = code.len();
+    let lists = s.list_index.members(&keys, len);
+    let mut out = Vec::new();
+    for (k, e) in s.exemptions.iter().enumerate() {
+        if let Some(run) = e.declared
+            && e.products.contains_fast(&keys, len, &lists)
+        {
+            out.push(DeclaredBranch { heading: run.first, window: e.window, at: BranchAt::Exemption(k) });
+        }
+    }
+    for (i, m) in s.measures.iter().enumerate() {
+        if !m.products.contains_fast(&keys, len, &lists) {
             continue;
         }
-        for r in &m.rates {
+        for (j, r) in m.rates.iter().enumerate() {
             if let Some(h) = r.declared
-                && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(&keys, len, &lists))
             {
-                out.push((h, r.window));
+                out.push(DeclaredBranch { heading: h, window: r.window, at: BranchAt::Rate(i, j) });
             }
         }
     }
@@ -462,5 +561,72 @@ mod tests {
         assert_eq!(named.iter().map(|c| c.dotted()).collect::<Vec<_>>(), ["9401.61.60.11", "9401.61.60.31"]);
         assert_eq!(unnamed_line(&code, named).unwrap().dotted(), "9401.61.60.99");
         assert!(named_lines_under(&p, &HtsCode::parse("9401.61.60.11").unwrap()).is_empty());
+    }
+
+    /// The shortcuts (one 10-digit line per pricing class, declarations that can only lift measures
+    /// the row does not owe, the whole value in a single undeclared metal base) never change a
+    /// range: over every short code a measure of `historical` splits, and codes with declared
+    /// branches and metal bases, under several origins and dates, the answer equals pricing every
+    /// alternative.
+    #[test]
+    fn shortcuts_give_the_exhaustive_span() {
+        use std::sync::Arc;
+        let (mut compared, mut spans) = (0, 0);
+        for name in crate::scenario::bundled_names() {
+            let scenario = crate::scenario::load_scenario(name).unwrap();
+            let engine = Engine::new(Arc::new(scenario), Arc::new(crate::mfn::MfnTable::embedded()));
+            let (c, s) = compare_shortcuts(&engine);
+            compared += c;
+            spans += s;
+        }
+        eprintln!("{compared} rows compared, {spans} with a span");
+        assert!(compared > 10_000 && spans > 2_000, "{compared} rows compared, {spans} with a span");
+    }
+
+    /// Rows compared and rows with a span.
+    fn compare_shortcuts(engine: &Engine) -> (usize, usize) {
+        use crate::codes::Country;
+        use crate::date::Date;
+        let assumptions = Assumptions::default();
+        let mut fast = Estimator::new(engine, &assumptions, true);
+        let mut exhaustive = Estimator::new(engine, &assumptions, true);
+        exhaustive.exhaustive = true;
+        let mut codes: Vec<HtsCode> = engine
+            .long_prefixes()
+            .iter()
+            .filter_map(|p| HtsCode::parse(&p.digits()[..8.min(p.digits().len())]).ok())
+            .collect();
+        codes.extend(
+            ["8708.29.50", "8544.42.10", "7616.99.51", "8429.51.10", "8432.10.00", "3004.90.92", "8806.21.00"]
+                .iter()
+                .map(|c| HtsCode::parse(c).unwrap()),
+        );
+        codes.sort_by(|a, b| a.digits().cmp(b.digits()));
+        codes.dedup_by(|a, b| a.digits() == b.digits());
+        let origins = ["CN", "CA", "MX", "JP", "DE", "GB", "VN", "BR", "RU"];
+        let dates = ["2025-03-01", "2025-06-15", "2025-11-15", "2026-03-01", "2026-06-20", "2026-09-30", "2026-12-05"];
+        let (mut compared, mut spans) = (0, 0);
+        for code in &codes {
+            for origin in origins {
+                for date in dates {
+                    let mut f = Flow::new(
+                        *code,
+                        Country::parse(origin).unwrap(),
+                        Date::parse(date).unwrap(),
+                        Decimal::from(12345),
+                    );
+                    f.quantity = Some(Decimal::from(100));
+                    f.quantity_unit = crate::units::Unit::parse("kg");
+                    let (Ok(a), Ok(b)) = (fast.estimate(&f).cloned(), exhaustive.estimate(&f).cloned()) else {
+                        continue;
+                    };
+                    let at = format!("{} {origin} {date}", code.dotted());
+                    assert_eq!((a.low, a.high, a.unknown), (b.low, b.high, b.unknown), "{at}");
+                    compared += 1;
+                    spans += usize::from(a.low != a.high);
+                }
+            }
+        }
+        (compared, spans)
     }
 }
