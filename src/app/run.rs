@@ -157,7 +157,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             columns.append_priced(&engine, p, lines);
             if !assumptions.is_empty() {
                 lines.extend_from_slice(if e.estimated.is_empty() { b",compliance," } else { b",estimate," });
-                lines.extend_from_slice(e.estimated.names().as_bytes());
+                e.estimated.push_names(lines);
             }
             if ranges {
                 lines.push(b',');
@@ -165,7 +165,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
                 lines.push(b',');
                 push_fixed_bytes(lines, e.high, 2);
                 lines.push(b',');
-                lines.extend_from_slice(e.unknown.names().as_bytes());
+                e.unknown.push_names(lines);
             }
             lines.push(b'\n');
             Ok(())

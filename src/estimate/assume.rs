@@ -55,7 +55,7 @@ impl MetalShares {
 #[derive(Clone, Debug)]
 enum Estimates {
     /// Metal content shares by HTS10 (an 8-digit code finds its lines' shares when they all agree).
-    Metal(Arc<HashMap<u64, MetalShares>>),
+    Metal(Arc<CodeMap<MetalShares>>),
     /// A flat metal content share of the value, split equally between the metals charged.
     FlatMetal(Decimal),
     /// USMCA claim shares by HTS10: (Canada, Mexico).
@@ -101,7 +101,7 @@ fn hts_key(text: &str, what: &str) -> Result<u64, String> {
 
 /// Adds, for every 8-digit subheading whose 10-digit lines all carry the same value, that value
 /// under the 8-digit key (so that a flow given at 8 digits finds it only when it is not in doubt).
-fn add_agreeing_parents<V: Copy + PartialEq>(map: &mut HashMap<u64, V>) {
+fn add_agreeing_parents<V: Copy + PartialEq>(map: &mut CodeMap<V>) {
     let mut parents: HashMap<u64, Option<V>> = HashMap::new();
     for (&k, &v) in map.iter() {
         // Keys are the digits as a number, tagged with the length in the low 4 bits.
@@ -116,14 +116,14 @@ fn add_agreeing_parents<V: Copy + PartialEq>(map: &mut HashMap<u64, V>) {
 }
 
 /// A 10-digit line's value, or an 8-digit code's when all its lines agree (keys carry the length).
-fn lookup<V: Copy>(map: &HashMap<u64, V>, code: &HtsCode) -> Option<V> {
+fn lookup<V: Copy>(map: &CodeMap<V>, code: &HtsCode) -> Option<V> {
     match code.len() {
         10 | 8 => map.get(&code.key()).copied(),
         _ => None,
     }
 }
 
-fn parse_metal_csv(text: &str, origin: &str) -> Result<HashMap<u64, MetalShares>, String> {
+fn parse_metal_csv(text: &str, origin: &str) -> Result<CodeMap<MetalShares>, String> {
     let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let h = rdr.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
     let col = |n: &str| h.iter().position(|x| x.trim().eq_ignore_ascii_case(n));
@@ -132,7 +132,7 @@ fn parse_metal_csv(text: &str, origin: &str) -> Result<HashMap<u64, MetalShares>
     else {
         return Err(format!("{origin}: a metal-content set needs columns hts, steel, aluminum, copper"));
     };
-    let mut map = HashMap::new();
+    let mut map = CodeMap::default();
     for (i, r) in rdr.records().enumerate() {
         let r = r.map_err(|e| format!("{origin}: line {}: {e}", i + 2))?;
         let at = format!("{origin}: line {}", i + 2);
@@ -151,7 +151,10 @@ fn parse_metal_csv(text: &str, origin: &str) -> Result<HashMap<u64, MetalShares>
     Ok(map)
 }
 
-type UsmcaMap = HashMap<u64, (Option<Decimal>, Option<Decimal>)>;
+type UsmcaMap = CodeMap<(Option<Decimal>, Option<Decimal>)>;
+
+/// A map keyed by HTS keys (the per-row lookups use the cheap hasher of the engine's memo).
+type CodeMap<V> = HashMap<u64, V, crate::codes::HtsKeyHash>;
 
 fn parse_usmca_csv(text: &str, origin: &str) -> Result<UsmcaMap, String> {
     let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
@@ -160,7 +163,7 @@ fn parse_usmca_csv(text: &str, origin: &str) -> Result<UsmcaMap, String> {
     let (Some(c), Some(ca), Some(mx)) = (col("hts").or(col("hts10")), col("CA"), col("MX")) else {
         return Err(format!("{origin}: a USMCA set needs columns hts, CA, MX"));
     };
-    let mut map = HashMap::new();
+    let mut map = CodeMap::default();
     for (i, r) in rdr.records().enumerate() {
         let r = r.map_err(|e| format!("{origin}: line {}: {e}", i + 2))?;
         let at = format!("{origin}: line {}", i + 2);
@@ -171,8 +174,8 @@ fn parse_usmca_csv(text: &str, origin: &str) -> Result<UsmcaMap, String> {
     Ok(map)
 }
 
-fn bea() -> Result<Arc<HashMap<u64, MetalShares>>, String> {
-    static BEA: OnceLock<Result<Arc<HashMap<u64, MetalShares>>, String>> = OnceLock::new();
+fn bea() -> Result<Arc<CodeMap<MetalShares>>, String> {
+    static BEA: OnceLock<Result<Arc<CodeMap<MetalShares>>, String>> = OnceLock::new();
     BEA.get_or_init(|| {
         let mut by_bea: HashMap<String, MetalShares> = HashMap::new();
         let mut rdr = csv::ReaderBuilder::new().from_reader(BEA_SHARES.as_bytes());
@@ -186,7 +189,7 @@ fn bea() -> Result<Arc<HashMap<u64, MetalShares>>, String> {
             };
             by_bea.insert(r.get(0).unwrap_or("").to_string(), m);
         }
-        let mut map = HashMap::new();
+        let mut map = CodeMap::default();
         let mut rdr = csv::ReaderBuilder::new().from_reader(BEA_CODES.as_bytes());
         for (i, r) in rdr.records().enumerate() {
             let r = r.map_err(|e| format!("embedded BEA codes: {e}"))?;
@@ -299,6 +302,9 @@ impl Assumptions {
     /// declared content: `(base, value)`, never more than the customs value together, rounded to the
     /// cent. Empty when no metal set is given or it has no figure for the code.
     pub fn metal_contents(&self, code: &HtsCode, value: Decimal, bases: &[Base]) -> Vec<(Base, Decimal)> {
+        if bases.is_empty() {
+            return Vec::new();
+        }
         for s in &self.sets {
             match &s.estimates {
                 Estimates::Metal(map) => {

@@ -59,16 +59,33 @@ impl Facts {
         self.0 |= other.0;
     }
 
+    const NAMES: [(Facts, &'static str); 5] = [
+        (Facts::METAL, "metal"),
+        (Facts::SHORT_CODE, "short_code"),
+        (Facts::DECLARATION, "declaration"),
+        (Facts::USMCA, "usmca"),
+        (Facts::US_CONTENT, "us_content"),
+    ];
+
     /// The names of the facts, `;`-separated (`metal;usmca`).
     pub fn names(self) -> String {
-        let all = [
-            (Facts::METAL, "metal"),
-            (Facts::SHORT_CODE, "short_code"),
-            (Facts::DECLARATION, "declaration"),
-            (Facts::USMCA, "usmca"),
-            (Facts::US_CONTENT, "us_content"),
-        ];
-        all.iter().filter(|(f, _)| self.contains(*f)).map(|(_, n)| *n).collect::<Vec<_>>().join(";")
+        let mut out = Vec::new();
+        self.push_names(&mut out);
+        String::from_utf8(out).expect("the names are ASCII")
+    }
+
+    /// Appends [`Facts::names`] to `out` (the per-row path: nothing allocated).
+    pub fn push_names(self, out: &mut Vec<u8>) {
+        let mut first = true;
+        for (f, name) in Facts::NAMES {
+            if self.contains(f) {
+                if !first {
+                    out.push(b';');
+                }
+                out.extend_from_slice(name.as_bytes());
+                first = false;
+            }
+        }
     }
 }
 
@@ -390,6 +407,12 @@ impl<'e> Estimator<'e> {
             // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
             let (mut lowest, mut highest): ([Option<Choice>; 5], [Option<Choice>; 5]) = ([None; 5], [None; 5]);
             let (mut n_low, mut n_high) = (0usize, 0usize);
+            if choices.is_empty() {
+                self.choices = choices;
+                self.out.low = low;
+                self.out.high = high;
+                return Ok(&self.out);
+            }
             let mut f = flow.clone();
             let mut start = 0;
             while start < choices.len() {
