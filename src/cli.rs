@@ -205,6 +205,9 @@ pub struct ExplainArgs {
     /// Take MFN rates from this official USITC HTS export (CSV); `--hts` here is the HTS code.
     #[arg(long = "hts-file", value_name = "FILE")]
     pub hts_file: Option<PathBuf>,
+    /// Estimates and ranges (the answer section says which answer the lines are).
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
 }
 
 /// `scenarios`.

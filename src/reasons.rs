@@ -78,7 +78,21 @@ pub fn reason(engine: &Engine, index: usize, status: &Status, flow: &Flow, a: &A
         }
         Status::Applied(line) => {
             let kind = m.rates[line.rate_index].base.unwrap_or(m.base);
+            // The measures of `excluded_portion_only_by` that applied: their charged value is carved out.
+            let carvers: Vec<&str> = m
+                .excluded_portion_only_by
+                .iter()
+                .filter(|&&k| m.excluded_portion_only_from.is_some_and(|f| date >= f) && a.statuses[k].line().is_some())
+                .map(|&k| engine.measure(k).id.as_str())
+                .collect();
             let base_note = match kind {
+                _ if !carvers.is_empty() => {
+                    let us = match (kind, flow.us_content_value, m.us_content_rule) {
+                        (crate::scenario::Base::NonUsContent, Some(_), Some(rule)) => format!("; {}", rule.describe()),
+                        _ => String::new(),
+                    };
+                    format!(" on {:.2}, the value outside what {} is charged on{us}", line.base, carvers.join(" and "))
+                }
                 crate::scenario::Base::NonUsContent if line.base != a.customs_value => {
                     let rule = m.us_content_rule.map(|r| format!(" ({})", r.describe())).unwrap_or_default();
                     format!(" on the non-US content {:.2}{rule}", line.base)

@@ -39,31 +39,33 @@ fn run(w: &Workdir, extra: &[&str]) -> (BTreeMap<String, BTreeMap<String, String
     (rows, stderr(&o))
 }
 
-/// Compliance: a product on the steel and the aluminum lists with no content declared is charged on
-/// the whole value twice (50% + 50%, make-up 3304.99.50: MFN Free), warned by name and count; with
-/// the contents declared, on them (50% x 10 + 50% x 5 = 7.50). Estimates: bea puts 0.95% steel and
-/// 0.33% aluminum (9.50 + 3.30 -> 4.75 + 1.65 = 6.40); flat50 puts 50% of the value into the two
-/// bases together (250 + 250 -> 125 + 125 = 250.00), never more than the value. A row's own columns win.
+/// Make-up 3304.99.50 from Japan on 2025-10-17 is on both the steel and the aluminum derivative lists.
+/// Without contents each metal's 50% is charged on the whole 1000 (1000.00, warned). With steel 10 and
+/// aluminum 5 declared: 5.00 + 2.50, and the reciprocal 15% (inclusive of a Free column 1) on the
+/// other 985 (U.S. note 2(v)(vii), (ix)): 147.75, total 155.25. Estimates: bea puts 0.95% steel and
+/// 0.33% aluminum (4.75 + 1.65, and 15% of the other 987.20 = 148.08: 154.48); flat50 puts 50% of the
+/// value into the two bases together (125.00 + 125.00 + 15% of 500 = 325.00), never more than the
+/// value. A row's own columns win.
 #[test]
 fn a_derivative_row_with_and_without_content_and_under_each_set() {
     let w = Workdir::new();
     w.create("flows.csv", ROWS);
     let (plain, err) = run(&w, &[]);
     assert_eq!(plain["makeup"]["total_duty"], "1000.00");
-    assert_eq!(plain["makeup_declared"]["total_duty"], "7.50");
+    assert_eq!(plain["makeup_declared"]["total_duty"], "155.25");
     assert!(err.contains("warning: 1 rows are on two or more metal lists with no content declared"), "{err}");
     assert!(err.contains("answer: compliance"), "{err}");
     let (bea, err) = run(&w, &["--assume", "bea"]);
-    assert_eq!((bea["makeup"]["total_duty"].as_str(), bea["makeup"]["answer"].as_str()), ("6.40", "estimate"));
+    assert_eq!((bea["makeup"]["total_duty"].as_str(), bea["makeup"]["answer"].as_str()), ("154.48", "estimate"));
     assert_eq!(bea["makeup"]["estimated"], "metal");
     assert_eq!(
         (bea["makeup_declared"]["total_duty"].as_str(), bea["makeup_declared"]["answer"].as_str()),
-        ("7.50", "compliance")
+        ("155.25", "compliance")
     );
     assert!(err.contains("answer: estimate under assumptions bea for 1 rows (metal content 1)"), "{err}");
     let (flat, _) = run(&w, &["--assume", "flat50"]);
-    assert_eq!(flat["makeup"]["total_duty"], "250.00");
-    assert_eq!(flat["makeup_declared"]["total_duty"], "7.50");
+    assert_eq!(flat["makeup"]["total_duty"], "325.00");
+    assert_eq!(flat["makeup_declared"]["total_duty"], "155.25");
 }
 
 /// A code of 8 digits that a measure splits at 10: 9401.61.60 from China is priced as outside the
@@ -128,6 +130,28 @@ fn unknown_sets_and_two_metal_sets_are_refused() {
 }
 
 /// compare gives low / central / high per scenario and names the answer.
+/// `explain` names its answer: the lines are the compliance answer; `--assume` adds the estimate and
+/// `--ranges` the span (make-up without contents: compliance 1000.00, both metals on the whole value;
+/// bea 154.48; low 150.00, no metal at all and the reciprocal 15% on the whole 1000; high 1000.00).
+#[test]
+fn explain_names_its_answer_and_span() {
+    let w = Workdir::new();
+    let args = ["explain", "-s", "historical", "--hts", "3304.99.50.00", "--origin", "JP", "--date", "2025-10-17"];
+    let plain = w.run(&[&args[..], &["--value", "1000"]].concat(), "");
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert!(stdout(&plain).contains("Answer     the duty lines above are the compliance answer"), "{}", stdout(&plain));
+    let o = w.run(&[&args[..], &["--value", "1000", "--assume", "bea", "--ranges", "--format", "json"]].concat(), "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let a = &v["answer"];
+    assert_eq!((a["kind"].as_str(), a["estimated"].as_str()), (Some("estimate"), Some("metal")), "{a}");
+    assert_eq!(a["compliance_total_duty"], "1000.00");
+    assert_eq!(a["central_total_duty"], "154.48");
+    let d = |k: &str| a[k].as_str().unwrap().parse::<Decimal>().unwrap();
+    assert_eq!((d("total_duty_low"), d("total_duty_high")), (Decimal::from(150), Decimal::from(1000)), "{a}");
+    assert_eq!(a["unknown"], "metal");
+}
+
 #[test]
 fn compare_reports_the_answer_and_the_span() {
     let w = Workdir::new();

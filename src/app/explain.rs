@@ -3,6 +3,7 @@
 use super::{AppError, engine_for};
 use crate::cli::{ExplainArgs, ExplainFormat};
 use crate::engine::{Assessment, Engine, MfnBasis, Status, Warning};
+use crate::estimate::{Assumptions, Estimate, Estimator};
 use crate::flow::Flow;
 use crate::mfn::MfnTable;
 use crate::money::percent;
@@ -43,16 +44,99 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
     let engine = engine_for(&args.scenario, &mfn)?;
     let flow = flow_from(args)?;
     let a = engine.assess(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+    let assumptions =
+        Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
+    let answer = if args.estimate.ranges || !assumptions.is_empty() {
+        let mut est = Estimator::new(&engine, &assumptions, args.estimate.ranges);
+        let e = est.estimate(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+        Answer { assumptions: &assumptions, ranges: args.estimate.ranges, estimate: Some(e.clone()) }
+    } else {
+        Answer { assumptions: &assumptions, ranges: false, estimate: None }
+    };
     let text = match args.format {
-        ExplainFormat::Text => render_text(&engine, &flow, &a),
+        ExplainFormat::Text => {
+            let mut t = render_text(&engine, &flow, &a);
+            t.push_str(&answer.text(a.total_duty));
+            t
+        }
         ExplainFormat::Json => {
-            serde_json::to_string_pretty(&render_json(&engine, &flow, &a)).unwrap_or_default() + "\n"
+            let mut v = render_json(&engine, &flow, &a);
+            v["answer"] = answer.json(a.total_duty);
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
     };
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     Ok(0)
+}
+
+/// Which answer the duty lines are, and with `--assume` / `--ranges` the estimate and the span.
+struct Answer<'a> {
+    assumptions: &'a Assumptions,
+    ranges: bool,
+    estimate: Option<Estimate>,
+}
+
+impl Answer<'_> {
+    /// The answer section of the text view (after the measures).
+    fn text(&self, compliance: rust_decimal::Decimal) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "Answer     the duty lines above are the compliance answer: what CBP charges on what this line declares ({compliance:.2})"
+        );
+        let Some(e) = &self.estimate else {
+            let _ = writeln!(
+                o,
+                "           give --assume for an estimate of the facts the line lacks, --ranges for the span"
+            );
+            return o;
+        };
+        if !self.assumptions.is_empty() {
+            if e.estimated.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "           assumptions {}: nothing to estimate for this line (central = compliance)",
+                    self.assumptions.names()
+                );
+            } else {
+                let _ = writeln!(
+                    o,
+                    "           estimate under {} ({} estimated): total {:.2}",
+                    self.assumptions.names(),
+                    e.estimated.names(),
+                    e.central.total_duty
+                );
+            }
+        }
+        if self.ranges {
+            let unknown = if e.unknown.is_empty() { "nothing that moves the duty".into() } else { e.unknown.names() };
+            let _ = writeln!(
+                o,
+                "Range      low {:.2}, central {:.2}, high {:.2}; unknown: {unknown}",
+                e.low, e.central.total_duty, e.high
+            );
+        }
+        o
+    }
+
+    /// The `answer` object of the JSON view.
+    fn json(&self, compliance: rust_decimal::Decimal) -> serde_json::Value {
+        let e = self.estimate.as_ref();
+        let kind = if e.is_some_and(|e| !e.estimated.is_empty()) { "estimate" } else { "compliance" };
+        json!({
+            "kind": kind,
+            "compliance_total_duty": format!("{compliance:.2}"),
+            "assumptions": self.assumptions.sets.iter().map(|s| json!({"name": s.name, "provenance": s.provenance})).collect::<Vec<_>>(),
+            "estimated": e.map(|e| e.estimated.names()),
+            "central_total_duty": format!("{:.2}", e.map_or(compliance, |e| e.central.total_duty)),
+            "total_duty_low": (self.ranges).then(|| e.map(|e| format!("{:.2}", e.low))).flatten(),
+            "total_duty_high": (self.ranges).then(|| e.map(|e| format!("{:.2}", e.high))).flatten(),
+            "unknown": (self.ranges).then(|| e.map(|e| e.unknown.names())).flatten(),
+        })
+    }
 }
 
 /// A heading the importer could declare on this line, and what declaring it would do.

@@ -45,8 +45,8 @@ pub struct Engine {
 
 /// The measures applied so far, as a flow's measures are decided in evaluation order.
 enum AppliedSoFar<'s> {
-    /// Bit j: measure j applied (scenarios of at most 128 measures).
-    Bits(u128),
+    /// Bit j: measure j applied (scenarios of at most 128 measures), with the lines so far.
+    Bits(u128, &'s [(usize, DutyLine)]),
     /// The statuses decided so far (by measure index).
     Statuses(&'s [Status]),
 }
@@ -54,7 +54,7 @@ enum AppliedSoFar<'s> {
 impl AppliedSoFar<'_> {
     fn contains(&self, j: usize) -> bool {
         match self {
-            AppliedSoFar::Bits(b) => b & (1u128 << j) != 0,
+            AppliedSoFar::Bits(b, _) => b & (1u128 << j) != 0,
             AppliedSoFar::Statuses(s) => s[j].line().is_some(),
         }
     }
@@ -62,12 +62,23 @@ impl AppliedSoFar<'_> {
     /// The first measure of `list` that applied; `mask` (the list as bits, when known) rules most
     /// flows out with one test.
     fn first_of(&self, list: &[usize], mask: Option<&u128>) -> Option<usize> {
-        if let (AppliedSoFar::Bits(b), Some(m)) = (self, mask)
+        if let (AppliedSoFar::Bits(b, _), Some(m)) = (self, mask)
             && b & m == 0
         {
             return None;
         }
         list.iter().copied().find(|&j| self.contains(j))
+    }
+
+    /// The line of measure `j`, if it applied.
+    fn line(&self, j: usize) -> Option<&DutyLine> {
+        match self {
+            AppliedSoFar::Bits(b, lines) if b & (1u128 << j) != 0 => {
+                lines.iter().find(|(i, _)| *i == j).map(|(_, l)| l)
+            }
+            AppliedSoFar::Bits(..) => None,
+            AppliedSoFar::Statuses(s) => s[j].line(),
+        }
     }
 }
 
@@ -312,10 +323,22 @@ impl Engine {
         let Some(rate_index) = found else {
             return Status::NoRate;
         };
+        // The value the measures of `excluded_portion_only_by` are charged on (U.S. note 2(v)(vii)).
+        let mut carved = Decimal::ZERO;
         if m.excluded_until.is_none_or(|until| date < until)
             && let Some(j) = applied.first_of(&m.excluded_by, self.index.excluded_mask.get(measure))
         {
-            return Status::Excluded(j);
+            let portion_only = m.excluded_portion_only_from.is_some_and(|from| date >= from);
+            for &k in &m.excluded_by {
+                match applied.line(k) {
+                    Some(l) if portion_only && m.excluded_portion_only_by.contains(&k) => carved += l.base,
+                    Some(_) => return Status::Excluded(k),
+                    None => {}
+                }
+            }
+            if carved >= flow.customs_value {
+                return Status::Excluded(j);
+            }
         }
         if let Some(j) = applied.first_of(&m.replaced_by, self.index.replaced_mask.get(measure)) {
             return Status::Replaced(j);
@@ -331,7 +354,7 @@ impl Engine {
             };
             return Status::Applied(line);
         }
-        match self.duty_line(m, rate_index, flow, codes.mfn_duty, warnings) {
+        match self.duty_line(m, rate_index, flow, codes.mfn_duty, carved, warnings) {
             Some(line) => Status::Applied(line),
             None => Status::ZeroOwed(rate_index),
         }
@@ -356,6 +379,7 @@ impl Engine {
         rate_index: usize,
         flow: &Flow,
         mfn_duty: Decimal,
+        carved: Decimal,
         warnings: &mut Vec<Warning>,
     ) -> Option<DutyLine> {
         let value = flow.customs_value;
@@ -378,6 +402,11 @@ impl Engine {
             }
             _ => value,
         };
+        // The value other measures are charged on is not charged again (`excluded_portion_only_by`).
+        let base = if carved.is_zero() { base } else { (base - carved).max(Decimal::ZERO) };
+        if !carved.is_zero() && base.is_zero() {
+            return None;
+        }
         match &m.rates[rate_index].duty {
             Duty::AddOn(rate) => {
                 let amount = mul_round_cents(rate.fraction(), base);

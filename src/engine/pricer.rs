@@ -102,7 +102,7 @@ impl<'e> Pricer<'e> {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
             let i = index.by_rank[rank];
-            let applied = AppliedSoFar::Bits(applied_bits);
+            let applied = AppliedSoFar::Bits(applied_bits, &out.lines);
             let st = engine.measure_status(i, flow, &codes, &applied, index.dated_scope[i], &mut out.warnings);
             if let Status::Applied(l) = st {
                 applied_bits |= 1u128 << i;

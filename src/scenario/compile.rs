@@ -293,6 +293,48 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
             }
             if key == "replaces" { measures[i].replaces = out } else { measures[i].excluded_by = out }
         }
+        let key = "excluded_portion_only_by";
+        let mut portion = Vec::new();
+        for r in &m.excluded_portion_only_by {
+            let js = if r.value.starts_with("tag:") { tagged(r, key)? } else { vec![find(r, key)?] };
+            for j in js {
+                if !measures[i].excluded_by.contains(&j) {
+                    return Err(src.err(
+                        r,
+                        key,
+                        format!("`{}` is not in this measure's `excluded_by`", r.value),
+                        "name measures of `excluded_by` only (they exclude the value they charge), or add it there",
+                    ));
+                }
+                if !portion.contains(&j) {
+                    portion.push(j);
+                }
+            }
+        }
+        match (&m.excluded_portion_only_from, portion.is_empty()) {
+            (Some(d), false) => {
+                measures[i].excluded_portion_only_from =
+                    Some(parse_date(src, d, &format!("measure.{}.excluded_portion_only_from", m.id.value))?);
+            }
+            (Some(d), true) => {
+                return Err(src.err(
+                    d,
+                    "excluded_portion_only_from",
+                    "`excluded_portion_only_from` without `excluded_portion_only_by` has no effect".into(),
+                    "name the measures that exclude only their charged value in excluded_portion_only_by, or remove it",
+                ));
+            }
+            (None, false) => {
+                return Err(src.err(
+                    &m.id,
+                    "excluded_portion_only_from",
+                    "`excluded_portion_only_by` needs the date from which it holds".into(),
+                    "add excluded_portion_only_from = \"YYYY-MM-DD\" (the first entry date of the rule)",
+                ));
+            }
+            (None, true) => {}
+        }
+        measures[i].excluded_portion_only_by = portion;
     }
     for i in 0..measures.len() {
         for j in measures[i].replaces.clone() {
@@ -770,6 +812,8 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         base,
         replaces: Vec::new(),
         excluded_by: Vec::new(),
+        excluded_portion_only_by: Vec::new(),
+        excluded_portion_only_from: None,
         replaced_by: Vec::new(),
         exempt_spi,
         excluded_until: m

@@ -551,6 +551,11 @@ pub struct Measure {
     pub exempt_spi: Vec<String>,
     /// `excluded_by` holds only for rule dates before this one (`None`: always).
     pub excluded_until: Option<Date>,
+    /// Measures of `excluded_by` (indices) that, for rule dates from `excluded_portion_only_from`,
+    /// exclude only the value their line is charged on: this measure is charged on the rest.
+    pub excluded_portion_only_by: Vec<usize>,
+    /// See `excluded_portion_only_by`.
+    pub excluded_portion_only_from: Option<Date>,
     /// The goods are banned: a flow the measure applies to is rejected with this reason, never priced.
     pub prohibited: Option<String>,
     /// In-transit clause.

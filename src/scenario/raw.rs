@@ -231,6 +231,12 @@ pub(crate) struct RawMeasure {
     pub tags: Vec<S>,
     /// `excluded_by` holds for entries before this date only (a carve-out the law later withdrew).
     pub excluded_until: Option<S>,
+    /// Measures of `excluded_by` that, from `excluded_portion_only_from`, exclude only the value
+    /// they are charged on (U.S. note 2(v)(vii), (ix): the non-steel content owes the duty).
+    #[serde(default)]
+    pub excluded_portion_only_by: Vec<S>,
+    /// The first rule date of `excluded_portion_only_by` (before it, they exclude wholly).
+    pub excluded_portion_only_from: Option<S>,
     /// With a `non_us_content` base: the share of US content from which it is carved out (`20%`).
     pub us_content_threshold: Option<S>,
     /// With a `non_us_content` base: US content is carved out up to this share of the value (`40%`).
@@ -262,6 +268,8 @@ pub(crate) struct RawPatch {
     pub replaces: Option<Vec<S>>,
     pub excluded_by: Option<Vec<S>>,
     pub excluded_until: Option<S>,
+    pub excluded_portion_only_by: Option<Vec<S>>,
+    pub excluded_portion_only_from: Option<S>,
     pub us_content_threshold: Option<S>,
     pub us_content_exempt_up_to: Option<S>,
     pub tags: Option<Vec<S>>,
@@ -297,6 +305,12 @@ impl RawPatch {
         }
         if let Some(d) = self.excluded_until {
             m.excluded_until = Some(d);
+        }
+        if let Some(v) = self.excluded_portion_only_by {
+            m.excluded_portion_only_by = v;
+        }
+        if let Some(d) = self.excluded_portion_only_from {
+            m.excluded_portion_only_from = Some(d);
         }
         if let Some(t) = self.us_content_threshold {
             m.us_content_threshold = Some(t);

@@ -276,6 +276,7 @@ impl Loader {
             for (m, _) in &mut merged.measures {
                 m.replaces.retain(|x| !removed.contains(&x.value));
                 m.excluded_by.retain(|x| !removed.contains(&x.value));
+                m.excluded_portion_only_by.retain(|x| !removed.contains(&x.value));
             }
             for (e, _) in &mut merged.exemptions {
                 e.applies_to.retain(|x| !removed.contains(&x.value));
