@@ -23,7 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Assess every flow under one scenario; write the input rows with the result columns appended.
     Run(RunArgs),
-    /// Assess the same flows under several scenarios in one pass and compare the totals.
+    /// Assess the same flows under one or more scenarios in one pass: totals, breakdowns (`--by`) and
+    /// differences from the first. `summary` is the same verb, for one scenario.
+    #[command(alias = "summary")]
     Compare(CompareArgs),
     /// Show, for one flow, every measure considered, applied or not and why.
     Explain(Box<ExplainArgs>),
@@ -101,6 +103,8 @@ pub enum By {
     Measure,
     /// HTS heading (4 digits).
     Hts4,
+    /// Month of entry (`YYYY-MM`, of the date each flow is assessed at).
+    Month,
 }
 
 /// Output formats for reports.
@@ -122,7 +126,7 @@ pub struct CompareArgs {
     /// Input.
     #[command(flatten)]
     pub input: InputArgs,
-    /// Scenarios to compare (two or more; the first is the reference).
+    /// Scenarios (one for a summary; with more, the first is the reference of the differences).
     #[arg(long, short = 's', value_name = "SCENARIO", required = true)]
     pub scenario: Vec<String>,
     /// Break the totals down.

@@ -229,3 +229,28 @@ fn composed_annex_ii_lists_hold_what_they_say() {
     }
     assert!(checked > 2000, "{checked}");
 }
+
+/// `summary` (the `compare` verb with one scenario): no difference column, per-measure effective
+/// rates (duty / value of the rows the measure applies to), and a breakdown by month of entry.
+#[test]
+fn summary_of_one_scenario_by_measure_and_month() {
+    let w = Workdir::new();
+    w.create(
+        "f.csv",
+        "hts,origin,entry_date,customs_value\n9403.60.80,CN,2025-05-01,1000\n9403.60.80,CN,2025-06-01,3000\n",
+    );
+    let o = w.run(&["summary", "f.csv", "-s", "historical", "--by", "measure"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = crate::util::stdout(&o);
+    assert!(out.starts_with("Duty on f.csv under historical"), "{out}");
+    assert!(!out.contains("difference") && !out.contains("(reference)"), "{out}");
+    // List 3: 25% of the 4000 the two rows are worth.
+    let line = out.lines().find(|l| l.starts_with("s301_china ")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.ends_with("25%"), "{line}");
+    let o = w.run(&["summary", "f.csv", "-s", "historical", "--by", "month", "--format", "csv"], "");
+    let out = crate::util::stdout(&o);
+    assert!(
+        out.contains("\n2025-05,historical,1,1000.00,") && out.contains("\n2025-06,historical,1,3000.00,"),
+        "{out}"
+    );
+}

@@ -27,9 +27,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
-    if args.scenario.len() < 2 {
-        return Err(AppError::fatal("compare needs at least two --scenario (the first is the reference)"));
-    }
     let mfn: Arc<MfnTable> = super::mfn_table(args.input.hts_file.as_deref())?;
     let engines = super::engines_for(&args.scenario, &mfn)?;
     let names: Vec<String> = engines.iter().map(|e| e.scenario().name.clone()).collect();
@@ -282,6 +279,10 @@ fn add_groups<'p>(
             match by {
                 By::Origin => key.push_str(flow.origin.as_str()),
                 By::Chapter => key.push_str(flow.hts.chapter()),
+                By::Month => {
+                    let _ = write!(key, "{}", flow.entry_date);
+                    key.truncate(7);
+                }
                 _ => key.push_str(flow.hts.prefix(4).digits()),
             };
             let g = group(groups, key, n);
@@ -372,6 +373,7 @@ fn by_name(by: By) -> &'static str {
         By::Chapter => "chapter",
         By::Measure => "measure",
         By::Hts4 => "hts4",
+        By::Month => "month",
     }
 }
 
@@ -468,7 +470,7 @@ impl Report<'_> {
                     t.rows.to_string(),
                     thousands(t.value()),
                     thousands(t.total()),
-                    if by == By::Measure { "-".into() } else { rate_or_dash(t.rate()) },
+                    rate_or_dash(t.rate()),
                     if i == 0 { "(reference)".into() } else { signed(t.total() - base) },
                 ];
                 if with_range {
@@ -480,9 +482,18 @@ impl Report<'_> {
         Some(Table { rows, ..Table::new(&header) })
     }
 
+    /// The summary and breakdown tables as read: a single scenario has no differences to show.
+    fn tables(&self) -> (Table, Option<Table>) {
+        let one = |t: Table| if self.names.len() == 1 { t.without_column("difference") } else { t };
+        (one(self.summary_rows()), self.breakdown_rows().map(one))
+    }
+
     fn title(&self) -> String {
         let as_of = self.as_of.map(|d| format!(", every flow assessed as if entered on {d}")).unwrap_or_default();
-        format!("Duty on {} under {} scenarios{as_of}", self.input, self.names.len())
+        match self.names {
+            [one] => format!("Duty on {} under {one}{as_of}", self.input),
+            _ => format!("Duty on {} under {} scenarios{as_of}", self.input, self.names.len()),
+        }
     }
 
     fn table(&self) -> String {
@@ -493,8 +504,9 @@ impl Report<'_> {
         }
         let _ = writeln!(o, "  {}", self.answer);
         let _ = writeln!(o);
-        self.summary_rows().render_aligned(&mut o);
-        if let Some(b) = self.breakdown_rows() {
+        let (summary, breakdown) = self.tables();
+        summary.render_aligned(&mut o);
+        if let Some(b) = breakdown {
             let _ = writeln!(o, "\nBy {}:", by_name(self.by.unwrap_or(By::Origin)));
             b.render_aligned(&mut o);
         }
@@ -509,8 +521,9 @@ impl Report<'_> {
         }
         let _ = writeln!(o, "- {}", self.answer);
         let _ = writeln!(o);
-        self.summary_rows().render_markdown(&mut o);
-        if let Some(b) = self.breakdown_rows() {
+        let (summary, breakdown) = self.tables();
+        summary.render_markdown(&mut o);
+        if let Some(b) = breakdown {
             let _ = writeln!(o, "\n**By {}**\n", by_name(self.by.unwrap_or(By::Origin)));
             b.render_markdown(&mut o);
         }
@@ -577,11 +590,7 @@ impl Report<'_> {
                             format!("{:.2}", t.mfn()),
                             format!("{:.2}", t.additional()),
                             format!("{:.2}", t.total()),
-                            if by == By::Measure {
-                                String::new()
-                            } else {
-                                t.rate().map(|r| format!("{r:.6}")).unwrap_or_default()
-                            },
+                            t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
                             format!("{:.2}", t.total() - per[0].total()),
                         ]);
                     }

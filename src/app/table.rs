@@ -15,6 +15,19 @@ impl Table {
         Table { header: header.iter().map(|h| h.as_ref().to_string()).collect(), rows: Vec::new() }
     }
 
+    /// The table without the column `name` (unchanged when it has none).
+    pub(crate) fn without_column(mut self, name: &str) -> Table {
+        if let Some(k) = self.header.iter().position(|h| h == name) {
+            self.header.remove(k);
+            for r in &mut self.rows {
+                if k < r.len() {
+                    r.remove(k);
+                }
+            }
+        }
+        self
+    }
+
     /// Appends the table as aligned text: columns separated by two spaces, no trailing blanks.
     pub(crate) fn render_aligned(&self, o: &mut String) {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
