@@ -311,6 +311,9 @@ pub struct Program {
 }
 
 impl Program {
+    /// `S`, the USMCA (General Note 11).
+    pub const USMCA: Program = Program { bytes: [b'S', 0, 0, 0], len: 1 };
+
     /// Parses a program code: 1 to 4 characters, letters, digits, `+` or `*`. Upper-cased.
     pub fn parse(text: &str) -> Result<Program, String> {
         let t = text.trim();
@@ -333,7 +336,8 @@ impl Program {
     /// True for a special program indicator the HTS uses: the codes in the Special rate column of
     /// the 2025 Basic Edition (General Note 3(c)(i)), plus `CA` and `MX` of the NAFTA years.
     pub fn is_known(&self) -> bool {
-        Program::KNOWN.contains(&self.as_str())
+        let code = &self.bytes[..usize::from(self.len)];
+        Program::KNOWN.iter().any(|k| k.as_bytes() == code)
     }
 
     /// The special program indicators of the HTS (see [`Program::is_known`]).

@@ -211,7 +211,7 @@ impl<'e> Worker<'e> {
         let estimators = &self.estimators;
         let pricers = &self.pricers;
         let priced = |i: usize| -> &Priced {
-            if estimators.is_empty() { pricers[i].priced() } else { &estimators[i].last().central }
+            if estimators.is_empty() { pricers[i].priced() } else { estimators[i].last().central }
         };
         for (i, t) in self.totals.iter_mut().enumerate() {
             t.add(flow.customs_value, priced(i));

@@ -46,10 +46,10 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
     let a = engine.assess(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
     let assumptions =
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
+    let mut est = Estimator::new(&engine, &assumptions, args.estimate.ranges);
     let answer = if args.estimate.ranges || !assumptions.is_empty() {
-        let mut est = Estimator::new(&engine, &assumptions, args.estimate.ranges);
         let e = est.estimate(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
-        Answer { assumptions: &assumptions, ranges: args.estimate.ranges, estimate: Some(e.clone()) }
+        Answer { assumptions: &assumptions, ranges: args.estimate.ranges, estimate: Some(e) }
     } else {
         Answer { assumptions: &assumptions, ranges: false, estimate: None }
     };
@@ -75,7 +75,7 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
 struct Answer<'a> {
     assumptions: &'a Assumptions,
     ranges: bool,
-    estimate: Option<Estimate>,
+    estimate: Option<Estimate<'a>>,
 }
 
 impl Answer<'_> {

@@ -15,7 +15,7 @@ pub(crate) struct WarningTally {
     /// Rows charged on the whole value for two or more metals (no content declared).
     double_base: u64,
     /// Codes shorter than 10 digits that a scope of the scenario splits, by code.
-    short_codes: std::collections::BTreeMap<String, u64>,
+    short_codes: std::collections::BTreeMap<crate::codes::HtsCode, u64>,
     /// Per scenario (in the command's order): rows entered after the date its law was checked
     /// through, and rows entered before the first date it covers.
     law_dates: Vec<(u64, u64)>,
@@ -56,7 +56,7 @@ impl WarningTally {
 
     /// Counts a row given at a code shorter than 10 digits that the scenario splits.
     pub(crate) fn short_code(&mut self, code: &crate::codes::HtsCode) {
-        *self.short_codes.entry(code.dotted()).or_default() += 1;
+        *self.short_codes.entry(*code).or_default() += 1;
     }
 
     /// Counts the remarks of one row (each kind once per row).
@@ -98,7 +98,7 @@ impl WarningTally {
         }
         self.double_base += other.double_base;
         for (code, n) in &other.short_codes {
-            *self.short_codes.entry(code.clone()).or_default() += n;
+            *self.short_codes.entry(*code).or_default() += n;
         }
     }
 
@@ -112,11 +112,11 @@ impl WarningTally {
         eprintln!(
             "warning: {total} rows give a code of 8 digits or fewer that a measure splits at 10 digits: priced as the code reads (as outside the lines named); give 10 digits, or --ranges for the span"
         );
-        let mut by_rows: Vec<(&String, &u64)> = self.short_codes.iter().collect();
-        by_rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (code, n) in by_rows.iter().take(10) {
-            let Ok(c) = crate::codes::HtsCode::parse(code) else { continue };
-            let lines = crate::estimate::named_lines_under(engine.long_prefixes(), &c);
+        let mut by_rows: Vec<(String, crate::codes::HtsCode, u64)> =
+            self.short_codes.iter().map(|(c, n)| (c.dotted(), *c, *n)).collect();
+        by_rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        for (code, c, n) in by_rows.iter().take(10) {
+            let lines = crate::estimate::named_lines_under(engine.long_prefixes(), c);
             let s = engine.scenario();
             let mut splitters: Vec<String> = Vec::new();
             for m in &s.measures {

@@ -90,13 +90,14 @@ impl Facts {
 }
 
 /// One row's answer: the central figures (with the lines of the pricing they come from), the span of
-/// its total duty, and which facts were estimated or spanned.
-#[derive(Clone, Debug, Default)]
-pub struct Estimate {
+/// its total duty, and which facts were estimated or spanned. Borrowed from its [`Estimator`] until
+/// the next row.
+#[derive(Clone, Copy, Debug)]
+pub struct Estimate<'a> {
     /// The central figures: the compliance answer, or the estimate. When a USMCA share blends two
     /// pricings, the totals are the blend (each rounded to the cent) and the lines are those of the
     /// likelier one.
-    pub central: Priced,
+    pub central: &'a Priced,
     /// Lowest total duty over the unknown facts (the central total without ranges).
     pub low: Decimal,
     /// Highest total duty.
@@ -107,9 +108,28 @@ pub struct Estimate {
     pub unknown: Facts,
 }
 
+/// The span and facts of the last row (its central figures stay in the pricers).
+#[derive(Clone, Copy, Debug, Default)]
+struct Span {
+    low: Decimal,
+    high: Decimal,
+    estimated: Facts,
+    unknown: Facts,
+    /// The central figures are `Estimator::estimate_priced`, not the compliance pricing.
+    from_estimate: bool,
+}
+
 /// Prices flows with assumption sets and, optionally, ranges; one per worker, like [`Pricer`].
 pub struct Estimator<'e> {
+    /// Prices the row as declared (the compliance answer; its lines are the central ones unless an
+    /// estimate moved them).
     pricer: Pricer<'e>,
+    /// Prices the alternatives (estimates and the choices of a range), leaving `pricer`'s answer be.
+    alternatives: Pricer<'e>,
+    /// The estimate's figures, when assumption sets moved the row (a buffer kept from row to row).
+    estimate_priced: Priced,
+    /// The row with a choice applied (a buffer kept from row to row; each choice is undone after).
+    scratch: Option<Flow>,
     assumptions: &'e Assumptions,
     ranges: bool,
     /// Per code: what a range needs that depends on it only (see [`RangeMemo`]).
@@ -119,27 +139,34 @@ pub struct Estimator<'e> {
     /// Price every alternative, without the shortcuts that skip those known to change nothing (a
     /// test compares the two).
     exhaustive: bool,
-    /// Every measure that names a measure charged on non-US content (in `replaces` or
-    /// `excluded_by`) is itself charged on non-US content: with the whole value US content, those
-    /// measures owe nothing and nothing else changes, so that span needs no pricing.
-    us_content_separable: bool,
-    out: Estimate,
+    /// Per measure: another measure, not itself charged wholly on non-US content, names it (in
+    /// `replaces` or `excluded_by`). With the whole value US content a row's lines on non-US content
+    /// owe nothing; when none of them is named so, nothing else moves and that span needs no pricing
+    /// (see [`non_us_linked`]).
+    non_us_linked: Vec<bool>,
+    out: Span,
 }
 
-/// See `Estimator::us_content_separable`.
-fn us_content_separable(engine: &Engine) -> bool {
+/// Per measure of `engine`: true when a measure that is not charged wholly on non-US content names it
+/// in `replaces` or `excluded_by`. A line of such a measure that drops to nothing (the whole value
+/// US content) can bring back the measure it displaced, so a row with one is priced; a row whose
+/// non-US lines are all of unnamed measures loses exactly those lines.
+fn non_us_linked(engine: &Engine) -> Vec<bool> {
     let s = engine.scenario();
-    let on_non_us = |j: usize| {
-        let m = &s.measures[j];
-        m.base == Base::NonUsContent || m.rates.iter().any(|r| r.base == Some(Base::NonUsContent))
-    };
-    let all_non_us = |j: usize| {
-        let m = &s.measures[j];
+    let all_non_us = |i: usize| {
+        let m = &s.measures[i];
         m.rates.iter().all(|r| r.base.unwrap_or(m.base) == Base::NonUsContent)
     };
-    (0..s.measures.len()).all(|i| {
-        !s.measures[i].replaces.iter().chain(&s.measures[i].excluded_by).any(|&j| on_non_us(j)) || all_non_us(i)
-    })
+    let mut linked = vec![false; s.measures.len()];
+    for (i, m) in s.measures.iter().enumerate() {
+        if all_non_us(i) {
+            continue;
+        }
+        for &j in m.replaces.iter().chain(&m.excluded_by) {
+            linked[j] = true;
+        }
+    }
+    linked
 }
 
 /// The lines named under `code` (a code of 8 digits or fewer), from `long_prefixes`.
@@ -162,10 +189,6 @@ fn unnamed_line(code: &HtsCode, named: &[HtsCode]) -> Option<HtsCode> {
         let c = HtsCode::parse(&cand).ok()?;
         (!named.iter().any(|n| cand.starts_with(n.digits()))).then_some(c)
     })
-}
-
-fn total(p: &Priced) -> Decimal {
-    p.total_duty
 }
 
 /// The contents bases a priced row charged on the whole value for want of a declared content.
@@ -219,8 +242,23 @@ impl Choice {
             Choice::Declare(h) => {
                 let _ = f.declared.insert(h);
             }
-            Choice::Usmca => f.spi = Program::parse("S").ok(),
+            Choice::Usmca => f.spi = Some(Program::USMCA),
             Choice::UsContent => f.us_content_value = Some(f.customs_value),
+        }
+    }
+
+    /// Undoes [`Choice::apply`]: the fields it set are those of `row` again.
+    fn undo(&self, f: &mut Flow, row: &Flow) {
+        match *self {
+            Choice::Metal(_) => {
+                f.steel_content_value = row.steel_content_value;
+                f.aluminum_content_value = row.aluminum_content_value;
+                f.copper_content_value = row.copper_content_value;
+            }
+            Choice::Code(_) => f.hts = row.hts,
+            Choice::Declare(_) => f.declared = row.declared,
+            Choice::Usmca => f.spi = row.spi,
+            Choice::UsContent => f.us_content_value = row.us_content_value,
         }
     }
 }
@@ -271,19 +309,29 @@ impl<'e> Estimator<'e> {
     pub fn new(engine: &'e Engine, assumptions: &'e Assumptions, ranges: bool) -> Self {
         Estimator {
             pricer: Pricer::new(engine),
+            alternatives: Pricer::new(engine),
+            estimate_priced: Priced::default(),
+            scratch: None,
             assumptions,
             ranges,
             range_memo: std::collections::HashMap::default(),
             choices: Vec::new(),
             exhaustive: false,
-            us_content_separable: us_content_separable(engine),
-            out: Estimate::default(),
+            non_us_linked: non_us_linked(engine),
+            out: Span::default(),
         }
     }
 
     /// The answer of the last successful [`Estimator::estimate`].
-    pub fn last(&self) -> &Estimate {
-        &self.out
+    pub fn last(&self) -> Estimate<'_> {
+        let o = &self.out;
+        Estimate {
+            central: if o.from_estimate { &self.estimate_priced } else { self.pricer.priced() },
+            low: o.low,
+            high: o.high,
+            estimated: o.estimated,
+            unknown: o.unknown,
+        }
     }
 
     /// The engine.
@@ -291,12 +339,13 @@ impl<'e> Estimator<'e> {
         self.pricer.engine()
     }
 
-    fn price_total(&mut self, flow: &Flow) -> Option<Decimal> {
-        self.pricer.price(flow).ok().map(total)
+    /// The row's answer. Errors are rows that cannot be priced as declared.
+    pub fn estimate(&mut self, flow: &Flow) -> Result<Estimate<'_>, PricingError> {
+        self.estimate_into(flow)?;
+        Ok(self.last())
     }
 
-    /// The row's answer. Errors are rows that cannot be priced as declared.
-    pub fn estimate(&mut self, flow: &Flow) -> Result<&Estimate, PricingError> {
+    fn estimate_into(&mut self, flow: &Flow) -> Result<(), PricingError> {
         let engine = self.pricer.engine();
         let compliance = self.pricer.price(flow)?;
         let bases = undeclared_bases(compliance);
@@ -307,6 +356,8 @@ impl<'e> Estimator<'e> {
         };
         let non_us: Option<Decimal> =
             compliance.lines.iter().filter_map(on_non_us).fold(None, |s, a| Some(s.unwrap_or_default() + a));
+        // Those lines can go without pricing when no other measure turns on them (see `non_us_linked`).
+        let non_us_separable = compliance.lines.iter().all(|l| on_non_us(l).is_none() || !self.non_us_linked[l.0]);
         // A line whose US content is carved out only up to a share keeps a base with the whole value US
         // content, so its span is priced, not subtracted.
         let capped = compliance.lines.iter().any(|(i, l)| {
@@ -315,18 +366,16 @@ impl<'e> Estimator<'e> {
                 && matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_)))
         });
         // The measures the row owes, by index (for the declarations that could only lift others).
-        let mut applied_bits = [false; 256];
-        let applied_known = engine.scenario().measures.len() <= applied_bits.len();
+        let mut applied_bits = [0u64; 4];
+        let applied_known = engine.scenario().measures.len() <= 64 * applied_bits.len();
         if applied_known {
             for (i, _) in &compliance.lines {
-                applied_bits[*i] = true;
+                applied_bits[i / 64] |= 1 << (i % 64);
             }
         }
-        let applied = |i: usize| !applied_known || applied_bits[i];
+        let applied = |i: usize| !applied_known || applied_bits[i / 64] & (1 << (i % 64)) != 0;
         let compliance_total = compliance.total_duty;
-        self.out.central.clone_from(compliance);
-        self.out.estimated = Facts::default();
-        self.out.unknown = Facts::default();
+        self.out = Span::default();
         let origin = flow.origin.as_str();
         let usmca_origin = (origin == "CA" || origin == "MX") && flow.spi.is_none();
         // The estimate: metal contents from the sets, then the USMCA blend.
@@ -338,30 +387,36 @@ impl<'e> Estimator<'e> {
                 for (b, v) in &filled {
                     set_content(&mut f, *b, Some(*v));
                 }
-                if let Ok(p) = self.pricer.price(&f) {
-                    self.out.central.clone_from(p);
+                if let Ok(p) = self.alternatives.price(&f) {
+                    self.estimate_priced.clone_from(p);
+                    self.out.from_estimate = true;
                     self.out.estimated.insert(Facts::METAL);
                     estimated_flow = Some(f);
                 }
             }
             if usmca_origin && let Some(share) = self.assumptions.usmca_share(&flow.hts, origin) {
                 let mut f = estimated_flow.clone().unwrap_or_else(|| flow.clone());
-                f.spi = Program::parse("S").ok();
-                if let Ok(claimed) = self.pricer.price(&f) {
+                f.spi = Some(Program::USMCA);
+                if !self.out.from_estimate {
+                    self.estimate_priced.clone_from(self.pricer.priced());
+                }
+                if let Ok(claimed) = self.alternatives.price(&f) {
+                    let central = &mut self.estimate_priced;
                     let blend = |a: Decimal, b: Decimal| (share * a + (Decimal::ONE - share) * b).round_dp(2);
-                    let mfn = blend(claimed.mfn_duty, self.out.central.mfn_duty);
-                    let additional = blend(claimed.additional_duty, self.out.central.additional_duty);
+                    let mfn = blend(claimed.mfn_duty, central.mfn_duty);
+                    let additional = blend(claimed.additional_duty, central.additional_duty);
                     if share > Decimal::new(5, 1) {
-                        self.out.central.clone_from(claimed);
+                        central.clone_from(claimed);
                     }
-                    self.out.central.mfn_duty = mfn;
-                    self.out.central.additional_duty = additional;
-                    self.out.central.total_duty = mfn + additional;
+                    central.mfn_duty = mfn;
+                    central.additional_duty = additional;
+                    central.total_duty = mfn + additional;
+                    self.out.from_estimate = true;
                     self.out.estimated.insert(Facts::USMCA);
                 }
             }
         }
-        let central = self.out.central.total_duty;
+        let central = if self.out.from_estimate { self.estimate_priced.total_duty } else { compliance_total };
         let (mut low, mut high) = (central.min(compliance_total), central.max(compliance_total));
         if self.ranges {
             let mut choices = std::mem::take(&mut self.choices);
@@ -379,23 +434,38 @@ impl<'e> Estimator<'e> {
             }
             let memo = self.range_memo.entry(key).or_insert_with(|| RangeMemo::new(engine, &flow.hts, self.exhaustive));
             choices.extend(memo.lines.iter().map(|&c| (Facts::SHORT_CODE, Choice::Code(c))));
-            let declarations_from = choices.len();
-            for (n, b) in memo.declarable.iter().enumerate() {
-                let h = b.heading;
-                let open = |b: &DeclaredBranch| b.heading == h && b.open(engine, flow);
-                if !open(b)
-                    || flow.declared.contains(h)
-                    || choices[declarations_from..].iter().any(|(_, c)| matches!(c, Choice::Declare(x) if *x == h))
-                {
-                    continue;
-                }
-                // A heading that only lifts measures the row does not owe changes nothing.
-                let inert = memo.declarable[n..].iter().filter(|b| open(b)).all(|b| match b.at {
-                    BranchAt::Exemption(k) => engine.scenario().exemptions[k].applies_to.iter().all(|&i| !applied(i)),
-                    BranchAt::Rate(..) => false,
-                });
-                if !inert || self.exhaustive {
-                    choices.push((Facts::DECLARATION, Choice::Declare(h)));
+            if !memo.declarable.is_empty() {
+                // Which branches can apply to this row (each tested once).
+                let open: u64 = memo
+                    .declarable
+                    .iter()
+                    .take(64)
+                    .enumerate()
+                    .filter(|(_, b)| b.open(engine, flow))
+                    .fold(0, |bits, (n, _)| bits | 1 << n);
+                let is_open = |n: usize| n < 64 && open & (1 << n) != 0;
+                let declarations_from = choices.len();
+                for (n, b) in memo.declarable.iter().enumerate() {
+                    let h = b.heading;
+                    if !is_open(n)
+                        || flow.declared.contains(h)
+                        || choices[declarations_from..].iter().any(|(_, c)| matches!(c, Choice::Declare(x) if *x == h))
+                    {
+                        continue;
+                    }
+                    // A heading that only lifts measures the row does not owe changes nothing.
+                    let inert =
+                        memo.declarable.iter().enumerate().skip(n).filter(|(k, b)| b.heading == h && is_open(*k)).all(
+                            |(_, b)| match b.at {
+                                BranchAt::Exemption(k) => {
+                                    engine.scenario().exemptions[k].applies_to.iter().all(|&i| !applied(i))
+                                }
+                                BranchAt::Rate(..) => false,
+                            },
+                        );
+                    if !inert || self.exhaustive {
+                        choices.push((Facts::DECLARATION, Choice::Declare(h)));
+                    }
                 }
             }
             if usmca_origin {
@@ -404,16 +474,22 @@ impl<'e> Estimator<'e> {
             if flow.us_content_value.is_none() && non_us.is_some() {
                 choices.push((Facts::US_CONTENT, Choice::UsContent));
             }
-            // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
-            let (mut lowest, mut highest): ([Option<Choice>; 5], [Option<Choice>; 5]) = ([None; 5], [None; 5]);
-            let (mut n_low, mut n_high) = (0usize, 0usize);
             if choices.is_empty() {
                 self.choices = choices;
                 self.out.low = low;
                 self.out.high = high;
-                return Ok(&self.out);
+                return Ok(());
             }
-            let mut f = flow.clone();
+            // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
+            let (mut lowest, mut highest): ([Option<Choice>; 5], [Option<Choice>; 5]) = ([None; 5], [None; 5]);
+            let (mut n_low, mut n_high) = (0usize, 0usize);
+            let f = match &mut self.scratch {
+                Some(f) => {
+                    f.clone_from(flow);
+                    f
+                }
+                None => self.scratch.insert(flow.clone()),
+            };
             let mut start = 0;
             while start < choices.len() {
                 let fact = choices[start].0;
@@ -423,14 +499,15 @@ impl<'e> Estimator<'e> {
                 for &(_, c) in &choices[start..end] {
                     let t = match (c, non_us) {
                         // With the whole value US content, the lines on non-US content owe nothing and,
-                        // as no other measure turns on them (checked for the scenario), nothing else moves.
-                        (Choice::UsContent, Some(lines)) if self.us_content_separable && !capped => {
+                        // as no other measure turns on them, nothing else moves.
+                        (Choice::UsContent, Some(lines)) if non_us_separable && !capped && !self.exhaustive => {
                             compliance_total - lines
                         }
                         _ => {
-                            f.clone_from(flow);
-                            c.apply(&mut f, &bases);
-                            let Some(t) = self.price_total(&f) else { continue };
+                            c.apply(f, &bases);
+                            let priced = self.alternatives.price(f).map(|p| p.total_duty);
+                            c.undo(f, flow);
+                            let Ok(t) = priced else { continue };
                             t
                         }
                     };
@@ -462,20 +539,21 @@ impl<'e> Estimator<'e> {
             }
             for (picks, is_low) in [(&lowest[..n_low], true), (&highest[..n_high], false)] {
                 if picks.len() > 1 {
-                    f.clone_from(flow);
                     for c in picks.iter().flatten() {
-                        c.apply(&mut f, &bases);
+                        c.apply(f, &bases);
                     }
-                    if let Some(t) = self.price_total(&f) {
+                    if let Ok(p) = self.alternatives.price(f) {
+                        let t = p.total_duty;
                         if is_low { low = low.min(t) } else { high = high.max(t) }
                     }
+                    f.clone_from(flow);
                 }
             }
             self.choices = choices;
         }
         self.out.low = low;
         self.out.high = high;
-        Ok(&self.out)
+        Ok(())
     }
 }
 
@@ -640,13 +718,14 @@ mod tests {
                     );
                     f.quantity = Some(Decimal::from(100));
                     f.quantity_unit = crate::units::Unit::parse("kg");
-                    let (Ok(a), Ok(b)) = (fast.estimate(&f).cloned(), exhaustive.estimate(&f).cloned()) else {
+                    let span = |e: Estimate<'_>| (e.central.total_duty, e.low, e.high, e.unknown);
+                    let (Ok(a), Ok(b)) = (fast.estimate(&f).map(span), exhaustive.estimate(&f).map(span)) else {
                         continue;
                     };
                     let at = format!("{} {origin} {date}", code.dotted());
-                    assert_eq!((a.low, a.high, a.unknown), (b.low, b.high, b.unknown), "{at}");
+                    assert_eq!(a, b, "{at}");
                     compared += 1;
-                    spans += usize::from(a.low != a.high);
+                    spans += usize::from(a.1 != a.2);
                 }
             }
         }
