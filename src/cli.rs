@@ -105,11 +105,26 @@ pub enum By {
     Hts4,
     /// Month of entry (`YYYY-MM`, of the date each flow is assessed at).
     Month,
+    /// Entry number (the `entry_number` column; rows without one are grouped as `(no entry number)`).
+    Entry,
 }
 
 /// Output formats for reports.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned text for the terminal.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// Output formats of `compare`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareFormat {
     /// Aligned text for the terminal.
     Table,
     /// CSV.
@@ -134,7 +149,7 @@ pub struct CompareArgs {
     pub by: Option<By>,
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: CompareFormat,
     /// Write one row per flow with each scenario's total and what caused each difference.
     #[arg(long, value_name = "OUT")]
     pub lines: Option<PathBuf>,
