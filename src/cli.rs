@@ -122,7 +122,7 @@ pub enum Format {
     Markdown,
 }
 
-/// Output formats of `compare`.
+/// Output formats of `compare`: the report formats, and a self-contained HTML page with charts.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompareFormat {
     /// Aligned text for the terminal.
@@ -133,6 +133,9 @@ pub enum CompareFormat {
     Json,
     /// A Markdown table.
     Markdown,
+    /// One self-contained HTML page: the tables, charts drawn as inline SVG, and the data of each
+    /// chart and table as CSV (breakdowns by origin, chapter and measure whatever `--by` says).
+    Html,
 }
 
 /// `compare`.

@@ -4,6 +4,9 @@
 //! scenario is rejected for all, so that the totals compare like with like. Aggregates grow with the
 //! number of groups, never with the number of rows.
 
+mod html;
+mod svg;
+
 use super::AppError;
 use super::batch::{Batch, Row};
 use super::io::Output;
@@ -51,7 +54,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     )?;
     let batch = Batch::from_input(&args.input)?;
     let input_name = batch.name().to_string();
-    let dims = dimensions(args.by, false);
+    let dims = dimensions(args.by, args.format == CompareFormat::Html);
     let entry_column = batch.header().iter().position(|h| {
         String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case("entry_number")
     });
@@ -151,6 +154,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         CompareFormat::Markdown => report.markdown(),
         CompareFormat::Csv => report.csv(),
         CompareFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
+        CompareFormat::Html => html::page(&report),
     };
     let mut out = Output::to(args.output.as_deref())?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
