@@ -172,7 +172,7 @@ fn html_table(page: &str, id: &str) -> Vec<Vec<String>> {
     body.split("<tr>").skip(1).map(cells).collect()
 }
 
-/// The `<th>` and `<td>` cells of a table row, unescaped.
+/// The `<th>` and `<td>` cells of a table row, as text (line-break hints dropped, unescaped).
 fn cells(row: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = row;
@@ -184,7 +184,7 @@ fn cells(row: &str) -> Vec<String> {
         }
         let open = after.find('>').unwrap() + 1;
         let close = after.find("</t").unwrap();
-        out.push(unescape(&after[open..close]));
+        out.push(unescape(&after[open..close].replace("<wbr>", "")));
         rest = &after[close..];
     }
     out

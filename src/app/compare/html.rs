@@ -26,12 +26,12 @@ const OTHER: &str = "(other)";
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE: &str = "\
-body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#222;line-height:1.4}
+body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222;line-height:1.4}
 h1{font-size:1.4em;margin-bottom:.3em}h3{font-size:1em;margin:1.2em 0 .2em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc}
 ul.about{padding-left:1.2em;color:#444}code{font-size:.95em}
-table{border-collapse:collapse;font-size:14px;font-variant-numeric:tabular-nums;margin:.5em 0}
-th,td{padding:3px 8px;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}thead th{border-bottom:2px solid #999;vertical-align:bottom}
+table{border-collapse:collapse;font-size:12.5px;font-variant-numeric:tabular-nums;margin:.5em 0}
+th,td{padding:3px 4px;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}thead th{border-bottom:2px solid #999;vertical-align:bottom;white-space:normal}td:last-child{white-space:normal}
 .scroll{overflow-x:auto}svg.chart{display:block;max-width:100%;height:auto;margin:.5em 0}
 details{margin:.5em 0 1em}summary{cursor:pointer;color:#444}
 pre.csv{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px;max-height:24em}
@@ -155,7 +155,8 @@ fn table(o: &mut String, id: &str, t: &Table) {
             if i == 0 {
                 let _ = write!(o, "<th scope=\"row\">{}</th>", escape(c));
             } else {
-                let _ = write!(o, "<td>{}</td>", escape(c));
+                // A rate range (`10.0428%-21.8254%`) may break after its dash in a narrow window.
+                let _ = write!(o, "<td>{}</td>", escape(c).replace("%-", "%-<wbr>"));
             }
         }
         o.push_str("</tr>\n");
