@@ -105,6 +105,8 @@ pub enum By {
     Hts4,
     /// Month of entry (`YYYY-MM`, of the date each flow is assessed at).
     Month,
+    /// Entry number (the `entry_number` column; rows without one are grouped as `(no entry number)`).
+    Entry,
 }
 
 /// Output formats for reports.
@@ -118,6 +120,22 @@ pub enum Format {
     Json,
     /// A Markdown table.
     Markdown,
+}
+
+/// Output formats of `compare`: the report formats, and a self-contained HTML page with charts.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareFormat {
+    /// Aligned text for the terminal.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+    /// A Markdown table.
+    Markdown,
+    /// One self-contained HTML page: the tables, charts drawn as inline SVG, and the data of each
+    /// chart and table as CSV (breakdowns by origin, chapter and measure whatever `--by` says).
+    Html,
 }
 
 /// `compare`.
@@ -134,7 +152,7 @@ pub struct CompareArgs {
     pub by: Option<By>,
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: CompareFormat,
     /// Write one row per flow with each scenario's total and what caused each difference.
     #[arg(long, value_name = "OUT")]
     pub lines: Option<PathBuf>,

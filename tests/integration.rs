@@ -6,12 +6,14 @@
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
 //! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
+//! - `html_report`: `compare --format html` (static checks, a headless browser, a golden page) and `--by entry`.
 
 mod bad_inputs;
 mod cli;
 mod estimates;
 mod faults;
 mod fuzz_regressions;
+mod html_report;
 mod hts;
 mod known_rates;
 mod properties;

@@ -4,16 +4,19 @@
 //! scenario is rejected for all, so that the totals compare like with like. Aggregates grow with the
 //! number of groups, never with the number of rows.
 
+mod html;
+mod svg;
+
 use super::AppError;
-use super::batch::Batch;
+use super::batch::{Batch, Row};
 use super::io::Output;
 use super::table::Table;
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
-use crate::cli::{By, CompareArgs, Format};
+use crate::cli::{By, CompareArgs, CompareFormat};
 use crate::engine::{Assessment, Engine, Priced, Pricer};
 use crate::estimate::{Assumptions, Estimator};
-use crate::flow::{Flow, Reject};
+use crate::flow::{FieldSource, Flow, Reject};
 use crate::mfn::MfnTable;
 use crate::money::percent;
 use crate::reasons::short_state;
@@ -51,6 +54,16 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     )?;
     let batch = Batch::from_input(&args.input)?;
     let input_name = batch.name().to_string();
+    let dims = dimensions(args.by, args.format == CompareFormat::Html);
+    let entry_column = batch.header().iter().position(|h| {
+        String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case("entry_number")
+    });
+    if dims.contains(&By::Entry) && entry_column.is_none() {
+        return Err(AppError::fatal(format!(
+            "--by entry groups by the `entry_number` column, and {input_name} has none (its header: {})",
+            crate::text::shown(&String::from_utf8_lossy(batch.header_raw()))
+        )));
+    }
     let mut lines = match &args.lines {
         Some(p) => {
             let mut w = csv::Writer::from_writer(Output::file(p)?);
@@ -76,13 +89,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let estimating = ranges || !assumptions.is_empty();
     let end = batch.run(
         || {
-            let mut w = Worker::new(&engines);
+            let mut w = Worker::new(&engines, &dims, entry_column);
             if estimating {
                 w.estimators = engines.iter().map(|e| Estimator::new(e, &assumptions, ranges)).collect();
             }
             w
         },
-        |w, row, out| w.price_row(&engines, args.by, with_lines, row.line, row.flow, out),
+        |w, row, out| w.price_row(&engines, with_lines, &row, out),
         |out| match &mut lines {
             Some((w, p)) => w.write_all(out).map_err(|e| AppError::write_io(p, e)),
             None => Ok(()),
@@ -92,18 +105,20 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         out.commit()?;
     }
     let mut totals = vec![DutyTotals::default(); engines.len()];
-    let mut groups: BTreeMap<String, Vec<DutyTotals>> = BTreeMap::new();
+    let mut breakdowns: Vec<(By, GroupTotals)> = dims.iter().map(|&by| (by, GroupTotals::new())).collect();
     let mut tally = WarningTally::default();
     for w in &end.states {
         tally.merge(&w.tally);
         for (t, x) in totals.iter_mut().zip(&w.totals) {
             t.merge(x);
         }
-        for (key, g) in &w.groups {
-            match groups.get_mut(key) {
-                Some(have) => have.iter_mut().zip(g).for_each(|(t, x)| t.merge(x)),
-                None => {
-                    groups.insert(key.clone(), g.clone());
+        for ((_, groups), (_, theirs)) in breakdowns.iter_mut().zip(&w.breakdowns) {
+            for (key, g) in theirs {
+                match groups.get_mut(key) {
+                    Some(have) => have.iter_mut().zip(g).for_each(|(t, x)| t.merge(x)),
+                    None => {
+                        groups.insert(key.clone(), g.clone());
+                    }
                 }
             }
         }
@@ -111,9 +126,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     for (t, name) in totals.iter().zip(&names) {
         t.check_exact(&format!("scenario {name}"))?;
     }
-    for (key, g) in &groups {
-        for (t, name) in g.iter().zip(&names) {
-            t.check_exact(&format!("group {key} under {name}"))?;
+    for (by, groups) in &breakdowns {
+        for (key, g) in groups {
+            for (t, name) in g.iter().zip(&names) {
+                t.check_exact(&format!("{} {key} under {name}", by_name(*by)))?;
+            }
         }
     }
     let mut estimated = super::run::FactCounts::default();
@@ -129,14 +146,15 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         names: &names,
         totals: &totals,
         by: args.by,
-        groups: &groups,
+        breakdowns: &breakdowns,
         laws: engines.iter().map(|e| &e.scenario().law).collect(),
     };
     let text = match args.format {
-        Format::Table => report.table(),
-        Format::Markdown => report.markdown(),
-        Format::Csv => report.csv(),
-        Format::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
+        CompareFormat::Table => report.table(),
+        CompareFormat::Markdown => report.markdown(),
+        CompareFormat::Csv => report.csv(),
+        CompareFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
+        CompareFormat::Html => html::page(&report),
     };
     let mut out = Output::to(args.output.as_deref())?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
@@ -148,6 +166,24 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     end.close()
 }
 
+/// Totals per group of one breakdown (the group's key, then one entry per scenario, in order).
+type GroupTotals = BTreeMap<String, Vec<DutyTotals>>;
+
+/// The breakdowns to keep: `--by`'s, and for the HTML page origin, chapter and measure as well (its
+/// charts need them whatever `--by` says). The other formats keep only `--by`'s, so they cost no more
+/// than before.
+fn dimensions(by: Option<By>, html: bool) -> Vec<By> {
+    let mut dims: Vec<By> = by.into_iter().collect();
+    if html {
+        for d in [By::Origin, By::Chapter, By::Measure] {
+            if !dims.contains(&d) {
+                dims.push(d);
+            }
+        }
+    }
+    dims
+}
+
 /// One worker's pricers (one per scenario) and its share of the totals (merged at the end: sums do
 /// not depend on order).
 struct Worker<'e> {
@@ -157,19 +193,23 @@ struct Worker<'e> {
     /// Rows with a fact estimated (under the reference scenario).
     estimated: super::run::FactCounts,
     totals: Vec<DutyTotals>,
-    groups: BTreeMap<String, Vec<DutyTotals>>,
+    /// One set of group totals per breakdown kept (see [`dimensions`]), in that order.
+    breakdowns: Vec<(By, GroupTotals)>,
+    /// The `entry_number` column (for `--by entry`).
+    entry_column: Option<usize>,
     key: String,
     tally: WarningTally,
 }
 
 impl<'e> Worker<'e> {
-    fn new(engines: &'e [Engine]) -> Worker<'e> {
+    fn new(engines: &'e [Engine], dims: &[By], entry_column: Option<usize>) -> Worker<'e> {
         Worker {
             pricers: engines.iter().map(Pricer::new).collect(),
             estimators: Vec::new(),
             estimated: super::run::FactCounts::default(),
             totals: vec![DutyTotals::default(); engines.len()],
-            groups: BTreeMap::new(),
+            breakdowns: dims.iter().map(|&by| (by, GroupTotals::new())).collect(),
+            entry_column,
             key: String::new(),
             tally: WarningTally::default(),
         }
@@ -180,12 +220,11 @@ impl<'e> Worker<'e> {
     fn price_row(
         &mut self,
         engines: &[Engine],
-        by: Option<By>,
         with_lines: bool,
-        line: u64,
-        flow: &Flow,
+        row: &Row<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), Reject> {
+        let (line, flow) = (row.line, row.flow);
         if self.estimators.is_empty() {
             for p in &mut self.pricers {
                 if let Err(err) = p.price(flow) {
@@ -220,11 +259,21 @@ impl<'e> Worker<'e> {
         if let Some(p) = (0..engines.len()).map(priced).find(|p| !p.warnings.is_empty()) {
             self.tally.add(&p.warnings);
         }
-        if let Some(by) = by {
-            add_groups(&mut self.groups, &mut self.key, by, flow, engines, &priced);
+        for (by, groups) in &mut self.breakdowns {
+            let by = *by;
+            if by == By::Entry {
+                self.key.clear();
+                let number =
+                    self.entry_column.map(|c| String::from_utf8_lossy(row.fields.field(c))).unwrap_or_default();
+                self.key.push_str(number.trim());
+                if self.key.is_empty() {
+                    self.key.push_str(NO_ENTRY_NUMBER);
+                }
+            }
+            add_groups(groups, &mut self.key, by, flow, engines, &priced);
             if !estimators.is_empty()
                 && by != By::Measure
-                && let Some(g) = self.groups.get_mut(&self.key)
+                && let Some(g) = groups.get_mut(&self.key)
             {
                 for (t, est) in g.iter_mut().zip(estimators) {
                     t.add_range(est.last().low, est.last().high);
@@ -248,8 +297,13 @@ impl<'e> Worker<'e> {
     }
 }
 
+/// The group of the rows without an entry number (`--by entry`), as `refund` names it.
+const NO_ENTRY_NUMBER: &str = "(no entry number)";
+
+/// Adds a priced row to its group of breakdown `by` (to each of its measures' groups, by measure).
+/// For `By::Entry`, `key` already holds the entry number.
 fn add_groups<'p>(
-    groups: &mut BTreeMap<String, Vec<DutyTotals>>,
+    groups: &mut GroupTotals,
     key: &mut String,
     by: By,
     flow: &Flow,
@@ -259,7 +313,7 @@ fn add_groups<'p>(
     let n = engines.len();
     let value = flow.customs_value;
     // Look up before inserting: a key is allocated only once per group.
-    fn group<'g>(groups: &'g mut BTreeMap<String, Vec<DutyTotals>>, key: &str, n: usize) -> &'g mut Vec<DutyTotals> {
+    fn group<'g>(groups: &'g mut GroupTotals, key: &str, n: usize) -> &'g mut Vec<DutyTotals> {
         if !groups.contains_key(key) {
             groups.insert(key.to_string(), vec![DutyTotals::default(); n]);
         }
@@ -275,8 +329,11 @@ fn add_groups<'p>(
             }
         }
         _ => {
-            key.clear();
+            if by != By::Entry {
+                key.clear();
+            }
             match by {
+                By::Entry => {}
                 By::Origin => key.push_str(flow.origin.as_str()),
                 By::Chapter => key.push_str(flow.hts.chapter()),
                 By::Month => {
@@ -362,7 +419,8 @@ struct Report<'a> {
     names: &'a [String],
     totals: &'a [DutyTotals],
     by: Option<By>,
-    groups: &'a BTreeMap<String, Vec<DutyTotals>>,
+    /// The group totals of every breakdown kept (`--by`'s first).
+    breakdowns: &'a [(By, GroupTotals)],
     /// Each scenario's law status, in the order of `names`.
     laws: Vec<&'a crate::scenario::LawStatus>,
 }
@@ -374,6 +432,7 @@ fn by_name(by: By) -> &'static str {
         By::Measure => "measure",
         By::Hts4 => "hts4",
         By::Month => "month",
+        By::Entry => "entry",
     }
 }
 
@@ -410,7 +469,15 @@ fn rate_or_dash(r: Option<Decimal>) -> String {
     r.map(percent).unwrap_or_else(|| "-".into())
 }
 
+/// The empty breakdown (of a dimension not kept).
+static NO_GROUPS: GroupTotals = GroupTotals::new();
+
 impl Report<'_> {
+    /// The group totals of breakdown `by` (empty when it was not kept).
+    fn groups(&self, by: By) -> &GroupTotals {
+        self.breakdowns.iter().find(|(b, _)| *b == by).map_or(&NO_GROUPS, |(_, g)| g)
+    }
+
     /// (header, rows) of the summary and of the breakdown, as text cells.
     fn summary_rows(&self) -> Table {
         let header = [
@@ -454,14 +521,18 @@ impl Report<'_> {
     }
 
     fn breakdown_rows(&self) -> Option<Table> {
-        let by = self.by?;
+        self.by.map(|by| self.breakdown_table(by))
+    }
+
+    /// The breakdown `by` as text cells.
+    fn breakdown_table(&self, by: By) -> Table {
         let mut header = vec![by_name(by), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
         let with_range = self.ranges && by != By::Measure;
         if with_range {
             header.extend(RANGE_HEADER);
         }
         let mut rows = Vec::new();
-        for (key, per) in self.groups {
+        for (key, per) in self.groups(by) {
             let base = per[0].total();
             for (i, (n, t)) in self.names.iter().zip(per).enumerate() {
                 let mut row = vec![
@@ -479,7 +550,7 @@ impl Report<'_> {
                 rows.push(row);
             }
         }
-        Some(Table { rows, ..Table::new(&header) })
+        Table { rows, ..Table::new(&header) }
     }
 
     /// The summary and breakdown tables as read: a single scenario has no differences to show.
@@ -532,70 +603,46 @@ impl Report<'_> {
 
     fn csv(&self) -> String {
         // Plain decimals (no thousands separators) in CSV, one table: with --by, the breakdown; else the summary.
+        match self.by {
+            None => self.summary_csv(),
+            Some(by) => breakdown_csv(by, self.names, self.groups(by)),
+        }
+    }
+
+    /// The summary as CSV (`compare --format csv` without `--by`).
+    fn summary_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let base = self.totals[0].total();
-        match self.by {
-            None => {
-                let mut header = vec![
-                    "scenario",
-                    "rows",
-                    "customs_value",
-                    "mfn_duty",
-                    "additional_duty",
-                    "total_duty",
-                    "effective_rate",
-                    "difference",
-                ];
-                if self.ranges {
-                    header.extend(["total_duty_low", "total_duty_high"]);
-                }
-                let _ = w.write_record(&header);
-                for (n, t) in self.names.iter().zip(self.totals) {
-                    let mut rec = vec![
-                        n.clone(),
-                        t.rows.to_string(),
-                        format!("{:.2}", t.value()),
-                        format!("{:.2}", t.mfn()),
-                        format!("{:.2}", t.additional()),
-                        format!("{:.2}", t.total()),
-                        t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
-                        format!("{:.2}", t.total() - base),
-                    ];
-                    if self.ranges {
-                        let (lo, hi) = t.range();
-                        rec.extend([format!("{lo:.2}"), format!("{hi:.2}")]);
-                    }
-                    let _ = w.write_record(&rec);
-                }
+        let mut header = vec![
+            "scenario",
+            "rows",
+            "customs_value",
+            "mfn_duty",
+            "additional_duty",
+            "total_duty",
+            "effective_rate",
+            "difference",
+        ];
+        if self.ranges {
+            header.extend(["total_duty_low", "total_duty_high"]);
+        }
+        let _ = w.write_record(&header);
+        for (n, t) in self.names.iter().zip(self.totals) {
+            let mut rec = vec![
+                n.clone(),
+                t.rows.to_string(),
+                format!("{:.2}", t.value()),
+                format!("{:.2}", t.mfn()),
+                format!("{:.2}", t.additional()),
+                format!("{:.2}", t.total()),
+                t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
+                format!("{:.2}", t.total() - base),
+            ];
+            if self.ranges {
+                let (lo, hi) = t.range();
+                rec.extend([format!("{lo:.2}"), format!("{hi:.2}")]);
             }
-            Some(by) => {
-                let _ = w.write_record([
-                    by_name(by),
-                    "scenario",
-                    "rows",
-                    "customs_value",
-                    "mfn_duty",
-                    "additional_duty",
-                    "total_duty",
-                    "effective_rate",
-                    "difference",
-                ]);
-                for (key, per) in self.groups {
-                    for (n, t) in self.names.iter().zip(per) {
-                        let _ = w.write_record([
-                            key.clone(),
-                            n.clone(),
-                            t.rows.to_string(),
-                            format!("{:.2}", t.value()),
-                            format!("{:.2}", t.mfn()),
-                            format!("{:.2}", t.additional()),
-                            format!("{:.2}", t.total()),
-                            t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
-                            format!("{:.2}", t.total() - per[0].total()),
-                        ]);
-                    }
-                }
-            }
+            let _ = w.write_record(&rec);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }
@@ -634,7 +681,7 @@ impl Report<'_> {
             .collect();
         let breakdown = self.by.map(|by| {
             let groups: Vec<_> = self
-                .groups
+                .groups(by)
                 .iter()
                 .map(|(k, per)| json!({ "group": k, "scenarios": self.names.iter().zip(per).map(|(n, t)| t_json(n, t, per[0].total())).collect::<Vec<_>>() }))
                 .collect();
@@ -648,4 +695,41 @@ impl Report<'_> {
         });
         json!({ "input": self.input, "as_of": self.as_of, "reference": self.names[0], "answer": answer, "scenarios": scenarios, "breakdown": breakdown })
     }
+}
+
+/// A breakdown as CSV (`compare --format csv --by BY`): one row per group and scenario, in the order
+/// of `groups`, plain decimals; the difference is from the group's reference total.
+fn breakdown_csv<'g>(
+    by: By,
+    names: &[String],
+    groups: impl IntoIterator<Item = (&'g String, &'g Vec<DutyTotals>)>,
+) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        by_name(by),
+        "scenario",
+        "rows",
+        "customs_value",
+        "mfn_duty",
+        "additional_duty",
+        "total_duty",
+        "effective_rate",
+        "difference",
+    ]);
+    for (key, per) in groups {
+        for (n, t) in names.iter().zip(per) {
+            let _ = w.write_record([
+                key.clone(),
+                n.clone(),
+                t.rows.to_string(),
+                format!("{:.2}", t.value()),
+                format!("{:.2}", t.mfn()),
+                format!("{:.2}", t.additional()),
+                format!("{:.2}", t.total()),
+                t.rate().map(|r| format!("{r:.6}")).unwrap_or_default(),
+                format!("{:.2}", t.total() - per[0].total()),
+            ]);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
