@@ -74,6 +74,12 @@ pub struct RunArgs {
     /// Estimates and ranges.
     #[command(flatten)]
     pub estimate: EstimateArgs,
+    /// Add the user fees beside the duties: `mpf_ad_valorem` (the Merchandise Processing Fee on the
+    /// line, 0.3464%, before its entry's minimum and maximum) and `hmf` (the Harbor Maintenance Fee,
+    /// 0.125% by vessel; needs a `transport_mode` column), and the entries' MPF totals in the summary
+    /// (rows grouped by `entry_number`). AD/CVD, excise and state taxes stay out.
+    #[arg(long)]
+    pub fees: bool,
 }
 
 /// The two kinds of answer: without these flags, the compliance answer (what CBP charges on what each

@@ -71,6 +71,7 @@ pub mod codes;
 pub mod date;
 pub mod engine;
 pub mod estimate;
+pub mod fees;
 pub mod files;
 pub mod flow;
 pub mod hts_file;

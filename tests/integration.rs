@@ -5,6 +5,7 @@
 //! - `scenario_errors`: scenario files with mistakes and the message each must give;
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
 //! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
+//! - `fees`: `run --fees` (MPF per line and per entry, HMF by vessel);
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
 //! - `html_report`: `compare --format html` (static checks, a headless browser, a golden page) and `--by entry`.
 
@@ -12,6 +13,7 @@ mod bad_inputs;
 mod cli;
 mod estimates;
 mod faults;
+mod fees;
 mod fuzz_regressions;
 mod html_report;
 mod hts;

@@ -4,6 +4,7 @@
 mod batch;
 mod compare;
 mod explain;
+mod fees;
 mod hts;
 mod io;
 mod refund;

@@ -5,6 +5,7 @@
 
 use super::AppError;
 use super::batch::Batch;
+use super::fees::{FeeColumns, FeeTally};
 use super::io::Output;
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
@@ -29,6 +30,8 @@ struct Worker<'e> {
     estimated: FactCounts,
     unknown: FactCounts,
     tally: WarningTally,
+    /// With `--fees`: the rows' fees and the entries' MPF so far.
+    fees: FeeTally,
 }
 
 /// Rows counted per fact (metal, short code, declaration, USMCA, US content) and rows with any.
@@ -106,6 +109,10 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     if ranges {
         extra.extend(["total_duty_low", "total_duty_high", "unknown"]);
     }
+    let fees = args.fees.then(|| FeeColumns::find(batch.header()));
+    if fees.is_some() {
+        extra.extend(["mpf_ad_valorem", "hmf"]);
+    }
     for c in RESULT_COLUMNS.iter().chain(&extra) {
         header.push(b',');
         push_csv_field(&mut header, c.as_bytes());
@@ -123,8 +130,13 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             estimated: FactCounts::default(),
             unknown: FactCounts::default(),
             tally: WarningTally::default(),
+            fees: FeeTally::default(),
         },
         |w, row, lines| {
+            let mode = match fees {
+                Some(cols) => FeeTally::mode(cols, row.fields).map_err(|e| Reject::at(row.line, e))?,
+                None => None,
+            };
             w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
             let Some(est) = w.estimator.as_mut() else {
                 let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
@@ -137,6 +149,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
                     w.tally.add(&p.warnings);
                 }
                 columns.append_priced(&engine, p, lines);
+                if let Some(cols) = fees {
+                    w.fees.add_row(cols, row.fields, row.flow, mode, lines);
+                }
                 lines.push(b'\n');
                 return Ok(());
             };
@@ -167,6 +182,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
                 lines.push(b',');
                 e.unknown.push_names(lines);
             }
+            if let Some(cols) = fees {
+                w.fees.add_row(cols, row.fields, row.flow, mode, lines);
+            }
             lines.push(b'\n');
             Ok(())
         },
@@ -177,7 +195,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     let mut tally = WarningTally::default();
     let (mut low, mut high) = (MoneySum::default(), MoneySum::default());
     let (mut estimated, mut unknown) = (FactCounts::default(), FactCounts::default());
+    let mut fee_tally = FeeTally::default();
     for w in &end.states {
+        fee_tally.merge(&w.fees);
         totals.merge(&w.totals);
         tally.merge(&w.tally);
         low.add_sum(&w.low);
@@ -204,6 +224,11 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             );
             if unknown.any > 0 {
                 eprintln!("{name}: rows whose total an unknown fact moves: {} ({})", unknown.any, unknown.words());
+            }
+        }
+        if let Some(cols) = fees {
+            for line in fee_tally.report(name, cols.has_mode()) {
+                eprintln!("{line}");
             }
         }
         eprintln!("{name}: {}", engine.scenario().law.line());
