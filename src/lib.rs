@@ -75,6 +75,7 @@ pub mod fees;
 pub mod files;
 pub mod flow;
 pub mod hts_file;
+pub mod interest;
 pub mod mfn;
 pub mod money;
 pub mod rate_text;
