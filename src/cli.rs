@@ -80,6 +80,24 @@ pub struct RunArgs {
     /// (rows grouped by `entry_number`). AD/CVD, excise and state taxes stay out.
     #[arg(long)]
     pub fees: bool,
+    /// Output format: the input rows with the result columns appended (`csv`), or one JSON object per
+    /// row (`jsonl`: the input columns and the result columns by name, values as text, `measures`,
+    /// `citations`, `estimated` and `unknown` as lists, empty cells as null).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: RunFormat,
+    /// Write CSV for Excel: a byte-order mark first and CRLF line ends, so that Excel opens it as
+    /// UTF-8 with its columns (the input rows' own bytes are kept).
+    #[arg(long)]
+    pub excel: bool,
+}
+
+/// Output formats of `run`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunFormat {
+    /// The input CSV with the result columns appended.
+    Csv,
+    /// JSON Lines: one object per row.
+    Jsonl,
 }
 
 /// The two kinds of answer: without these flags, the compliance answer (what CBP charges on what each

@@ -6,6 +6,7 @@
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
 //! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
 //! - `fees`: `run --fees` (MPF per line and per entry, HMF by vessel);
+//! - `outputs`: `run --format jsonl`, `--excel`, and an input that already holds result columns;
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
 //! - `html_report`: `compare --format html` (static checks, a headless browser, a golden page) and `--by entry`.
 
@@ -18,6 +19,7 @@ mod fuzz_regressions;
 mod html_report;
 mod hts;
 mod known_rates;
+mod outputs;
 mod properties;
 mod refund;
 mod scenario_errors;

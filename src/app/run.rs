@@ -9,7 +9,7 @@ use super::fees::{FeeColumns, FeeTally};
 use super::io::Output;
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunFormat};
 use crate::engine::{Engine, Pricer};
 use crate::estimate::{Assumptions, Estimator, Facts};
 use crate::flow::Reject;
@@ -113,13 +113,79 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     if fees.is_some() {
         extra.extend(["mpf_ad_valorem", "hmf"]);
     }
+    refuse_result_columns(batch.header(), &extra, batch.name())?;
     for c in RESULT_COLUMNS.iter().chain(&extra) {
         header.push(b',');
         push_csv_field(&mut header, c.as_bytes());
     }
-    header.push(b'\n');
-    out.write_all(&header).map_err(write_error)?;
+    let shape = LineShape::new(args, batch.header(), &extra);
+    match args.format {
+        RunFormat::Csv => {
+            if args.excel {
+                out.write_all("\u{feff}".as_bytes()).map_err(write_error)?;
+            }
+            header.extend_from_slice(shape.end());
+            out.write_all(&header).map_err(write_error)?;
+        }
+        RunFormat::Jsonl => {}
+    }
     let columns = ResultColumnWriter::new(&engine);
+    let row_csv = |w: &mut Worker<'_>, row: &super::batch::Row<'_>, lines: &mut Vec<u8>| -> Result<(), Reject> {
+        let mode = match fees {
+            Some(cols) => FeeTally::mode(cols, row.fields).map_err(|e| Reject::at(row.line, e))?,
+            None => None,
+        };
+        w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
+        let Some(est) = w.estimator.as_mut() else {
+            let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
+            lines.extend_from_slice(row.raw);
+            if p.short_code_split {
+                w.tally.short_code(&row.flow.hts);
+            }
+            w.totals.add(row.flow.customs_value, p);
+            if !p.warnings.is_empty() {
+                w.tally.add(&p.warnings);
+            }
+            columns.append_priced(&engine, p, lines);
+            if let Some(cols) = fees {
+                w.fees.add_row(cols, row.fields, row.flow, mode, lines);
+            }
+            lines.push(b'\n');
+            return Ok(());
+        };
+        let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
+        lines.extend_from_slice(row.raw);
+        if e.central.short_code_split {
+            w.tally.short_code(&row.flow.hts);
+        }
+        let p = &e.central;
+        w.totals.add(row.flow.customs_value, p);
+        w.low.add(e.low);
+        w.high.add(e.high);
+        w.estimated.add(e.estimated);
+        w.unknown.add(e.unknown);
+        if !p.warnings.is_empty() {
+            w.tally.add(&p.warnings);
+        }
+        columns.append_priced(&engine, p, lines);
+        if !assumptions.is_empty() {
+            lines.extend_from_slice(if e.estimated.is_empty() { b",compliance," } else { b",estimate," });
+            e.estimated.push_names(lines);
+        }
+        if ranges {
+            lines.push(b',');
+            push_fixed_bytes(lines, e.low, 2);
+            lines.push(b',');
+            push_fixed_bytes(lines, e.high, 2);
+            lines.push(b',');
+            e.unknown.push_names(lines);
+        }
+        if let Some(cols) = fees {
+            w.fees.add_row(cols, row.fields, row.flow, mode, lines);
+        }
+        lines.push(b'\n');
+        Ok(())
+    };
     let end = batch.run(
         || Worker {
             pricer: Pricer::new(&engine),
@@ -133,59 +199,9 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             fees: FeeTally::default(),
         },
         |w, row, lines| {
-            let mode = match fees {
-                Some(cols) => FeeTally::mode(cols, row.fields).map_err(|e| Reject::at(row.line, e))?,
-                None => None,
-            };
-            w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
-            let Some(est) = w.estimator.as_mut() else {
-                let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
-                lines.extend_from_slice(row.raw);
-                if p.short_code_split {
-                    w.tally.short_code(&row.flow.hts);
-                }
-                w.totals.add(row.flow.customs_value, p);
-                if !p.warnings.is_empty() {
-                    w.tally.add(&p.warnings);
-                }
-                columns.append_priced(&engine, p, lines);
-                if let Some(cols) = fees {
-                    w.fees.add_row(cols, row.fields, row.flow, mode, lines);
-                }
-                lines.push(b'\n');
-                return Ok(());
-            };
-            let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
-            lines.extend_from_slice(row.raw);
-            if e.central.short_code_split {
-                w.tally.short_code(&row.flow.hts);
-            }
-            let p = &e.central;
-            w.totals.add(row.flow.customs_value, p);
-            w.low.add(e.low);
-            w.high.add(e.high);
-            w.estimated.add(e.estimated);
-            w.unknown.add(e.unknown);
-            if !p.warnings.is_empty() {
-                w.tally.add(&p.warnings);
-            }
-            columns.append_priced(&engine, p, lines);
-            if !assumptions.is_empty() {
-                lines.extend_from_slice(if e.estimated.is_empty() { b",compliance," } else { b",estimate," });
-                e.estimated.push_names(lines);
-            }
-            if ranges {
-                lines.push(b',');
-                push_fixed_bytes(lines, e.low, 2);
-                lines.push(b',');
-                push_fixed_bytes(lines, e.high, 2);
-                lines.push(b',');
-                e.unknown.push_names(lines);
-            }
-            if let Some(cols) = fees {
-                w.fees.add_row(cols, row.fields, row.flow, mode, lines);
-            }
-            lines.push(b'\n');
+            let start = lines.len();
+            row_csv(w, &row, lines)?;
+            shape.finish(lines, start);
             Ok(())
         },
         |lines| out.write_all(lines).map_err(write_error),
@@ -236,6 +252,91 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         tally.report_short_codes(&engine);
     }
     end.close()
+}
+
+/// The shape of each output line: CSV as written (LF, or CRLF for Excel), or a JSON object.
+struct LineShape {
+    /// Column names, in order (input, result, extra), with JSON Lines.
+    names: Option<Vec<String>>,
+    /// The index of the first result column.
+    first_result: usize,
+    excel: bool,
+}
+
+/// The result columns written as lists in JSON Lines (`;`-separated in CSV).
+const LIST_COLUMNS: [&str; 4] = ["measures", "citations", "estimated", "unknown"];
+
+impl LineShape {
+    fn new(args: &RunArgs, header: &csv::ByteRecord, extra: &[&str]) -> LineShape {
+        let names = (args.format == RunFormat::Jsonl).then(|| {
+            header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
+                .chain(RESULT_COLUMNS.iter().chain(extra).map(|c| c.to_string()))
+                .collect()
+        });
+        LineShape { names, first_result: header.len(), excel: args.excel }
+    }
+
+    /// The line end of CSV output.
+    fn end(&self) -> &'static [u8] {
+        if self.excel { b"\r\n" } else { b"\n" }
+    }
+
+    /// Reshapes the CSV line written from `start` (ending with LF): CRLF for Excel, or a JSON object.
+    fn finish(&self, lines: &mut Vec<u8>, start: usize) {
+        match &self.names {
+            None => {
+                if self.excel {
+                    lines.pop();
+                    lines.extend_from_slice(b"\r\n");
+                }
+            }
+            Some(names) => {
+                let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&lines[start..]);
+                let mut record = csv::StringRecord::new();
+                let ok = reader.read_record(&mut record).unwrap_or(false);
+                let mut obj = String::from("{");
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        obj.push(',');
+                    }
+                    obj.push_str(&serde_json::Value::from(name.as_str()).to_string());
+                    obj.push(':');
+                    let value = if ok { record.get(i) } else { None };
+                    let json = match value {
+                        None | Some("") => serde_json::Value::Null,
+                        Some(v) if i >= self.first_result && LIST_COLUMNS.contains(&name.as_str()) => {
+                            serde_json::Value::from(v.split(';').collect::<Vec<_>>())
+                        }
+                        Some(v) => serde_json::Value::from(v),
+                    };
+                    obj.push_str(&json.to_string());
+                }
+                obj.push_str("}\n");
+                lines.truncate(start);
+                lines.extend_from_slice(obj.as_bytes());
+            }
+        }
+    }
+}
+
+/// Refuses an input that already holds result columns (an output of `run` given again): its new
+/// columns would repeat names. The fix is named.
+fn refuse_result_columns(header: &csv::ByteRecord, extra: &[&str], input: &str) -> Result<(), AppError> {
+    let have: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .filter(|h| RESULT_COLUMNS.iter().chain(extra).any(|c| c == h))
+        .collect();
+    if have.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::fatal(format!(
+        "{input} already has result columns ({}): it looks like the output of `run`; give the flows it was made from, or drop those columns (e.g. `xsv select '!{}'`)",
+        have.join(", "),
+        have.join(",")
+    )))
 }
 
 /// Which answer the figures are: `answer: compliance (...)` or `answer: estimate under bea (...)`.

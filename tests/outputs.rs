@@ -1,0 +1,67 @@
+//! `run`'s output shapes: JSON Lines, CSV for Excel, and an input that already holds result columns.
+
+use crate::util::{Workdir, stderr, stdout};
+
+const FLOWS: &str = "hts,origin,entry_date,customs_value,note\n\
+8703.23.01.90,JP,2025-11-03,40000.00,\"a, \"\"quoted\"\" note\"\n\
+6109.10.00.12,VN,2025-04-10,900.00,\n";
+
+#[test]
+fn jsonl_has_one_object_per_row_with_every_column_by_name() {
+    let w = Workdir::new();
+    let f = w.create("flows.csv", FLOWS);
+    let csv_out = w.command(&["run", f.to_str().unwrap(), "-s", "historical", "-q"]).output().unwrap();
+    let o = w.command(&["run", f.to_str().unwrap(), "-s", "historical", "-q", "--format", "jsonl"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let objects: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(objects.len(), 2);
+    // The same values as the CSV output, column by column.
+    let mut r = csv::Reader::from_reader(csv_out.stdout.as_slice());
+    let header = r.headers().unwrap().clone();
+    for (rec, obj) in r.records().map(Result::unwrap).zip(&objects) {
+        assert_eq!(obj.as_object().unwrap().len(), header.len());
+        for (name, v) in header.iter().zip(rec.iter()) {
+            let got = &obj[name];
+            match name {
+                "measures" | "citations" => {
+                    let list: Vec<&str> = got.as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+                    assert_eq!(list.join(";"), v, "{name}");
+                }
+                _ if v.is_empty() => assert!(got.is_null(), "{name}: {got}"),
+                _ => assert_eq!(got.as_str(), Some(v), "{name}"),
+            }
+        }
+    }
+    assert_eq!(objects[0]["note"], "a, \"quoted\" note");
+    assert_eq!(objects[0]["total_duty"], "6000.00");
+    assert_eq!(objects[0]["measures"], serde_json::json!(["mfn", "s232_autos_jp_deal"]));
+    assert!(objects[1]["note"].is_null());
+}
+
+#[test]
+fn excel_output_has_a_bom_and_crlf_and_the_same_cells() {
+    let w = Workdir::new();
+    let f = w.create("flows.csv", FLOWS);
+    let plain = w.command(&["run", f.to_str().unwrap(), "-s", "historical", "-q"]).output().unwrap();
+    let o = w.command(&["run", f.to_str().unwrap(), "-s", "historical", "-q", "--excel"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.starts_with("\u{feff}hts,".as_bytes()));
+    let text = String::from_utf8(o.stdout[3..].to_vec()).unwrap();
+    assert_eq!(text.matches("\r\n").count(), 3, "header and two rows end in CRLF");
+    assert_eq!(text.replace("\r\n", "\n"), stdout(&plain));
+}
+
+#[test]
+fn an_output_given_again_is_refused_naming_the_columns() {
+    let w = Workdir::new();
+    let f = w.create("flows.csv", FLOWS);
+    let o = w.command(&["run", f.to_str().unwrap(), "-s", "historical", "-q", "-o", "out.csv"]).output().unwrap();
+    assert!(o.status.success());
+    let again = w.command(&["run", "out.csv", "-s", "historical", "-q", "-o", "again.csv"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    let e = stderr(&again);
+    assert!(e.contains("already has result columns (scenario, mfn_duty"), "{e}");
+    assert!(e.contains("give the flows it was made from"), "{e}");
+    assert!(!w.path("again.csv").exists());
+}
