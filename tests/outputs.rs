@@ -61,7 +61,24 @@ fn an_output_given_again_is_refused_naming_the_columns() {
     let again = w.command(&["run", "out.csv", "-s", "historical", "-q", "-o", "again.csv"]).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
     let e = stderr(&again);
-    assert!(e.contains("already has result columns (scenario, mfn_duty"), "{e}");
+    assert!(e.contains("already has result columns (mfn_duty, additional_duty"), "{e}");
     assert!(e.contains("give the flows it was made from"), "{e}");
     assert!(!w.path("again.csv").exists());
+}
+
+#[test]
+fn an_input_scenario_column_passes_through_renamed() {
+    let w = Workdir::new();
+    let f = w.create(
+        "cases.csv",
+        "id,hts,origin,entry_date,customs_value,scenario\nA,6109.10.00.12,VN,2025-04-10,900.00,historical\n",
+    );
+    let o = w.command(&["run", f.to_str().unwrap(), "-s", "historical"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    assert_eq!(header.iter().filter(|h| **h == "scenario").count(), 1, "{header:?}");
+    assert_eq!(&header[..7], ["id", "hts", "origin", "entry_date", "customs_value", "input_scenario", "scenario"]);
+    assert!(text.lines().nth(1).unwrap().starts_with("A,6109.10.00.12,VN,2025-04-10,900.00,historical,historical,"));
+    assert!(stderr(&o).contains("written as `input_scenario`"));
 }

@@ -114,11 +114,28 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         extra.extend(["mpf_ad_valorem", "hmf"]);
     }
     refuse_result_columns(batch.header(), &extra, batch.name())?;
+    // A `scenario` column of the input (a test-case file names each case's scenario) passes through
+    // as `input_scenario`: the result's own `scenario` is never duplicated.
+    let renamed = renamed_header(batch.header());
+    if let Some(fields) = &renamed {
+        header.clear();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                header.push(b',');
+            }
+            push_csv_field(&mut header, f.as_bytes());
+        }
+        if !args.input.quiet {
+            eprintln!(
+                "note: the input's `scenario` column is written as `input_scenario` (the result columns have their own)"
+            );
+        }
+    }
     for c in RESULT_COLUMNS.iter().chain(&extra) {
         header.push(b',');
         push_csv_field(&mut header, c.as_bytes());
     }
-    let shape = LineShape::new(args, batch.header(), &extra);
+    let shape = LineShape::new(args, renamed.as_deref(), batch.header(), &extra);
     match args.format {
         RunFormat::Csv => {
             if args.excel {
@@ -267,13 +284,13 @@ struct LineShape {
 const LIST_COLUMNS: [&str; 4] = ["measures", "citations", "estimated", "unknown"];
 
 impl LineShape {
-    fn new(args: &RunArgs, header: &csv::ByteRecord, extra: &[&str]) -> LineShape {
+    fn new(args: &RunArgs, renamed: Option<&[String]>, header: &csv::ByteRecord, extra: &[&str]) -> LineShape {
         let names = (args.format == RunFormat::Jsonl).then(|| {
-            header
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
-                .chain(RESULT_COLUMNS.iter().chain(extra).map(|c| c.to_string()))
-                .collect()
+            let input: Vec<String> = match renamed {
+                Some(r) => r.to_vec(),
+                None => header.iter().map(|h| clean_name(h).to_string()).collect(),
+            };
+            input.into_iter().chain(RESULT_COLUMNS.iter().chain(extra).map(|c| c.to_string())).collect()
         });
         LineShape { names, first_result: header.len(), excel: args.excel }
     }
@@ -321,13 +338,19 @@ impl LineShape {
     }
 }
 
+/// A header cell as a name: blanks and a byte-order mark taken off.
+fn clean_name(h: &[u8]) -> String {
+    String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string()
+}
+
 /// Refuses an input that already holds result columns (an output of `run` given again): its new
-/// columns would repeat names. The fix is named.
+/// columns would repeat names. The fix is named. A `scenario` column alone is not one (see
+/// [`renamed_header`]).
 fn refuse_result_columns(header: &csv::ByteRecord, extra: &[&str], input: &str) -> Result<(), AppError> {
     let have: Vec<String> = header
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .filter(|h| RESULT_COLUMNS.iter().chain(extra).any(|c| c == h))
+        .map(|h| clean_name(h).to_ascii_lowercase())
+        .filter(|h| h != "scenario" && RESULT_COLUMNS.iter().chain(extra).any(|c| c == h))
         .collect();
     if have.is_empty() {
         return Ok(());
@@ -337,6 +360,17 @@ fn refuse_result_columns(header: &csv::ByteRecord, extra: &[&str], input: &str) 
         have.join(", "),
         have.join(",")
     )))
+}
+
+/// The input's column names with `scenario` written as `input_scenario`, when it has one.
+fn renamed_header(header: &csv::ByteRecord) -> Option<Vec<String>> {
+    let names: Vec<String> = header.iter().map(clean_name).collect();
+    names.iter().any(|n| n.eq_ignore_ascii_case("scenario")).then(|| {
+        names
+            .into_iter()
+            .map(|n| if n.eq_ignore_ascii_case("scenario") { "input_scenario".into() } else { n })
+            .collect()
+    })
 }
 
 /// Which answer the figures are: `answer: compliance (...)` or `answer: estimate under bea (...)`.
