@@ -274,6 +274,10 @@ pub enum ScenariosAction {
         /// Print a summary of the checked scenario (measures, windows, rates) instead of the file text.
         #[arg(long)]
         summary: bool,
+        /// List the measures in force on this entry date (YYYY-MM-DD) with the rates open that day,
+        /// the suspended ones and the exemption headings open that day.
+        #[arg(long, value_name = "DATE", conflicts_with = "summary")]
+        as_of: Option<String>,
     },
     /// Where a measure or exemption is defined: file and line, title, legal source.
     Where {

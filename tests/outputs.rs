@@ -82,3 +82,26 @@ fn an_input_scenario_column_passes_through_renamed() {
     assert!(text.lines().nth(1).unwrap().starts_with("A,6109.10.00.12,VN,2025-04-10,900.00,historical,historical,"));
     assert!(stderr(&o).contains("written as `input_scenario`"));
 }
+
+#[test]
+fn scenarios_show_as_of_lists_what_is_in_force_that_day() {
+    let w = Workdir::new();
+    let show = |date: &str| {
+        let o = w.command(&["scenarios", "show", "historical", "--as-of", date]).output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // Section 232 autos from 2025-04-03 (Proclamation 10908, 9903.94.01); parts from 2025-05-03.
+    let before = show("2025-04-02");
+    assert!(before.contains("not in force that day:") && before.contains("s232_autos,"), "{before}");
+    let after = show("2025-04-10");
+    assert!(after.contains("\ns232_autos [primary]"), "{after}");
+    assert!(after.contains("  9903.94.01 +25%"), "{after}");
+    // The country-specific reciprocal rates were paused on 2025-04-10 (EO 14266).
+    assert!(after.contains("suspended for 82 origins: paused by EO 14266"), "{after}");
+    let not_in_force = after.lines().find(|l| l.starts_with("not in force that day:")).unwrap();
+    assert!(not_in_force.contains("s232_auto_parts,"), "{not_in_force}");
+    let o = w.command(&["scenarios", "show", "historical", "--as-of", "04/10/2025"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("write the date as YYYY-MM-DD: 2025-04-10"), "{}", stderr(&o));
+}

@@ -46,9 +46,21 @@ pub(super) fn scenarios(args: &ScenariosArgs) -> Result<u8, AppError> {
             };
             print(&text)?;
         }
-        Some(ScenariosAction::Show { name, summary }) => {
+        Some(ScenariosAction::Show { name, summary, as_of }) => {
             let s = load_scenario(name).map_err(|e| AppError::fatal(format!("scenario: {e}")))?;
-            if *summary {
+            if let Some(d) = as_of {
+                let date = crate::date::Date::parse(d).map_err(|e| {
+                    // `04/10/2025` (a US date) is shown as the ISO date it means.
+                    let us: Vec<&str> = d.split('/').collect();
+                    match us.as_slice() {
+                        [m, day, y] if y.len() == 4 && m.len() <= 2 && day.len() <= 2 => AppError::fatal(format!(
+                            "--as-of `{d}`: write the date as YYYY-MM-DD: {y}-{m:0>2}-{day:0>2}"
+                        )),
+                        _ => AppError::fatal(format!("--as-of `{d}`: {e}")),
+                    }
+                })?;
+                print(&in_force_on(s, date))?;
+            } else if *summary {
                 print(&summarise(&s))?;
             } else {
                 match bundled_text(&format!("{name}.toml")) {
@@ -150,6 +162,91 @@ pub fn summarise(s: &Scenario) -> String {
         }
         let _ = writeln!(o, "  source: {}", m.source);
     }
+    o
+}
+
+/// The measures of a scenario in force on an entry date, with the rates open that day (by the
+/// measure's rule date: a frozen scenario reads later dates as its freeze date), the suspended ones,
+/// the exemption headings open that day, and the measures not in force.
+pub fn in_force_on(s: Scenario, date: crate::date::Date) -> String {
+    let engine =
+        crate::engine::Engine::new(std::sync::Arc::new(s), std::sync::Arc::new(crate::mfn::MfnTable::embedded()));
+    let s = engine.scenario();
+    let mut o = String::new();
+    let _ = writeln!(o, "{} on {date}: {}", s.name, s.title);
+    let _ = writeln!(o, "{}", s.law.line());
+    if let Some(f) = s.freeze_on.filter(|f| date > *f) {
+        let _ = writeln!(o, "frozen on {f}: measures not scheduled are read as of {f}");
+    }
+    let (mut in_force, mut suspended, mut not_in_force) = (Vec::new(), Vec::new(), Vec::new());
+    for m in &s.measures {
+        let rule = engine.rule_date(m, date);
+        if !m.in_force.iter().any(|w| w.contains(rule)) {
+            not_in_force.push(m.id.as_str());
+            continue;
+        }
+        match m.suspended.iter().find(|x| x.window.contains(rule) && x.origins.is_none()) {
+            Some(x) => suspended.push(format!("  {} ({}): {}", m.id, x.window, x.reason)),
+            None => in_force.push((m, rule)),
+        }
+    }
+    let _ = writeln!(o, "\nin force ({} of {} measures):", in_force.len(), s.measures.len());
+    for (m, rule) in &in_force {
+        let read = if *rule == date { String::new() } else { format!(" (read as of {rule})") };
+        let _ = writeln!(o, "\n{} [{}] — {}{read}", m.id, m.certainty.as_str(), m.title);
+        let _ = writeln!(o, "  origins: {}", m.origins_text);
+        let _ = writeln!(o, "  products: {}", m.products.text);
+        for sus in m.suspended.iter().filter(|x| x.window.contains(*rule) && x.origins.is_some()) {
+            let n = sus.origins.as_ref().map_or(0, |c| c.len());
+            let _ = writeln!(o, "  suspended for {n} origins: {}", sus.reason);
+        }
+        for r in m.rates.iter().filter(|r| r.window.contains(*rule)) {
+            let duty = match &r.duty {
+                Duty::AddOn(rate) => format!("+{rate}"),
+                Duty::Inclusive { target, .. } => format!("{target} inclusive of MFN"),
+            };
+            let narrowing = [
+                r.origins.as_ref().map(|c| {
+                    let names: Vec<String> = c.iter().take(6).map(|x| x.to_string()).collect();
+                    let more = if c.len() > 6 { format!(" +{}", c.len() - 6) } else { String::new() };
+                    format!("{}{more}", names.join(" "))
+                }),
+                r.products.as_ref().map(|p| format!("products {}", p.text)),
+                r.declared.map(|h| format!("when {h} is declared")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+            let _ = writeln!(
+                o,
+                "  {} {duty}{}",
+                r.citation,
+                if narrowing.is_empty() { String::new() } else { format!(" [{narrowing}]") }
+            );
+        }
+        let open: Vec<String> = m
+            .exemptions
+            .iter()
+            .map(|&k| &s.exemptions[k])
+            .filter(|e| e.window.contains(*rule))
+            .map(|e| e.citation.clone())
+            .collect();
+        if !open.is_empty() {
+            let _ = writeln!(o, "  exemption headings: {}", open.join(", "));
+        }
+    }
+    if !suspended.is_empty() {
+        let _ = writeln!(o, "\nsuspended for every origin that day:");
+        for line in &suspended {
+            let _ = writeln!(o, "{line}");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\nnot in force that day: {}",
+        if not_in_force.is_empty() { "-".into() } else { not_in_force.join(", ") }
+    );
     o
 }
 
