@@ -4,11 +4,13 @@
 //! - `known_rates`: the worked known-rate cases (regression on the law), through the library and the binary;
 //! - `scenario_errors`: scenario files with mistakes and the message each must give;
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
+//! - `es003`: files an importer already has: ACE ES-003 reports (CSV and Excel), `;` and tab flow files;
 //! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
 
 mod bad_inputs;
 mod cli;
+mod es003;
 mod estimates;
 mod faults;
 mod fuzz_regressions;

@@ -93,6 +93,12 @@ fn header_name(field: &[u8], first: bool) -> String {
 impl FlowColumns {
     /// Maps a header. Fails when a required column is missing or a flow column appears twice.
     pub fn from_header(header: &ByteRecord) -> Result<FlowColumns, String> {
+        Self::from_header_split(header, b',')
+    }
+
+    /// [`FlowColumns::from_header`] for a header whose fields were split at `delimiter` (shown
+    /// between them in messages).
+    pub fn from_header_split(header: &ByteRecord, delimiter: u8) -> Result<FlowColumns, String> {
         let names: Vec<String> = header.iter().enumerate().map(|(i, f)| header_name(f, i == 0)).collect();
         let find = |name: &str| -> Result<Option<usize>, String> {
             let hits: Vec<usize> = names.iter().enumerate().filter(|(_, n)| *n == name).map(|(i, _)| i).collect();
@@ -118,7 +124,7 @@ impl FlowColumns {
             let seen = if names.iter().all(String::is_empty) {
                 "nothing".to_string()
             } else {
-                crate::text::shown(&names.join(",")).into_owned()
+                crate::text::shown(&names.join(&char::from(delimiter).to_string())).into_owned()
             };
             return Err(format!(
                 "missing required column{} {}; the header has {}; required: {}",
@@ -191,13 +197,15 @@ impl FlowColumns {
         let hts_text = text(self.hts, "hts")?;
         let hts = HtsCode::parse(hts_text).map_err(|e| bad("hts", hts_text, e))?;
         let origin_text = text(self.origin, "origin")?;
-        let origin = Country::parse(origin_text).map_err(|e| bad("origin", origin_text, e))?;
+        let origin = Country::parse(origin_text)
+            .map_err(|e| bad("origin", origin_text, super::hints::country(origin_text).unwrap_or(e)))?;
         let date_text = text(self.entry_date, "entry_date")?;
-        let entry_date =
-            Date::parse(date_text).map_err(|e| bad("entry_date", date_text, format!("`{}`: {e}", date_text.trim())))?;
+        let entry_date = Date::parse(date_text).map_err(|e| {
+            bad("entry_date", date_text, with_fix(format!("`{}`: {e}", date_text.trim()), date_fix(date_text)))
+        })?;
         let value_text = text(self.customs_value, "customs_value")?;
-        let customs_value =
-            parse_amount(value_text).map_err(|e| bad("customs_value", value_text, format!("customs value {e}")))?;
+        let customs_value = parse_amount(value_text)
+            .map_err(|e| bad("customs_value", value_text, amount_reason("customs value", e, value_text)))?;
         if above_max(customs_value) {
             return Err(bad(
                 "customs_value",
@@ -217,7 +225,7 @@ impl FlowColumns {
         *out = Flow::new(hts, origin, entry_date, customs_value);
         let flow = out;
         if let Some(q) = opt(self.quantity, "quantity")? {
-            let v = parse_amount(q).map_err(|e| bad("quantity", q, format!("quantity {e}")))?;
+            let v = parse_amount(q).map_err(|e| bad("quantity", q, amount_reason("quantity", e, q)))?;
             if above_max(v) {
                 return Err(bad(
                     "quantity",
@@ -243,7 +251,7 @@ impl FlowColumns {
             flow.spi = Some(Program::parse(s).map_err(|e| bad("spi", s, e))?);
         }
         if let Some(u) = opt(self.us_content_value, "us_content_value")? {
-            let v = parse_amount(u).map_err(|e| bad("us_content_value", u, format!("US content value {e}")))?;
+            let v = parse_amount(u).map_err(|e| bad("us_content_value", u, amount_reason("US content value", e, u)))?;
             if v > customs_value {
                 return Err(bad(
                     "us_content_value",
@@ -254,7 +262,8 @@ impl FlowColumns {
             flow.us_content_value = Some(v);
         }
         if let Some(d) = opt(self.loaded_date, "loaded_date")? {
-            let loaded = Date::parse(d).map_err(|e| bad("loaded_date", d, format!("`{d}`: {e}")))?;
+            let loaded =
+                Date::parse(d).map_err(|e| bad("loaded_date", d, with_fix(format!("`{d}`: {e}"), date_fix(d))))?;
             if loaded > entry_date {
                 return Err(bad("loaded_date", d, format!("loaded on {loaded}, after the entry date {entry_date}")));
             }
@@ -264,7 +273,7 @@ impl FlowColumns {
             ["steel_content_value", "aluminum_content_value", "copper_content_value"].into_iter().enumerate()
         {
             if let Some(t) = opt(self.content[i], column)? {
-                let v = parse_amount(t).map_err(|e| bad(column, t, format!("metal content value {e}")))?;
+                let v = parse_amount(t).map_err(|e| bad(column, t, amount_reason("metal content value", e, t)))?;
                 if v > customs_value {
                     return Err(bad(
                         column,
@@ -286,6 +295,30 @@ impl FlowColumns {
             flow.mfn_rate = Some(RateExpr::parse(r).map_err(|e| bad("mfn_rate", r, e.to_string()))?);
         }
         Ok(())
+    }
+}
+
+/// `reason`, then `; FIX` when there is a fix.
+fn with_fix(mut reason: String, fix: Option<String>) -> String {
+    if let Some(f) = fix {
+        reason.push_str("; ");
+        reason.push_str(&f);
+    }
+    reason
+}
+
+fn date_fix(text: &str) -> Option<String> {
+    super::hints::date(text)
+}
+
+/// Why an amount is refused: with the value to write when its reading is plain (`$1,200.50`).
+fn amount_reason(label: &str, e: crate::money::MoneyError, text: &str) -> String {
+    use crate::money::MoneyError;
+    match (&e, super::hints::amount(text)) {
+        (MoneyError::ThousandsSeparator | MoneyError::NotADecimal, Some(fix)) => {
+            format!("{label} is not a plain decimal number; {fix}")
+        }
+        _ => format!("{label} {e}"),
     }
 }
 

@@ -9,8 +9,12 @@
 //! listed in `docs/flows.md`.
 
 mod columns;
+pub mod es003;
+pub mod hints;
+pub mod input;
 pub mod reader;
 mod row;
+pub mod xlsx;
 
 pub use columns::{FieldError, FieldSource, FlowColumns, REQUIRED};
 pub use row::{ParsedRow, Reject, RowParser};
