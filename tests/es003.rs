@@ -75,9 +75,18 @@ fn refund_on_the_es003_report_equals_refund_on_the_flows() {
     assert_eq!(got, want);
     assert!(err.contains("read as an ACE ES-003 report"), "{err}");
     assert!(err.contains("rows read: 6 = assessed 6 + rejected 0"), "one row read per entry line: {err}");
-    // Forced, the same.
+    // Forced, the same; and from standard input (found from the header there too).
     let (forced, _, _) = refund_rows(&wd, &sample("sample.csv"), &["--input-format", "es003"]);
     assert_eq!(forced, want);
+    let piped = wd.run(&["refund", "-", "--format", "csv"], &std::fs::read_to_string(sample("sample.csv")).unwrap());
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    let (flows, _, _) = refund_rows(&wd, &sample("sample-flows.csv"), &[]);
+    let mut got = BTreeMap::new();
+    for r in csv::Reader::from_reader(stdout(&piped).as_bytes()).records() {
+        let r = r.unwrap();
+        got.insert((r[0].to_string(), r[1].to_string()), r.iter().skip(2).map(str::to_string).collect::<Vec<_>>());
+    }
+    assert_eq!(got, flows);
 }
 
 #[test]
