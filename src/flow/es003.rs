@@ -31,6 +31,7 @@ use crate::codes::{Country, Declared, Heading, HtsCode};
 use crate::date::Date;
 use crate::money::parse_amount;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 
 /// How many closed entries are remembered to refuse an entry whose rows turn up again.
@@ -336,26 +337,33 @@ impl Converter {
     }
 
     /// The line number of a row as a key (`001` and `1` are one line).
-    fn line_key(text: &str) -> String {
+    fn line_key(text: &str) -> Cow<'_, str> {
         let t = text.trim();
         if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
             let s = t.trim_start_matches('0');
-            if s.is_empty() { "0".into() } else { s.into() }
+            Cow::Borrowed(if s.is_empty() { "0" } else { s })
         } else {
-            t.to_string()
+            Cow::Borrowed(t)
         }
     }
 
     /// Adds one report row (on `row`, its line in the file or its row in the sheet); a line whose
     /// rows are all in goes to `out`.
     pub fn push<F: FieldSource + ?Sized>(&mut self, row: u64, fields: &F, out: &mut Chunk) {
-        let text = |i: usize| String::from_utf8_lossy(fields.field(i)).trim().to_string();
+        // Fields as trimmed text, borrowed from the row (copied only when not UTF-8).
+        let text = |i: usize| -> Cow<'_, str> {
+            match String::from_utf8_lossy(fields.field(i)) {
+                Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+                Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+            }
+        };
         let entry = text(self.cols.entry);
-        let line = Self::line_key(&text(self.cols.line));
-        let same = self.group.as_ref().is_some_and(|g| g.entry == entry && g.line == line);
+        let line_text = text(self.cols.line);
+        let line = Self::line_key(&line_text);
+        let same = self.group.as_ref().is_some_and(|g| g.entry == *entry && g.line == *line);
         if !same {
             self.close(out);
-            let mut g = Group { entry: entry.clone(), line: line.clone(), first_row: row, ..Group::default() };
+            let mut g = Group { entry: entry.to_string(), line: line.to_string(), first_row: row, ..Group::default() };
             self.open_checks(&mut g, row);
             self.group = Some(g);
         }
@@ -364,8 +372,9 @@ impl Converter {
         if g.failed.is_some() {
             return;
         }
-        let fail = |g: &mut Group, column: usize, value: String, reason: String| {
-            g.failed = Some(Reject { line: row, column: cols.written[column].clone(), value, reason });
+        let fail = |g: &mut Group, column: usize, value: &str, reason: String| {
+            g.failed =
+                Some(Reject { line: row, column: cols.written[column].clone(), value: value.to_string(), reason });
         };
         if fields.len() != cols.width() {
             g.failed = Some(Reject {
@@ -377,25 +386,34 @@ impl Converter {
             return;
         }
         if entry.is_empty() {
-            return fail(g, cols.entry, entry, "is empty; every row needs its entry summary number".into());
+            return fail(g, cols.entry, &entry, "is empty; every row needs its entry summary number".into());
         }
         if line.is_empty() {
-            return fail(g, cols.line, line, "is empty; every row needs its entry summary line number".into());
+            return fail(g, cols.line, &line, "is empty; every row needs its entry summary line number".into());
         }
         let hts_text = text(cols.hts);
-        let digits: String = hts_text.chars().filter(|c| *c != '.' && *c != ' ').collect();
+        // Its digits (dots and spaces dropped), on the stack: an HTS number has at most 10.
+        let mut buf = [0u8; 16];
+        let mut n = 0;
+        for b in hts_text.bytes().filter(|b| *b != b'.' && *b != b' ') {
+            if n < buf.len() {
+                buf[n] = b;
+            }
+            n += 1;
+        }
+        let digits = if n <= buf.len() { std::str::from_utf8(&buf[..n]).unwrap_or("") } else { "" };
         if digits.starts_with("9903") && (digits.len() == 8 || (digits.len() == 10 && digits.ends_with("00"))) {
             let Ok(h) = Heading::parse(&digits[..8]) else {
-                return fail(g, cols.hts, hts_text.clone(), format!("`{hts_text}` is not a Chapter 99 heading"));
+                return fail(g, cols.hts, &hts_text, format!("`{hts_text}` is not a Chapter 99 heading"));
             };
             if let Err(e) = g.declared.insert(h) {
-                return fail(g, cols.hts, hts_text, format!("{e} (entry {} line {})", g.entry, g.line));
+                return fail(g, cols.hts, &hts_text, format!("{e} (entry {} line {})", g.entry, g.line));
             }
             if is_ieepa_heading(h) {
                 let duty_text = text(cols.duty);
                 match parse_money(&duty_text) {
                     Ok(v) => g.ieepa_paid += v,
-                    Err(e) => return fail(g, cols.duty, duty_text, format!("IEEPA duty amount of {h} {e}")),
+                    Err(e) => return fail(g, cols.duty, &duty_text, format!("IEEPA duty amount of {h} {e}")),
                 }
             }
             return;
@@ -404,7 +422,7 @@ impl Converter {
             return fail(
                 g,
                 cols.hts,
-                hts_text.clone(),
+                &hts_text,
                 format!(
                     "`{hts_text}` is a chapter 98/99 provision other than a 9903 heading (goods returned, assembled abroad, a temporary reduction ...): tariffstack does not price it; give this line as a flow with its `mfn_rate`"
                 ),
@@ -415,7 +433,7 @@ impl Converter {
             return fail(
                 g,
                 cols.hts,
-                hts_text,
+                &hts_text,
                 format!(
                     "a second goods HTS number on entry {} line {} (the first on row {first}): one line has one",
                     g.entry, g.line
@@ -424,20 +442,20 @@ impl Converter {
         }
         let hts = match HtsCode::parse(&hts_text) {
             Ok(h) => h,
-            Err(e) => return fail(g, cols.hts, hts_text, e),
+            Err(e) => return fail(g, cols.hts, &hts_text, e),
         };
         let origin_text = text(cols.origin);
         let origin = match Country::parse(&origin_text) {
             Ok(c) => c,
             Err(e) => {
                 let reason = super::hints::country(&origin_text).unwrap_or(e);
-                return fail(g, cols.origin, origin_text, reason);
+                return fail(g, cols.origin, &origin_text, reason);
             }
         };
         let date_text = text(cols.date);
         let date = match parse_date(&date_text) {
             Ok(d) => d,
-            Err(e) => return fail(g, cols.date, date_text, e),
+            Err(e) => return fail(g, cols.date, &date_text, e),
         };
         let value_text = text(cols.value);
         let value = match parse_money(&value_text) {
@@ -445,12 +463,12 @@ impl Converter {
                 return fail(
                     g,
                     cols.value,
-                    value_text,
+                    &value_text,
                     "is negative; the entered value of a goods line is 0 or more".into(),
                 );
             }
             Ok(v) => v,
-            Err(e) => return fail(g, cols.value, value_text, format!("entered value {e}")),
+            Err(e) => return fail(g, cols.value, &value_text, format!("entered value {e}")),
         };
         let mut quantity = None;
         if let Some(q) = cols.quantity {
@@ -458,13 +476,13 @@ impl Converter {
             if !t.is_empty() {
                 match parse_money(&t) {
                     Ok(v) if !v.is_sign_negative() || v.is_zero() => quantity = Some(v),
-                    Ok(_) => return fail(g, q, t, "is negative; a quantity is 0 or more".into()),
-                    Err(e) => return fail(g, q, t, format!("quantity {e}")),
+                    Ok(_) => return fail(g, q, &t, "is negative; a quantity is 0 or more".into()),
+                    Err(e) => return fail(g, q, &t, format!("quantity {e}")),
                 }
             }
         }
-        let unit = cols.unit.map(text).unwrap_or_default();
-        let spi = cols.spi.map(text).unwrap_or_default();
+        let unit = cols.unit.map(|i| text(i).into_owned()).unwrap_or_default();
+        let spi = cols.spi.map(|i| text(i).into_owned()).unwrap_or_default();
         g.goods = Some(Goods { row, hts, origin, date, value, quantity, unit, spi });
     }
 
@@ -677,7 +695,7 @@ mod tests {
             let mut lines = 0;
             let mut last: Option<(String, String)> = None;
             for (k, (e, l, h, v, o, d)) in rows.iter().enumerate() {
-                let key = (e.to_string(), Converter::line_key(l));
+                let key = (e.to_string(), Converter::line_key(l).into_owned());
                 if last.as_ref() != Some(&key) {
                     lines += 1;
                     last = Some(key);
