@@ -23,9 +23,12 @@ use std::sync::mpsc::sync_channel;
 
 /// One checked row, as a command's row function sees it.
 pub(crate) struct Row<'a> {
-    /// The 1-based line the record starts on.
+    /// The 1-based line the record starts on (an ES-003 line's goods row; in a workbook, its
+    /// sheet row).
     pub(crate) line: u64,
-    /// The record as written in the input (terminator excluded).
+    /// The record as written in the input (terminator excluded), comma-separated: a record of a
+    /// file separated otherwise is written anew, and an ES-003 report's line is the flow record made
+    /// of it.
     pub(crate) raw: &'a [u8],
     /// The checked flow, `--as-of` applied.
     pub(crate) flow: &'a Flow,
