@@ -42,9 +42,9 @@ pub enum Command {
 /// What the input file is and how its fields are separated (`run`, `compare`, `refund`).
 #[derive(Args, Debug, Clone)]
 pub struct InputFormatArgs {
-    /// What the input is: `flows` (a flow CSV), `es003` (an ACE ES-003 "Entry Summary Line Tariff
-    /// Details" report, CSV or Excel), or `auto`: a workbook (.xlsx, .xls) is an ES-003 report, a CSV
-    /// file one when its header has the ES-003 columns.
+    /// What the input is: `flows` (a flow file, CSV or a sheet of a workbook), `es003` (an ACE ES-003
+    /// "Entry Summary Line Tariff Details" report, CSV or Excel), or `auto`: by the header (in a
+    /// workbook, the first sheet with either header).
     #[arg(long = "input-format", value_enum, default_value = "auto", value_name = "FORMAT")]
     pub input_format: InputFormatArg,
     /// The field delimiter of a CSV input: `,`, `;`, `tab`, `|`, or `auto` (the one that splits the
@@ -67,7 +67,8 @@ pub enum InputFormatArg {
 /// Options shared by the commands that read flows.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Flow CSV file, or an ACE ES-003 report (CSV or .xlsx) (`-` or absent: standard input).
+    /// Flow file (CSV, or .xlsx), or an ACE ES-003 report (CSV or .xlsx) (`-` or absent: standard
+    /// input).
     #[arg(value_name = "FLOWS")]
     pub flows: Option<PathBuf>,
     /// What the input is, and its delimiter.

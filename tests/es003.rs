@@ -131,6 +131,45 @@ fn row(entry: &str, line: &str, date: &str, origin: &str, hts: &str, value: &str
     format!("{entry},{line},01,ZZ-0000000AA,4601,{date},{date},{origin},{origin},,1,{hts},\"{value}\",\"{duty}\",,")
 }
 
+/// A flow table saved as Excel (values as numbers, dates as date cells) gives what its CSV gives;
+/// its rejects name the sheet row.
+#[test]
+fn a_flow_table_in_a_workbook_reads_as_its_csv() {
+    let wd = Workdir::new();
+    let flows = std::fs::read_to_string(sample("sample-flows.csv")).unwrap();
+    let book = wd.path("flows.xlsx");
+    write_xlsx(&book, &flows, "Flows");
+    let (want, _, _) = run_duties(&wd, &["run", &sample("sample-flows.csv"), "-s", "historical"]);
+    let (got, code, err) = run_duties(&wd, &["run", book.to_str().unwrap(), "-s", "historical"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("flows read from sheet `Flows`"), "{err}");
+    // The value passes through as the number cell reads (`10000`, the CSV's `10000.00`).
+    let plain = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|mut r| {
+                r[4] = r[4].trim_end_matches(".00").to_string();
+                r
+            })
+            .collect()
+    };
+    assert_eq!(plain(got), plain(want));
+    let (r1, _, _) = refund_rows(&wd, book.to_str().unwrap(), &[]);
+    let (r2, _, _) = refund_rows(&wd, &sample("sample-flows.csv"), &[]);
+    assert_eq!(r1, r2);
+    // A bad value: its sheet row (title, blank row, header on row 3: the second flow is on row 5).
+    let bad = flows.replacen(",IN,", ",UK,", 2).replacen(",UK,", ",IN,", 1);
+    write_xlsx(&book, &bad, "Flows");
+    let out = wd.command(&["run", book.to_str().unwrap(), "-s", "historical"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("rejected: {}:5: column `origin`: `UK` is not", book.display())), "{err}");
+    // Forced as an ES-003 report, it is refused: no sheet has that header.
+    let out =
+        wd.command(&["run", book.to_str().unwrap(), "-s", "historical", "--input-format", "es003"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no sheet has an ES-003 header"), "{}", stderr(&out));
+}
+
 #[test]
 fn bad_es003_rows_are_rejected_at_their_row_and_column() {
     let wd = Workdir::new();
@@ -299,7 +338,7 @@ pub fn write_xlsx(path: &Path, csv_text: &str, sheet: &str) {
                 }
                 continue;
             }
-            let money = name.ends_with("Amount");
+            let money = name.ends_with("Amount") || name == "customs_value";
             let number = v.trim_start_matches('$').replace(',', "");
             if money && number.parse::<f64>().is_ok() {
                 cells.push_str(&format!(r#"<c r="{}{r}" s="2"><v>{number}</v></c>"#, col(c)));
@@ -308,6 +347,10 @@ pub fn write_xlsx(path: &Path, csv_text: &str, sheet: &str) {
             } else if name.ends_with("Date") && v.len() == 10 && v.as_bytes()[2] == b'/' {
                 let (m, d, y): (u32, u32, i32) =
                     (v[0..2].parse().unwrap(), v[3..5].parse().unwrap(), v[6..10].parse().unwrap());
+                cells.push_str(&format!(r#"<c r="{}{r}" s="1"><v>{}</v></c>"#, col(c), excel_serial(y, m, d)));
+            } else if name == "entry_date" && v.len() == 10 && v.as_bytes()[4] == b'-' {
+                let (y, m, d): (i32, u32, u32) =
+                    (v[0..4].parse().unwrap(), v[5..7].parse().unwrap(), v[8..10].parse().unwrap());
                 cells.push_str(&format!(r#"<c r="{}{r}" s="1"><v>{}</v></c>"#, col(c), excel_serial(y, m, d)));
             } else {
                 cells.push_str(&text_cell(r, c, v));

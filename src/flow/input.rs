@@ -7,15 +7,16 @@
 use super::RowParser;
 use super::es003::{Es003Columns, Es003Csv, FLOW_HEADER, is_es003_header};
 use super::reader::{ChunkSource, Delimiter, ReadError, RecordReader, delimiter_name};
-use super::xlsx::{Es003Sheet, is_workbook};
+use super::xlsx::{Sheet, Want, is_workbook};
 use csv::ByteRecord;
 use std::path::Path;
 
 /// What the input file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum InputFormat {
-    /// A workbook (by its extension) is an ES-003 report; a CSV file is one when its header has
-    /// the ES-003 columns, else a flow file.
+    /// A workbook (by its extension) holds an ES-003 report or a flow table (the first sheet with
+    /// either header); a CSV file is an ES-003 report when its header has the ES-003 columns, else a
+    /// flow file.
     #[default]
     Auto,
     /// A flow file.
@@ -47,6 +48,11 @@ pub enum InputKind {
     Es003Csv,
     /// An ES-003 report, the sheet of a workbook.
     Es003Sheet {
+        /// The sheet's name.
+        sheet: String,
+    },
+    /// A flow table, the sheet of a workbook.
+    FlowsSheet {
         /// The sheet's name.
         sheet: String,
     },
@@ -82,15 +88,32 @@ impl Input {
             && is_workbook(p)
         {
             let name = p.display().to_string();
-            if opts.format == InputFormat::Flows {
-                return Err(ReadError(format!(
-                    "{name}: a workbook is read only as an ES-003 report; save a flow file as CSV UTF-8"
-                )));
+            let want = match opts.format {
+                InputFormat::Auto => Want::Any,
+                InputFormat::Es003 => Want::Es003,
+                InputFormat::Flows => Want::Flows,
+            };
+            let sheet = Sheet::open(p, &name, want)?;
+            let sheet_name = sheet.sheet.clone();
+            if let Some(cols) = sheet.es003_columns() {
+                let columns = cols.original_columns();
+                let kind = InputKind::Es003Sheet { sheet: sheet_name };
+                return Ok(Self::converted(Box::new(sheet), name, kind, columns));
             }
-            let sheet = Es003Sheet::open(p, &name)?;
-            let columns = sheet.columns().original_columns();
-            let kind = InputKind::Es003Sheet { sheet: sheet.sheet.clone() };
-            return Ok(Self::converted(Box::new(sheet), name, kind, columns));
+            let header: ByteRecord = sheet.header.iter().map(|h| h.trim()).collect();
+            let row = sheet.header_row();
+            let parser = RowParser::new(&header)
+                .map_err(|e| ReadError(format!("{name}: sheet `{sheet_name}` row {row}: {e}")))?;
+            return Ok(Input {
+                name,
+                header_raw: comma_line(&header),
+                header,
+                delimiter: b',',
+                kind: InputKind::FlowsSheet { sheet: sheet_name },
+                parser,
+                columns: Vec::new(),
+                source: Box::new(sheet),
+            });
         }
         let reader = RecordReader::open_with(path, opts.delimiter)?;
         let name = reader.name.clone();
@@ -172,6 +195,10 @@ impl Input {
             )),
             InputKind::Es003Sheet { sheet } => Some(format!(
                 "{}: read as an ACE ES-003 report from sheet `{sheet}`, one row read per entry line; lines in messages are the sheet's row numbers",
+                self.name
+            )),
+            InputKind::FlowsSheet { sheet } => Some(format!(
+                "{}: flows read from sheet `{sheet}`; lines in messages are the sheet's row numbers",
                 self.name
             )),
         }
