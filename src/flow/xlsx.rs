@@ -14,8 +14,8 @@
 //!   calendar date (the time of day is dropped; 1904 workbooks are read as such);
 //! - a number in the HTS column is its digits, with the leading zero a number loses put back
 //!   (9 digits -> 10, 7 -> 8: chapters 01-09);
-//! - any other number (a flow table's `customs_value` too) is written as the shortest decimal that
-//!   the stored double round-trips to (`1`, not `1.0`; `1234.56`), not rounded.
+//! - any other number (a flow table's `customs_value` too) is written as Excel shows it at full
+//!   precision, 15 significant digits (`1`, not `1.0`; `1234.56`; a formula's `0.1 + 0.2` is `0.3`).
 //!
 //! A reject names the file and the sheet's row number (as Excel shows it) in place of a line.
 
@@ -90,11 +90,28 @@ fn plain_text(cell: &Data) -> String {
         Data::Empty => String::new(),
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Int(i) => i.to_string(),
-        // Rust writes the shortest decimal that round-trips, and never an exponent.
-        Data::Float(f) => format!("{f}"),
+        Data::Float(f) => excel_number(*f),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
         Data::DateTime(d) => date_text(d),
         Data::Error(e) => e.to_string(),
+    }
+}
+
+/// A number cell as Excel shows it at full precision: 15 significant digits (the precision Excel
+/// keeps), without trailing zeros or an exponent. A typed `1234.56` is `1234.56`; a formula's
+/// `0.1 + 0.2` is `0.3`, not the double's `0.30000000000000004`.
+fn excel_number(f: f64) -> String {
+    if !f.is_finite() {
+        return format!("{f}");
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        // Rust writes an integral double without a point or an exponent.
+        return format!("{f}");
+    }
+    match Decimal::from_scientific(&format!("{f:.14e}")) {
+        Ok(d) => d.normalize().to_string(),
+        // Beyond a decimal's range: the shortest round-trip text (refused where an amount is read).
+        Err(_) => format!("{f}"),
     }
 }
 
@@ -107,6 +124,7 @@ fn date_text(d: &ExcelDateTime) -> String {
 fn cell_text(cell: &Data, role: CellRole) -> String {
     match (role, cell) {
         (CellRole::Money, Data::Float(f)) if f.is_finite() => {
+            // The shortest decimal that round-trips (Rust's `{}` for a double, never an exponent).
             let shortest = format!("{f}");
             match Decimal::from_str_exact(&shortest) {
                 Ok(d) => format!("{:.2}", d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)),
@@ -287,6 +305,11 @@ mod tests {
         assert_eq!(cell_text(&Data::Float(3923900080.0), CellRole::Hts), "3923900080");
         assert_eq!(cell_text(&Data::Float(99030125.0), CellRole::Hts), "99030125");
         assert_eq!(cell_text(&Data::Float(1.0), CellRole::Text), "1");
+        assert_eq!(cell_text(&Data::Float(1234.56), CellRole::Text), "1234.56");
+        assert_eq!(cell_text(&Data::Float(0.1 + 0.2), CellRole::Text), "0.3");
+        assert_eq!(cell_text(&Data::Float(12.345), CellRole::Text), "12.345");
+        assert_eq!(cell_text(&Data::Float(1e-7), CellRole::Text), "0.0000001");
+        assert_eq!(cell_text(&Data::Float(123456789012.5), CellRole::Text), "123456789012.5");
         assert_eq!(cell_text(&Data::String("JP".into()), CellRole::Text), "JP");
     }
 }
