@@ -39,12 +39,41 @@ pub enum Command {
     Refund(RefundArgs),
 }
 
+/// What the input file is and how its fields are separated (`run`, `compare`, `refund`).
+#[derive(Args, Debug, Clone)]
+pub struct InputFormatArgs {
+    /// What the input is: `flows` (a flow file, CSV or a sheet of a workbook), `es003` (an ACE ES-003
+    /// "Entry Summary Line Tariff Details" report, CSV or Excel), or `auto`: by the header (in a
+    /// workbook, the first sheet with either header).
+    #[arg(long = "input-format", value_enum, default_value = "auto", value_name = "FORMAT")]
+    pub input_format: InputFormatArg,
+    /// The field delimiter of a CSV input: `,`, `;`, `tab`, `|`, or `auto` (the one that splits the
+    /// header line into the flow columns).
+    #[arg(long, default_value = "auto", value_name = "DELIM")]
+    pub delimiter: String,
+}
+
+/// `--input-format`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormatArg {
+    /// By the file's extension and header.
+    Auto,
+    /// A flow CSV file.
+    Flows,
+    /// An ACE ES-003 report (CSV, or .xlsx / .xls).
+    Es003,
+}
+
 /// Options shared by the commands that read flows.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Flow CSV file (`-` or absent: standard input).
+    /// Flow file (CSV, or .xlsx), or an ACE ES-003 report (CSV or .xlsx) (`-` or absent: standard
+    /// input).
     #[arg(value_name = "FLOWS")]
     pub flows: Option<PathBuf>,
+    /// What the input is, and its delimiter.
+    #[command(flatten)]
+    pub input_format: InputFormatArgs,
     /// Assess every flow as if entered on this date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -334,9 +363,12 @@ pub enum HtsAction {
 #[derive(Args, Debug)]
 pub struct RefundArgs {
     /// Entry lines: the flow columns, plus optional `entry_number` and `ieepa_paid` (the IEEPA duty
-    /// actually deposited). `-` or absent: standard input.
+    /// actually deposited); or an ACE ES-003 report (CSV or .xlsx). `-` or absent: standard input.
     #[arg(value_name = "ENTRIES")]
     pub entries: Option<PathBuf>,
+    /// What the input is, and its delimiter.
+    #[command(flatten)]
+    pub input_format: InputFormatArgs,
     /// The scenario under which the IEEPA duty was owed.
     #[arg(long, short = 's', default_value = "historical", value_name = "SCENARIO")]
     pub scenario: String,

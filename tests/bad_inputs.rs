@@ -136,7 +136,11 @@ fn run_case(name: &str) -> Outcome {
 /// The input's column names (as the tool matches them) and its records, as text.
 fn input_table(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let bytes = std::fs::read(data("bad").join(format!("{name}.csv"))).unwrap();
-    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
+    // Split as the tool splits it: at the delimiter it finds from the first line.
+    let first = bytes.split(|&b| b == b'\n' || b == b'\r').find(|l| !l.is_empty()).unwrap_or(&[]);
+    let delimiter = tariffstack::flow::reader::detect_delimiter(first);
+    let mut r =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes.as_slice());
     let mut rows: Vec<Vec<String>> = r
         .byte_records()
         .map(|x| x.unwrap().iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect())

@@ -120,7 +120,7 @@ pub fn flow_row(data: &[u8]) {
     let step = usize::from(mode >> 4).max(1);
     let source = Trickle { data: bytes.to_vec(), at: 0, step };
     let Ok(mut input) = RecordReader::from_reader(Box::new(source), "fuzz.csv".into()) else { return };
-    let Ok(mut parser) = RowParser::new(&input.header) else { return };
+    let Ok(mut parser) = RowParser::with_delimiter(&input.header, input.delimiter) else { return };
     let mut pricer = Pricer::new(engine);
     let mut chunk = Chunk::default();
     let mut seen = 0;

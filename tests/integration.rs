@@ -4,6 +4,7 @@
 //! - `known_rates`: the worked known-rate cases (regression on the law), through the library and the binary;
 //! - `scenario_errors`: scenario files with mistakes and the message each must give;
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
+//! - `es003`: files an importer already has: ACE ES-003 reports (CSV and Excel), `;` and tab flow files;
 //! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
 //! - `fees`: `run --fees` (MPF per line and per entry, HMF by vessel);
 //! - `outputs`: `run --format jsonl`, `--excel`, and an input that already holds result columns;
@@ -12,6 +13,7 @@
 
 mod bad_inputs;
 mod cli;
+mod es003;
 mod estimates;
 mod faults;
 mod fees;

@@ -12,8 +12,9 @@
 use super::io::{Progress, RejectSink};
 use super::{AppError, parse_as_of};
 use crate::date::Date;
-use crate::flow::reader::{Chunk, RecordFields, RecordReader};
-use crate::flow::{Flow, Reject, RowParser};
+use crate::flow::input::{Input, InputOptions};
+use crate::flow::reader::{Chunk, ChunkSource, RecordFields};
+use crate::flow::{FieldSource, Flow, Reject, RowParser};
 use csv::ByteRecord;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,9 +23,12 @@ use std::sync::mpsc::sync_channel;
 
 /// One checked row, as a command's row function sees it.
 pub(crate) struct Row<'a> {
-    /// The 1-based line the record starts on.
+    /// The 1-based line the record starts on (an ES-003 line's goods row; in a workbook, its
+    /// sheet row).
     pub(crate) line: u64,
-    /// The record as written in the input (terminator excluded).
+    /// The record as written in the input (terminator excluded), comma-separated: a record of a
+    /// file separated otherwise is written anew, and an ES-003 report's line is the flow record made
+    /// of it.
     pub(crate) raw: &'a [u8],
     /// The checked flow, `--as-of` applied.
     pub(crate) flow: &'a Flow,
@@ -34,7 +38,14 @@ pub(crate) struct Row<'a> {
 
 /// A flow file opened for a batch command, with its reject report.
 pub(crate) struct Batch {
-    reader: RecordReader,
+    source: Box<dyn ChunkSource>,
+    name: String,
+    header: ByteRecord,
+    header_raw: Vec<u8>,
+    /// The delimiter of the records (`,` unless a flow file separates its fields otherwise).
+    delimiter: u8,
+    /// Flow columns named otherwise in the file (an ES-003 report's), for the reject report.
+    columns: Vec<(&'static str, String)>,
     parser: RowParser,
     rejects: RejectSink,
     as_of: Option<Date>,
@@ -71,38 +82,50 @@ impl<S> BatchEnd<S> {
 }
 
 impl Batch {
-    /// Opens `flows` (`None` or `-`: standard input), reads its header and opens the reject report.
+    /// Opens `flows` (`None` or `-`: standard input) as `format` says (a flow file, or an ES-003
+    /// report converted to flows), reads its header and opens the reject report.
     pub(crate) fn open(
         flows: Option<&Path>,
+        format: &crate::cli::InputFormatArgs,
         rejects: Option<&Path>,
         as_of: Option<&str>,
         quiet: bool,
     ) -> Result<Batch, AppError> {
         let as_of = parse_as_of(as_of)?;
-        let reader = RecordReader::open(flows).map_err(|e| AppError::fatal(e.0))?;
-        let parser = RowParser::new(&reader.header).map_err(|e| AppError::fatal(format!("{}:1: {e}", reader.name)))?;
-        let rejects = RejectSink::new(rejects, &reader.name)?;
-        Ok(Batch { reader, parser, rejects, as_of, quiet })
+        let input = Input::open(flows, input_options(format)?).map_err(|e| AppError::fatal(e.0))?;
+        if !quiet && let Some(note) = input.note() {
+            eprintln!("{note}");
+        }
+        let rejects = RejectSink::new(rejects, &input.name)?;
+        let Input { source, name, header, header_raw, delimiter, parser, columns, .. } = input;
+        Ok(Batch { source, name, header, header_raw, delimiter, columns, parser, rejects, as_of, quiet })
     }
 
     /// [`Batch::open`] with the input flags `run` and `compare` share.
     pub(crate) fn from_input(input: &crate::cli::InputArgs) -> Result<Batch, AppError> {
-        Batch::open(input.flows.as_deref(), input.rejects.as_deref(), input.as_of.as_deref(), input.quiet)
+        Batch::open(
+            input.flows.as_deref(),
+            &input.input_format,
+            input.rejects.as_deref(),
+            input.as_of.as_deref(),
+            input.quiet,
+        )
     }
 
     /// The input's name for messages (`flows.csv`, `<stdin>`).
     pub(crate) fn name(&self) -> &str {
-        &self.reader.name
+        &self.name
     }
 
-    /// The header's fields.
+    /// The header's fields (the flow columns; for an ES-003 report, those it is converted to).
     pub(crate) fn header(&self) -> &ByteRecord {
-        &self.reader.header
+        &self.header
     }
 
-    /// The header as written (byte-order mark and terminator removed).
+    /// The header as a comma-separated line (as written for a comma-separated flow file,
+    /// byte-order mark and terminator removed).
     pub(crate) fn header_raw(&self) -> &[u8] {
-        &self.reader.header_raw
+        &self.header_raw
     }
 
     /// Runs the batch: `row` on every checked row, on worker threads each with a state from `init`,
@@ -115,15 +138,15 @@ impl Batch {
         F: Fn(&mut S, Row<'_>, &mut Vec<u8>) -> Result<(), Reject> + Sync,
         W: FnMut(&[u8]) -> Result<(), AppError>,
     {
-        let Batch { reader, parser, mut rejects, as_of, quiet } = self;
+        let Batch { source, parser, mut rejects, as_of, quiet, delimiter, columns, .. } = self;
         let mut progress = Progress::new(quiet);
         let (mut rows, mut assessed) = (0u64, 0u64);
         let states = pipeline(
-            reader,
+            source,
             default_workers(),
-            || (parser.clone(), init()),
-            |(parser, state), chunk, out: &mut ChunkResult| {
-                out.rows = chunk.spans.len() as u64;
+            || (parser.clone(), Vec::new(), init()),
+            |(parser, recoded, state), chunk, out: &mut ChunkResult| {
+                out.rows = (chunk.spans.len() + chunk.rejected.len()) as u64;
                 out.assessed = 0;
                 out.rejects.clear();
                 out.output.clear();
@@ -136,26 +159,59 @@ impl Batch {
                         }
                     };
                     apply_as_of(parsed.flow, as_of);
-                    let r = Row { line: span.line, raw: chunk.raw(span), flow: parsed.flow, fields: &parsed.fields };
+                    // Outputs hold the record comma-separated: a record split at another delimiter
+                    // is written anew (its fields, quoted where needed).
+                    let raw = if delimiter == b',' {
+                        chunk.raw(span)
+                    } else {
+                        recoded.clear();
+                        let f = &parsed.fields;
+                        crate::flow::input::push_comma_record(recoded, (0..f.len()).map(|i| f.field(i)));
+                        &recoded[..]
+                    };
+                    let r = Row { line: span.line, raw, flow: parsed.flow, fields: &parsed.fields };
                     match row(state, r, &mut out.output) {
                         Ok(()) => out.assessed += 1,
                         Err(r) => out.rejects.push(r),
                     }
+                }
+                if !chunk.rejected.is_empty() {
+                    // Rows refused on the way in, in line order with the others.
+                    out.rejects.extend(chunk.rejected.iter().cloned());
+                    out.rejects.sort_by_key(|r| r.line);
                 }
             },
             |_, out| {
                 rows += out.rows;
                 assessed += out.assessed;
                 progress.tick(rows);
-                for r in out.rejects.drain(..) {
+                for mut r in out.rejects.drain(..) {
+                    // Named as in the file (an ES-003 report's columns).
+                    if let Some((_, name)) = columns.iter().find(|(flow, _)| *flow == r.column) {
+                        r.column = name.clone();
+                    }
                     rejects.push(r)?;
                 }
                 write(&out.output)
             },
         )?;
         progress.done();
-        Ok(BatchEnd { states: states.into_iter().map(|(_, s)| s).collect(), rows, assessed, rejects })
+        Ok(BatchEnd { states: states.into_iter().map(|(_, _, s)| s).collect(), rows, assessed, rejects })
     }
+}
+
+/// The options of the flow reader from `--input-format` and `--delimiter`.
+fn input_options(args: &crate::cli::InputFormatArgs) -> Result<InputOptions, AppError> {
+    use crate::cli::InputFormatArg;
+    use crate::flow::input::InputFormat;
+    let delimiter = crate::flow::reader::Delimiter::parse(&args.delimiter)
+        .map_err(|e| AppError::fatal(format!("--delimiter: {e}")))?;
+    let format = match args.input_format {
+        InputFormatArg::Auto => InputFormat::Auto,
+        InputFormatArg::Flows => InputFormat::Flows,
+        InputFormatArg::Es003 => InputFormat::Es003,
+    };
+    Ok(InputOptions { format, delimiter })
 }
 
 /// `--as-of`: prices the flow as if entered on that date. The loading date of the real shipment is
@@ -186,7 +242,7 @@ fn default_workers() -> usize {
 /// Returns the workers' states (for totals kept per worker). The first error of `consume` stops
 /// the run and is returned; so is a read error, after the chunks before it were consumed.
 fn pipeline<S, R, I, W, C>(
-    mut input: RecordReader,
+    mut input: Box<dyn ChunkSource>,
     workers: usize,
     init: I,
     work: W,

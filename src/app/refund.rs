@@ -140,7 +140,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
             ("--lines", args.lines.as_deref()),
         ],
     )?;
-    let batch = Batch::open(args.entries.as_deref(), args.rejects.as_deref(), None, args.quiet)?;
+    let batch = Batch::open(args.entries.as_deref(), &args.input_format, args.rejects.as_deref(), None, args.quiet)?;
     let col = |name: &str| {
         batch
             .header()

@@ -6,11 +6,20 @@
 //!
 //! Column names are matched case-insensitively after trimming (and a UTF-8 byte-order mark on the
 //! first one is ignored); order is free; unknown columns pass through untouched. The columns are
-//! listed in `docs/flows.md`.
+//! listed in `docs/contracts.md`.
+//!
+//! Files in other layouts cross the same boundary: [`input`] opens a batch command's file (a flow
+//! file separated by `,`, `;` or tabs, or an ACE ES-003 report), [`es003`] converts a report's
+//! rows (CSV, or an Excel sheet read by [`xlsx`]) into flow records on the way in, and [`hints`]
+//! words the fix for a value whose meaning is plain but whose spelling is not the one read.
 
 mod columns;
+pub mod es003;
+pub mod hints;
+pub mod input;
 pub mod reader;
 mod row;
+pub mod xlsx;
 
 pub use columns::{FieldError, FieldSource, FlowColumns, REQUIRED};
 pub use row::{ParsedRow, Reject, RowParser};

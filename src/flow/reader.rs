@@ -77,6 +77,64 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
     /// The records, in input order.
     pub spans: Vec<Span>,
+    /// Rows refused before they became records (an input converted on the way in, such as an ACE
+    /// ES-003 report, refuses a row it cannot convert here); each counts as one row read.
+    pub rejected: Vec<super::Reject>,
+}
+
+impl Chunk {
+    /// Empties the chunk (its buffers are kept).
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.spans.clear();
+        self.rejected.clear();
+    }
+}
+
+/// What gives the batch loop its chunks: a flow file read as it is ([`RecordReader`]), or a file
+/// in another layout converted to flow records on the way in (`flow::es003`).
+pub trait ChunkSource: Send {
+    /// Fills `chunk` with the next records (and rows refused); `false` when there are none left.
+    fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, ReadError>;
+}
+
+impl ChunkSource for RecordReader {
+    fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, ReadError> {
+        RecordReader::fill(self, chunk)
+    }
+}
+
+/// How the fields of a flow file are separated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Delimiter {
+    /// Found from the header line: the first of `,`, `;` and tab that splits it into the columns
+    /// of a flow file (or of an ES-003 report); else the one it holds most of; else `,`.
+    #[default]
+    Auto,
+    /// This byte (ASCII, not a quote or a line end).
+    Byte(u8),
+}
+
+impl Delimiter {
+    /// Parses a `--delimiter` value: `,`, `;`, `tab` (or a tab character), `|`, or `auto`.
+    pub fn parse(text: &str) -> Result<Delimiter, String> {
+        match text {
+            "auto" => Ok(Delimiter::Auto),
+            "," | "comma" => Ok(Delimiter::Byte(b',')),
+            ";" | "semicolon" => Ok(Delimiter::Byte(b';')),
+            "\t" | "\\t" | "tab" | "TAB" => Ok(Delimiter::Byte(b'\t')),
+            "|" | "pipe" => Ok(Delimiter::Byte(b'|')),
+            _ => Err(format!("`{text}` is not a delimiter this tool reads: give `,`, `;`, `tab`, `|` or `auto`")),
+        }
+    }
+}
+
+/// A delimiter as a person writes it in a message: `,`, `;`, `tab`.
+pub fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        _ => format!("`{}`", d as char),
+    }
 }
 
 impl Chunk {
@@ -96,10 +154,17 @@ enum Scan {
 }
 
 /// Finds record boundaries, counting lines.
-#[derive(Default)]
 struct Splitter {
     /// Line ends (LF, CRLF, lone CR) before the current position.
     newlines: u64,
+    /// The field delimiter (a quote opens a quoted field only after it).
+    delimiter: u8,
+}
+
+impl Default for Splitter {
+    fn default() -> Splitter {
+        Splitter { newlines: 0, delimiter: b',' }
+    }
 }
 
 impl Splitter {
@@ -154,7 +219,7 @@ impl Splitter {
             None => return Scan::NeedMore(start),
         }
         // A quote: find the record's end outside quoted fields. A quote opens a quoted field only as
-        // its first byte (the record's first byte or after a comma); inside, a quote closes it
+        // its first byte (the record's first byte or after a delimiter); inside, a quote closes it
         // unless a second one follows (an escaped quote); after the close, the rest of the field is
         // taken as written (a quote there is a plain byte), as the `csv` crate reads it.
         let mut in_quotes = false;
@@ -166,7 +231,7 @@ impl Splitter {
                 end = Some(j);
                 break;
             }
-            if j > start && buf[j - 1] != b',' {
+            if j > start && buf[j - 1] != self.delimiter {
                 i = j + 1;
                 continue;
             }
@@ -213,10 +278,20 @@ pub(crate) fn line_ends(bytes: &[u8]) -> u64 {
 }
 
 /// Splits records into fields, reusing its buffers.
-#[derive(Default, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct FieldSplitter {
     ranges: Vec<(usize, usize)>,
     unescaped: Vec<u8>,
+    /// The field delimiter.
+    delimiter: u8,
+    /// The delimiter in every byte of a word (for the word-at-a-time search).
+    pattern: u64,
+}
+
+impl Default for FieldSplitter {
+    fn default() -> FieldSplitter {
+        FieldSplitter::with_delimiter(b',')
+    }
 }
 
 /// The fields of one record.
@@ -235,7 +310,7 @@ impl FieldSource for RecordFields<'_> {
     #[inline]
     fn field_str(&self, i: usize) -> Option<&str> {
         match (self.text, self.ranges.get(i)) {
-            // Fields are cut at commas, which are ASCII: always character boundaries.
+            // Fields are cut at the delimiter, which is ASCII: always character boundaries.
             (Some(t), Some(&(s, e))) => t.get(s..e),
             (Some(_), None) => Some(""),
             (None, _) => std::str::from_utf8(self.field(i)).ok(),
@@ -259,6 +334,21 @@ impl RecordFields<'_> {
 }
 
 impl FieldSplitter {
+    /// A splitter of fields separated by `delimiter` (`,`, `;`, a tab ...; not a quote or a line end).
+    pub fn with_delimiter(delimiter: u8) -> FieldSplitter {
+        FieldSplitter {
+            ranges: Vec::new(),
+            unescaped: Vec::new(),
+            delimiter,
+            pattern: u64::from_ne_bytes([delimiter; 8]),
+        }
+    }
+
+    /// The field delimiter.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
     /// The fields of the record at `span` in `chunk`.
     pub fn split<'a>(&'a mut self, chunk: &'a Chunk, span: &Span) -> RecordFields<'a> {
         self.split_bytes(&chunk.bytes[span.start..span.end], span.kind == RecordKind::Plain)
@@ -273,7 +363,8 @@ impl FieldSplitter {
             let mut words = raw.chunks_exact(8);
             let mut at = 0;
             for w in words.by_ref() {
-                let mut commas = comma_bytes(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+                let mut commas =
+                    delimiter_bytes(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]), self.pattern);
                 while commas != 0 {
                     let c = at + (commas.trailing_zeros() / 8) as usize;
                     self.ranges.push((s, c));
@@ -283,7 +374,7 @@ impl FieldSplitter {
                 at += 8;
             }
             for (k, &b) in words.remainder().iter().enumerate() {
-                if b == b',' {
+                if b == self.delimiter {
                     self.ranges.push((s, at + k));
                     s = at + k + 1;
                 }
@@ -321,7 +412,7 @@ impl FieldSplitter {
                     }
                 }
             }
-            match memchr(b',', &raw[pos..]) {
+            match memchr(self.delimiter, &raw[pos..]) {
                 Some(m) => {
                     self.unescaped.extend_from_slice(&raw[pos..pos + m]);
                     pos += m + 1;
@@ -339,15 +430,37 @@ impl FieldSplitter {
     }
 }
 
-/// The high bit of every byte of `word` that is a comma, and no other bit (exact, unlike the
-/// carry-based "has zero byte" test, which also marks a byte after a match).
+/// The high bit of every byte of `word` that is the delimiter (`pattern` holds it in every byte),
+/// and no other bit (exact, unlike the carry-based "has zero byte" test, which also marks a byte
+/// after a match).
 #[inline]
-fn comma_bytes(word: u64) -> u64 {
+fn delimiter_bytes(word: u64, pattern: u64) -> u64 {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let x = word ^ 0x2C2C_2C2C_2C2C_2C2C;
+    let x = word ^ pattern;
     // A byte of x is zero exactly when neither its low seven bits (+0x7F carries into bit 7) nor
     // its bit 7 is set.
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// The delimiter of a header line: the first of `,`, `;` and tab that splits it into the columns of
+/// a flow file or of an ES-003 report; else the one of them it holds most of (`,` on a tie); else
+/// `,`.
+pub fn detect_delimiter(header: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
+    for d in CANDIDATES {
+        let mut splitter = FieldSplitter::with_delimiter(d);
+        let fields = splitter.split_bytes(header, !header.contains(&b'"'));
+        let names: Vec<String> = (0..fields.len())
+            .map(|i| {
+                String::from_utf8_lossy(fields.field(i)).trim().trim_start_matches('\u{feff}').to_ascii_lowercase()
+            })
+            .collect();
+        if super::REQUIRED.iter().all(|r| names.iter().any(|n| n == r)) || super::es003::is_es003_header(&names) {
+            return d;
+        }
+    }
+    let count = |d: u8| memchr_iter(d, header).count();
+    CANDIDATES.into_iter().rev().max_by_key(|&d| count(d)).filter(|&d| count(d) > 0).unwrap_or(b',')
 }
 
 /// A flow file or standard input, read a chunk of whole records at a time.
@@ -359,6 +472,8 @@ pub struct RecordReader {
     pub header: ByteRecord,
     /// The header as written (byte-order mark and terminator removed).
     pub header_raw: Vec<u8>,
+    /// The field delimiter (given, or found from the header).
+    pub delimiter: u8,
     splitter: Splitter,
     /// Bytes read but not yet given out (the start of a record cut by the end of a read).
     carry: Vec<u8>,
@@ -370,8 +485,14 @@ pub struct RecordReader {
 }
 
 impl RecordReader {
-    /// Opens `path` (`None` or `-`: standard input) and reads the header line.
+    /// Opens `path` (`None` or `-`: standard input) and reads the header line; the delimiter is
+    /// found from it ([`Delimiter::Auto`]).
     pub fn open(path: Option<&Path>) -> Result<RecordReader, ReadError> {
+        Self::open_with(path, Delimiter::Auto)
+    }
+
+    /// [`RecordReader::open`] with the delimiter given.
+    pub fn open_with(path: Option<&Path>, delimiter: Delimiter) -> Result<RecordReader, ReadError> {
         let (source, name): (Box<dyn Read + Send>, String) = match path {
             Some(p) if p.as_os_str() != "-" => {
                 let f = File::open(p).map_err(|e| ReadError(format!("cannot open {}: {e}", p.display())))?;
@@ -379,18 +500,28 @@ impl RecordReader {
             }
             _ => (Box::new(std::io::stdin()), "<stdin>".into()),
         };
-        Self::from_reader(source, name)
+        Self::with_sizes(source, name, delimiter, CHUNK_BYTES, 16 * 1024)
     }
 
-    /// Reads the header from any byte source.
+    /// Reads the header from any byte source (the delimiter found from it).
     pub fn from_reader(source: Box<dyn Read + Send>, name: String) -> Result<RecordReader, ReadError> {
-        Self::with_sizes(source, name, CHUNK_BYTES, 16 * 1024)
+        Self::with_sizes(source, name, Delimiter::Auto, CHUNK_BYTES, 16 * 1024)
+    }
+
+    /// [`RecordReader::from_reader`] with the delimiter given.
+    pub fn from_reader_with(
+        source: Box<dyn Read + Send>,
+        name: String,
+        delimiter: Delimiter,
+    ) -> Result<RecordReader, ReadError> {
+        Self::with_sizes(source, name, delimiter, CHUNK_BYTES, 16 * 1024)
     }
 
     /// [`RecordReader::from_reader`] with the chunk size and the smallest read given.
     fn with_sizes(
         source: Box<dyn Read + Send>,
         name: String,
+        delimiter: Delimiter,
         chunk_bytes: usize,
         min_read: usize,
     ) -> Result<RecordReader, ReadError> {
@@ -399,6 +530,7 @@ impl RecordReader {
             name,
             header: ByteRecord::new(),
             header_raw: Vec::new(),
+            delimiter: b',',
             splitter: Splitter::default(),
             carry: Vec::new(),
             eof: false,
@@ -438,8 +570,17 @@ impl RecordReader {
         if span.line == 1 {
             raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
         }
-        let mut fields = FieldSplitter::default();
-        r.header = fields.split_bytes(raw, span.kind == RecordKind::Plain).to_record();
+        // The header's span was found under the comma rules; another delimiter only changes where a
+        // quote may open, which moves a record's end only when a quoted field holds a line end (no
+        // header does).
+        r.delimiter = match delimiter {
+            Delimiter::Byte(d) => d,
+            Delimiter::Auto => detect_delimiter(raw),
+        };
+        r.splitter.delimiter = r.delimiter;
+        let plain = span.kind == RecordKind::Plain || !raw.contains(&b'"');
+        let mut fields = FieldSplitter::with_delimiter(r.delimiter);
+        r.header = fields.split_bytes(raw, plain).to_record();
         r.header_raw = raw.to_vec();
         let first = r.header.get(0).unwrap_or(b"");
         if first.starts_with(b"\xFF\xFE") || first.starts_with(b"\xFE\xFF") || r.header.iter().any(|f| f.contains(&0)) {
@@ -467,8 +608,7 @@ impl RecordReader {
 
     /// Fills `chunk` with the next records; `false` when there are none left.
     pub fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, ReadError> {
-        chunk.bytes.clear();
-        chunk.spans.clear();
+        chunk.clear();
         chunk.bytes.append(&mut self.carry);
         let mut want = self.chunk_bytes;
         let mut pos = 0;
@@ -541,11 +681,17 @@ mod tests {
             }
         }
         // Chunks of `step` bytes and reads of `step` bytes: records are cut at every place.
-        let mut r =
-            RecordReader::with_sizes(Box::new(Trickle(text.to_vec(), 0, step)), "t".into(), step, step).unwrap();
+        let mut r = RecordReader::with_sizes(
+            Box::new(Trickle(text.to_vec(), 0, step)),
+            "t".into(),
+            Delimiter::Auto,
+            step,
+            step,
+        )
+        .unwrap();
         let mut out = Vec::new();
         let mut chunk = Chunk::default();
-        let mut f = FieldSplitter::default();
+        let mut f = FieldSplitter::with_delimiter(r.delimiter);
         while r.fill(&mut chunk).unwrap() {
             for s in &chunk.spans {
                 let fields = f.split(&chunk, s);
@@ -632,6 +778,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `;` and tab files split as the `csv` crate splits them with that delimiter (quotes open only
+    /// after the delimiter), at every cut.
+    #[test]
+    fn other_delimiters_split_like_the_csv_crate() {
+        for d in [b';', b'\t'] {
+            let cases: [&[u8]; 4] = [
+                b"h;a\n1;2\n3;4\n",
+                b"h;a\n1;\"x;\ny\"\n3,5;\"q\"\"q\"\n",
+                b"h;a\n5\" pipe;2\n\"ab\"cd;\"\"\n",
+                b"h;a\r\n1;\"2\";\"\"\r\n",
+            ];
+            for case in cases {
+                let text: Vec<u8> = case.iter().map(|&b| if b == b';' { d } else { b }).collect();
+                let mut r =
+                    csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(d).from_reader(&text[..]);
+                let mut want: Vec<Vec<String>> = r
+                    .byte_records()
+                    .map(|x| x.unwrap().iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect())
+                    .collect();
+                want.remove(0);
+                for step in [1, 2, 5, 64 * 1024] {
+                    let got: Vec<Vec<String>> = records(&text, step).into_iter().map(|(_, f, _)| f).collect();
+                    assert_eq!(got, want, "{:?} step {step}", String::from_utf8_lossy(&text));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_delimiter_is_found_from_the_header() {
+        assert_eq!(detect_delimiter(b"hts,origin,entry_date,customs_value"), b',');
+        assert_eq!(detect_delimiter(b"hts;origin;entry_date;customs_value"), b';');
+        assert_eq!(detect_delimiter(b"hts\torigin\tentry_date\tcustoms_value"), b'\t');
+        // A `;` inside a comma header's quoted name does not make it a `;` file.
+        assert_eq!(detect_delimiter(b"hts,origin,entry_date,customs_value,\"a;b;c\""), b',');
+        assert_eq!(detect_delimiter(b"Entry Summary Number;HTS Number - Full;x"), b';');
+        // Neither: the most frequent; none: a comma.
+        assert_eq!(detect_delimiter(b"a;b;c,d"), b';');
+        assert_eq!(detect_delimiter(b"a"), b',');
     }
 
     #[test]

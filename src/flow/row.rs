@@ -42,11 +42,17 @@ pub struct RowParser {
 }
 
 impl RowParser {
-    /// A parser for records under `header`; fails when required columns are missing.
+    /// A parser for comma-separated records under `header`; fails when required columns are
+    /// missing.
     pub fn new(header: &ByteRecord) -> Result<RowParser, String> {
+        Self::with_delimiter(header, b',')
+    }
+
+    /// A parser for records whose fields are separated by `delimiter`.
+    pub fn with_delimiter(header: &ByteRecord, delimiter: u8) -> Result<RowParser, String> {
         Ok(RowParser {
-            cols: FlowColumns::from_header(header)?,
-            fields: FieldSplitter::default(),
+            cols: FlowColumns::from_header_split(header, delimiter)?,
+            fields: FieldSplitter::with_delimiter(delimiter),
             flow: Flow::placeholder(),
         })
     }
