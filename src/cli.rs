@@ -388,6 +388,15 @@ pub struct RefundArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Add interest on each refund (19 U.S.C. 1505(c)): from the line's `deposit_date` (else its entry
+    /// date, a stated assumption) to this date (the liquidation or reliquidation), at the quarterly
+    /// overpayment rates, compounded daily. Quarters whose rate was not read are not guessed: the
+    /// interest then stops before them and is marked a lower bound.
+    #[arg(long, value_name = "DATE")]
+    pub interest_to: Option<String>,
+    /// With --interest-to: the importer is a corporation (its overpayment rate is 1 point lower).
+    #[arg(long, requires = "interest_to")]
+    pub corporate: bool,
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

@@ -36,6 +36,10 @@ pub struct LineRefund {
     pub refund: Decimal,
     /// Why the line is flagged (the declared amount differs from the computed one), if it is.
     pub flag: Option<String>,
+    /// Interest on the refund (with `refund --interest-to`; see [`crate::interest`]), zero otherwise.
+    pub interest: Decimal,
+    /// The interest stops before the date asked (no rate read for a later quarter): a lower bound.
+    pub interest_partial: bool,
 }
 
 impl LineRefund {
@@ -66,6 +70,8 @@ impl LineRefund {
             total_no_ieepa: without.total_duty,
             refund,
             flag,
+            interest: Decimal::ZERO,
+            interest_partial: false,
         }
     }
 }
@@ -79,8 +85,11 @@ pub struct RefundSums {
     ieepa_duty: MoneySum,
     ieepa_paid: MoneySum,
     refund: MoneySum,
+    interest: MoneySum,
     /// Lines flagged.
     pub flagged: u64,
+    /// Lines whose interest is a lower bound.
+    pub interest_partial: u64,
 }
 
 impl RefundSums {
@@ -91,7 +100,9 @@ impl RefundSums {
         self.ieepa_duty.add(l.ieepa_duty);
         self.ieepa_paid.add(l.ieepa_paid);
         self.refund.add(l.refund);
+        self.interest.add(l.interest);
         self.flagged += u64::from(l.flag.is_some());
+        self.interest_partial += u64::from(l.interest_partial);
     }
 
     /// Adds the sums of another worker.
@@ -101,7 +112,9 @@ impl RefundSums {
         self.ieepa_duty.add_sum(&o.ieepa_duty);
         self.ieepa_paid.add_sum(&o.ieepa_paid);
         self.refund.add_sum(&o.refund);
+        self.interest.add_sum(&o.interest);
         self.flagged += o.flagged;
+        self.interest_partial += o.interest_partial;
     }
 
     /// The totals; `None` when a sum is past what can be summed exactly (about 7.9 x 10^28).
@@ -112,7 +125,9 @@ impl RefundSums {
             ieepa_duty: self.ieepa_duty.value()?,
             ieepa_paid: self.ieepa_paid.value()?,
             refund: self.refund.value()?,
+            interest: self.interest.value()?,
             flagged: self.flagged,
+            interest_partial: self.interest_partial,
         })
     }
 }
@@ -130,6 +145,10 @@ pub struct RefundTotals {
     pub ieepa_paid: Decimal,
     /// Refund.
     pub refund: Decimal,
+    /// Interest on the refunds (zero without `--interest-to`).
+    pub interest: Decimal,
     /// Lines flagged.
     pub flagged: u64,
+    /// Lines whose interest is a lower bound.
+    pub interest_partial: u64,
 }

@@ -104,3 +104,60 @@ fn huge_declared_amounts_are_rejected_not_panicked() {
     let total = stdout(&o).lines().find(|l| l.starts_with("total,")).unwrap_or_default().to_string();
     assert!(total.contains(",1999999999999998.00,"), "the deposits sum exactly: {total}");
 }
+
+/// Interest (19 U.S.C. 1505(c)) on E100's refund: 10,000.00 deposited on the entry date 2025-04-16 (no
+/// deposit_date column), 274 days to 2026-01-15 at the 7% non-corporate rate of 2025 Q2-2026 Q1,
+/// compounded daily: 10,000 x ((1 + 0.07/365)^274 - 1) = 539.4778 -> 539.48 (computed independently).
+/// A deposit_date column moves the start; a later date past 2026-03-31 (no rate read) gives a lower
+/// bound, said so per line and in the report.
+#[test]
+fn refund_interest_from_deposit_to_liquidation() {
+    let wd = Workdir::new();
+    let entries = data("refund-entries.csv");
+    let out = wd
+        .command(&[
+            "refund",
+            entries.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--interest-to",
+            "2026-01-15",
+            "--lines",
+            "l.csv",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(rdr.headers().unwrap().iter().next_back(), Some("interest"));
+    let e100 = rdr.records().map(Result::unwrap).find(|r| &r[0] == "entry" && &r[1] == "E100").unwrap();
+    assert_eq!(&e100[8], "539.48");
+    let lines = std::fs::read_to_string(wd.path("l.csv")).unwrap();
+    assert!(lines.lines().next().unwrap().ends_with(",flag,interest,interest_accrual"));
+    assert!(lines.lines().nth(1).unwrap().ends_with(",539.48,complete"), "{lines}");
+    // No refund, no interest.
+    assert!(lines.lines().nth(2).unwrap().ends_with(",0.00,complete"), "{lines}");
+
+    // The same robot deposited on 2025-04-30: 260 days: 10,000 x ((1 + 0.07/365)^260 - 1) = 511.2207 -> 511.22.
+    let f = wd.create(
+        "deposits.csv",
+        "entry_number,hts,origin,entry_date,customs_value,deposit_date\nE100,8479.50.00,JP,2025-04-16,100000,2025-04-30\n",
+    );
+    let o = wd
+        .command(&["refund", f.to_str().unwrap(), "--format", "json", "--interest-to", "2026-01-15"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["total"]["interest"], "511.22", "{v}");
+    assert!(!v["interest"].as_str().unwrap().contains("no deposit_date"));
+
+    // Past the last quarter with a rate read: accrued through 2026-03-31 and marked a lower bound.
+    let o =
+        wd.command(&["refund", f.to_str().unwrap(), "--interest-to", "2026-09-30", "--corporate"]).output().unwrap();
+    let t = stdout(&o);
+    assert!(t.contains("the corporate overpayment rate"), "{t}");
+    assert!(
+        t.contains("1 lines accrue only through 2026-03-31 (no rate read for later quarters): a lower bound"),
+        "{t}"
+    );
+}

@@ -6,7 +6,8 @@
 //! given, else that computed duty. The refund is what was paid less what is owed without IEEPA:
 //! `(total_historical - ieepa_duty + ieepa_paid) - total_no_ieepa`. It equals the IEEPA duty paid
 //! unless removing IEEPA brings back a duty it had displaced (e.g. Section 232 metals on Canadian
-//! steel before 2025-06-04, EO 14289), which is then netted. Interest is not computed.
+//! steel before 2025-06-04, EO 14289), which is then netted. With `--interest-to`, interest on each
+//! line's refund (`crate::interest`).
 
 use super::AppError;
 use super::batch::{Batch, Row};
@@ -14,8 +15,10 @@ use super::io::Output;
 use super::table::Table;
 use super::warnings::WarningTally;
 use crate::cli::{Format, RefundArgs};
+use crate::date::Date;
 use crate::engine::{Engine, Pricer};
 use crate::flow::{FieldSource, Reject};
+use crate::interest::{OVERPAYMENT_RATES, Payer, refund_interest};
 use crate::money::{parse_amount, push_fixed};
 use crate::refund::{LineRefund, RefundSums, RefundTotals};
 use crate::result_columns::push_csv_field;
@@ -61,14 +64,19 @@ struct Worker<'e> {
     sections: Sections,
     tally: WarningTally,
     buf: String,
+    /// Lines with a refund whose deposit date was taken as their entry date (no `deposit_date`).
+    deposit_assumed: u64,
 }
 
-/// The columns `refund` reads beyond the flow's.
+/// The columns `refund` reads beyond the flow's, and the interest asked for.
 #[derive(Clone, Copy)]
 struct RefundColumns {
     entry: Option<usize>,
     paid: Option<usize>,
+    deposit: Option<usize>,
     with_lines: bool,
+    /// With `--interest-to`: the date interest runs to, and who was overpaid.
+    interest: Option<(Date, Payer)>,
 }
 
 impl Worker<'_> {
@@ -108,7 +116,24 @@ impl Worker<'_> {
         let (pa, pb) = (self.owed.priced(), self.without.priced());
         self.tally.add(&pa.warnings);
         self.tally.law_date(0, &self.owed.engine().scenario().law, flow.entry_date);
-        let l = LineRefund::compute(flow.customs_value, self.owed.engine(), pa, pb, paid_given);
+        let deposited = match (cols.interest, field(cols.deposit)) {
+            (Some(_), Some(t)) => Some(Date::parse(&t).map_err(|e| Reject {
+                line: row.line,
+                column: "deposit_date".into(),
+                value: t.clone(),
+                reason: format!("deposit date {e}; write it as YYYY-MM-DD"),
+            })?),
+            _ => None,
+        };
+        let mut l = LineRefund::compute(flow.customs_value, self.owed.engine(), pa, pb, paid_given);
+        if let Some((to, payer)) = cols.interest
+            && l.refund > rust_decimal::Decimal::ZERO
+        {
+            self.deposit_assumed += u64::from(deposited.is_none());
+            let a = refund_interest(l.refund, deposited.unwrap_or(flow.entry_date), to, payer);
+            l.interest = a.interest;
+            l.interest_partial = !a.complete;
+        }
         let entry = field(cols.entry).unwrap_or_else(|| "(no entry number)".into());
         self.sections.add(entry, flow.origin.to_string(), flow.entry_date.year_month(), &l);
         if cols.with_lines {
@@ -121,6 +146,13 @@ impl Worker<'_> {
             }
             out.push(b',');
             push_csv_field(out, l.flag.as_deref().unwrap_or("").as_bytes());
+            if cols.interest.is_some() {
+                self.buf.clear();
+                push_fixed(&mut self.buf, l.interest, 2);
+                out.push(b',');
+                out.extend_from_slice(self.buf.as_bytes());
+                out.extend_from_slice(if l.interest_partial { b",lower_bound" } else { b",complete" });
+            }
             out.push(b'\n');
         }
         Ok(())
@@ -147,12 +179,31 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
             .iter()
             .position(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
     };
-    let cols = RefundColumns { entry: col("entry_number"), paid: col("ieepa_paid"), with_lines: args.lines.is_some() };
+    let interest = match &args.interest_to {
+        Some(d) => {
+            let to = Date::parse(d).map_err(|e| {
+                AppError::fatal(format!("--interest-to `{d}`: {e}; write the liquidation date as YYYY-MM-DD"))
+            })?;
+            Some((to, if args.corporate { Payer::Corporate } else { Payer::NonCorporate }))
+        }
+        None => None,
+    };
+    let cols = RefundColumns {
+        entry: col("entry_number"),
+        paid: col("ieepa_paid"),
+        deposit: col("deposit_date"),
+        with_lines: args.lines.is_some(),
+        interest,
+    };
     let mut lines_out = match &args.lines {
         Some(p) => {
             let mut out = Output::file(p)?;
             let mut h = batch.header_raw().to_vec();
-            for c in ["ieepa_duty", "ieepa_deposited", "total_historical", "total_no_ieepa", "refund", "flag"] {
+            let interest_columns: &[&str] = if interest.is_some() { &["interest", "interest_accrual"] } else { &[] };
+            for c in ["ieepa_duty", "ieepa_deposited", "total_historical", "total_no_ieepa", "refund", "flag"]
+                .iter()
+                .chain(interest_columns)
+            {
                 h.push(b',');
                 push_csv_field(&mut h, c.as_bytes());
             }
@@ -169,6 +220,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
             sections: Sections::default(),
             tally: WarningTally::default(),
             buf: String::new(),
+            deposit_assumed: 0,
         },
         |w, row, out| w.refund_row(cols, row, out),
         |out| match &mut lines_out {
@@ -181,9 +233,11 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     }
     let mut s = Sections::default();
     let mut tally = WarningTally::default();
+    let mut deposit_assumed = 0;
     for w in &end.states {
         s.merge(&w.sections);
         tally.merge(&w.tally);
+        deposit_assumed += w.deposit_assumed;
     }
     let exact = |group: &str, sums: &RefundSums| {
         sums.totals().ok_or_else(|| {
@@ -197,11 +251,18 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     let (by_entry, by_origin, by_month) =
         (summed("entry", &s.by_entry)?, summed("origin", &s.by_origin)?, summed("month", &s.by_month)?);
     let sections = [("entry", &by_entry), ("origin", &by_origin), ("month", &by_month)];
+    let note = interest.map(|(to, payer)| interest_note(all, to, payer, deposit_assumed));
+    let with_interest = note.is_some();
     let text = match args.format {
-        Format::Table | Format::Markdown => {
-            text_report(all, &sections, args.format == Format::Markdown, &args.scenario, &args.baseline)
-        }
-        Format::Csv => csv_report(all, &sections),
+        Format::Table | Format::Markdown => text_report(
+            all,
+            &sections,
+            args.format == Format::Markdown,
+            &args.scenario,
+            &args.baseline,
+            note.as_deref(),
+        ),
+        Format::Csv => csv_report(all, &sections, with_interest),
         Format::Json => {
             let t = |t: &RefundTotals| {
                 json!({
@@ -213,7 +274,18 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
                     "flagged_lines": t.flagged,
                 })
             };
+            let t = |x: &RefundTotals| {
+                let mut v = t(x);
+                if with_interest {
+                    v["interest"] = json!(format!("{:.2}", x.interest));
+                    v["interest_lower_bound_lines"] = json!(x.interest_partial);
+                }
+                v
+            };
             let mut v = json!({ "owed_under": args.scenario, "without": args.baseline, "total": t(all) });
+            if let Some(n) = &note {
+                v["interest"] = json!(n);
+            }
             for (name, map) in sections {
                 v[format!("by_{name}")] =
                     map.iter().map(|(k, x)| json!({ "group": k, "totals": t(x) })).collect::<Vec<_>>().into();
@@ -231,18 +303,57 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     end.close()
 }
 
-fn cells(t: &RefundTotals) -> [String; 6] {
-    [
+fn cells(t: &RefundTotals, with_interest: bool) -> Vec<String> {
+    let mut c = vec![
         t.lines.to_string(),
         format!("{:.2}", t.value),
         format!("{:.2}", t.ieepa_duty),
         format!("{:.2}", t.ieepa_paid),
         format!("{:.2}", t.refund),
         t.flagged.to_string(),
-    ]
+    ];
+    if with_interest {
+        c.push(format!("{:.2}", t.interest));
+    }
+    c
 }
 
 const HEADER: [&str; 7] = ["group", "lines", "customs_value", "ieepa_duty", "ieepa_deposited", "refund", "flagged"];
+
+/// The last day with an overpayment rate read (the end of the last quarter of the table).
+fn last_rate_day() -> Date {
+    let (y, m) = OVERPAYMENT_RATES[OVERPAYMENT_RATES.len() - 1].from;
+    let next = if m == 10 { Date::from_ymd(y + 1, 1, 1) } else { Date::from_ymd(y, m + 3, 1) };
+    next.map(Date::pred).unwrap_or_else(|_| unreachable!("a valid quarter start"))
+}
+
+/// What the interest is, how it was computed and where it is only a lower bound.
+fn interest_note(all: &RefundTotals, to: Date, payer: Payer, deposit_assumed: u64) -> String {
+    let who = match payer {
+        Payer::NonCorporate => "non-corporate",
+        Payer::Corporate => "corporate",
+    };
+    let mut n = format!(
+        "interest to {to} (19 U.S.C. 1505(c); the {who} overpayment rate of each quarter, compounded daily): {:.2}",
+        all.interest
+    );
+    if all.interest_partial > 0 {
+        let _ = write!(
+            n,
+            "; {} lines accrue only through {} (no rate read for later quarters): a lower bound",
+            all.interest_partial,
+            last_rate_day()
+        );
+    }
+    if deposit_assumed > 0 {
+        let _ = write!(
+            n,
+            "; {deposit_assumed} lines have no deposit_date and are taken as deposited on their entry date (the deposit is due up to 10 working days later: their interest is a little high)"
+        );
+    }
+    n.push_str("; CBP has published no interest method for IEEPA refunds: the statute's default");
+    n
+}
 
 fn text_report(
     all: &RefundTotals,
@@ -250,6 +361,7 @@ fn text_report(
     markdown: bool,
     owed: &str,
     without: &str,
+    interest: Option<&str>,
 ) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -257,12 +369,19 @@ fn text_report(
         "IEEPA refund: duty owed under `{owed}` less `{without}`; {} lines, refund {:.2} (IEEPA duty deposited {:.2}); {} lines flagged",
         all.lines, all.refund, all.ieepa_paid, all.flagged
     );
+    if let Some(n) = interest {
+        let _ = writeln!(o, "{n}");
+    }
+    let mut header = HEADER.to_vec();
+    if interest.is_some() {
+        header.push("interest");
+    }
     for (name, map) in sections {
         let _ = writeln!(o, "\nBy {name}:");
         let mut rows: Vec<Vec<String>> =
-            map.iter().map(|(k, t)| std::iter::once(k.clone()).chain(cells(t)).collect()).collect();
-        rows.push(std::iter::once("total".to_string()).chain(cells(all)).collect());
-        let table = Table { rows, ..Table::new(&HEADER) };
+            map.iter().map(|(k, t)| std::iter::once(k.clone()).chain(cells(t, interest.is_some())).collect()).collect();
+        rows.push(std::iter::once("total".to_string()).chain(cells(all, interest.is_some())).collect());
+        let table = Table { rows, ..Table::new(&header) };
         if markdown {
             table.render_markdown(&mut o);
         } else {
@@ -272,15 +391,19 @@ fn text_report(
     o
 }
 
-fn csv_report(all: &RefundTotals, sections: &[(&str, &BTreeMap<String, RefundTotals>)]) -> String {
+fn csv_report(all: &RefundTotals, sections: &[(&str, &BTreeMap<String, RefundTotals>)], with_interest: bool) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ =
-        w.write_record(["by", "group", "lines", "customs_value", "ieepa_duty", "ieepa_deposited", "refund", "flagged"]);
+    let mut header =
+        vec!["by", "group", "lines", "customs_value", "ieepa_duty", "ieepa_deposited", "refund", "flagged"];
+    if with_interest {
+        header.push("interest");
+    }
+    let _ = w.write_record(&header);
     for (name, map) in sections {
         for (k, t) in map.iter() {
-            let _ = w.write_record([name.to_string(), k.clone()].into_iter().chain(cells(t)));
+            let _ = w.write_record([name.to_string(), k.clone()].into_iter().chain(cells(t, with_interest)));
         }
     }
-    let _ = w.write_record(["total".to_string(), String::new()].into_iter().chain(cells(all)));
+    let _ = w.write_record(["total".to_string(), String::new()].into_iter().chain(cells(all, with_interest)));
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
