@@ -84,7 +84,6 @@ fn compare_by_entry_without_the_column_is_refused_naming_it() {
 // the HTML page: helpers
 
 use rust_decimal::Decimal;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -464,20 +463,6 @@ fn chromium() -> Option<PathBuf> {
     Some(PathBuf::from("/usr/bin/chromium")).filter(|p| p.is_file())
 }
 
-/// Reports a skipped test so that it is seen and counted: a `SKIPPED:` line written to the process's
-/// standard error directly (the test harness captures `eprintln!`, not this), and a marker file
-/// `target/skipped-tests/NAME` that `.ci/run` counts in its closing line.
-fn skipped(name: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {why} ({name})");
-    // target/<profile>/tariffstack -> target
-    let bin = Path::new(env!("CARGO_BIN_EXE_tariffstack"));
-    if let Some(target) = bin.parent().and_then(Path::parent) {
-        let dir = target.join("skipped-tests");
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join(name), format!("{why}\n"));
-    }
-}
-
 /// Runs Chromium headless on `url` with `extra` flags, in a fresh profile under `w`; waits at most
 /// two minutes. Returns (standard output, standard error).
 fn run_chromium(exe: &Path, w: &Workdir, tag: &str, extra: &[String], url: &str) -> (String, String) {
@@ -559,7 +544,7 @@ fn requests_of(exe: &Path, w: &Workdir, tag: &str, page: &str) -> Vec<String> {
 #[test]
 fn html_report_renders_in_headless_chromium_without_any_request() {
     let Some(exe) = chromium() else {
-        skipped("html_report_renders_in_headless_chromium", "chromium not installed");
+        crate::util::skipped("html_report_renders_in_headless_chromium", "chromium not installed");
         return;
     };
     let w = Workdir::new();

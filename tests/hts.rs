@@ -1,7 +1,8 @@
 //! The official USITC HTS export (`--hts FILE`, `hts lookup`, `hts check`): end to end on a fixture
-//! of real lines, and over the real 2025 files in `../shared/data/hts/` when they are present (those
-//! tests print `SKIPPED` and pass when the files are absent; run with `-- --nocapture` to see the
-//! counts they report).
+//! of real lines, and over the real 2025 files in the folder named by `TARIFFSTACK_HTS_DIR` (the
+//! files `hts_2025_basic_usitc.csv` and `hts_2025_apr_rev9or10_usitc.csv`, as USITC exports them).
+//! Without it those tests say `SKIPPED` and leave a marker that `.ci/run` counts; run with
+//! `-- --nocapture` to see the counts they report.
 
 use crate::util::{Workdir, stderr, stdout};
 use std::collections::BTreeMap;
@@ -41,13 +42,24 @@ const FIXTURE: &str = "\u{feff}HTS Number,Indent,Description,Unit of Quantity,Ge
 /// The real 2025 exports beside the repository.
 const OFFICIAL: [&str; 2] = ["hts_2025_basic_usitc.csv", "hts_2025_apr_rev9or10_usitc.csv"];
 
-/// The path of a real HTS file, or `None` (with a message) when `../shared` is not there.
-fn official(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/hts").join(name);
+/// The environment variable naming the folder of the official HTS files.
+const HTS_DIR: &str = "TARIFFSTACK_HTS_DIR";
+
+/// The path of a real HTS file, or `None` (the test is reported skipped, under `test`'s name) when
+/// `TARIFFSTACK_HTS_DIR` is not set or the file is not in it.
+fn official(name: &str, test: &str) -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os(HTS_DIR) else {
+        crate::util::skipped(test, &format!("{HTS_DIR} is not set (the folder of the official USITC HTS exports)"));
+        return None;
+    };
+    let p = Path::new(&dir).join(name);
     if p.is_file() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} is not present (the official HTS files live in ../shared/data/hts)", p.display());
+        crate::util::skipped(
+            test,
+            &format!("{} is not present ({HTS_DIR}={})", p.display(), Path::new(&dir).display()),
+        );
         None
     }
 }
@@ -301,7 +313,12 @@ fn compare_and_explain_take_the_official_file_too() {
 #[test]
 fn official_files_every_general_rate_text_is_priced_or_classed_with_its_rule() {
     for name in OFFICIAL {
-        let Some(path) = official(name) else { continue };
+        let Some(path) = official(
+            name,
+            &format!("official_files_every_general_rate_text_is_priced_or_classed_with_its_rule-{name}"),
+        ) else {
+            continue;
+        };
         let file = HtsFile::from_path(&path).unwrap();
         let c = file.coverage();
         let mut report = format!(
@@ -353,7 +370,7 @@ enum Expect {
 
 #[test]
 fn official_file_run_over_every_statistical_line() {
-    let Some(path) = official(OFFICIAL[0]) else { return };
+    let Some(path) = official(OFFICIAL[0], "official_file_run_over_every_statistical_line") else { return };
     let file = HtsFile::from_path(&path).unwrap();
     let table = MfnTable::from_hts_file(&file);
     let mut flows = String::from("hts,origin,entry_date,customs_value,quantity,quantity_unit\n");
@@ -463,7 +480,7 @@ fn official_file_run_over_every_statistical_line() {
 
 #[test]
 fn official_file_load_time() {
-    let Some(path) = official(OFFICIAL[0]) else { return };
+    let Some(path) = official(OFFICIAL[0], "official_file_load_time") else { return };
     let w = Workdir::new();
     let o = w.run(&["hts", "check", path.to_str().unwrap(), "--time", "11"], "");
     let out = stdout(&o);
@@ -475,7 +492,7 @@ fn official_file_load_time() {
 
 #[test]
 fn embedded_table_agrees_with_the_official_basic_edition() {
-    let Some(path) = official(OFFICIAL[0]) else { return };
+    let Some(path) = official(OFFICIAL[0], "embedded_table_agrees_with_the_official_basic_edition") else { return };
     let official = MfnTable::from_hts_path(&path).unwrap();
     let embedded = MfnTable::embedded();
     for line in embedded.lines() {
@@ -488,7 +505,7 @@ fn embedded_table_agrees_with_the_official_basic_edition() {
 
 #[test]
 fn the_japan_sample_prices_the_same_from_the_official_file() {
-    let Some(path) = official(OFFICIAL[0]) else { return };
+    let Some(path) = official(OFFICIAL[0], "the_japan_sample_prices_the_same_from_the_official_file") else { return };
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/japan-2024.csv");
     let w = Workdir::new();
     let args = ["run", sample.to_str().unwrap(), "-s", "historical", "--as-of", "2025-10-01", "-q"];

@@ -72,3 +72,18 @@ pub fn stderr(o: &Output) -> String {
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
 }
+
+/// Reports a skipped test so that it is seen and counted: a `SKIPPED:` line written to the process's
+/// standard error directly (the test harness captures `eprintln!`, not this), and a marker file
+/// `target/skipped-tests/NAME` that `.ci/run` counts in its closing line.
+pub fn skipped(name: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why} ({name})");
+    // target/<profile>/tariffstack -> target
+    let bin = Path::new(env!("CARGO_BIN_EXE_tariffstack"));
+    if let Some(target) = bin.parent().and_then(Path::parent) {
+        let dir = target.join("skipped-tests");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(name), format!("{why}\n"));
+    }
+}
