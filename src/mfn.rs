@@ -219,6 +219,28 @@ impl MfnTable {
         }
     }
 
+    /// Up to `n` lines of the table nearest to a code it has no line for: those sharing its longest
+    /// prefix (8, 6, 4 or 2 digits), nearest in number first. For messages only (a scan of the table).
+    pub fn nearest(&self, hts: &HtsCode, n: usize) -> Vec<HtsCode> {
+        let d = hts.digits();
+        let value = |c: &HtsCode| format!("{:0<10}", c.digits()).parse::<i64>().unwrap_or(0);
+        let target = value(hts);
+        for len in [8, 6, 4, 2] {
+            if d.len() < len {
+                continue;
+            }
+            let mut near: Vec<HtsCode> =
+                self.lines.iter().map(|l| l.hts).filter(|c| c.digits().starts_with(&d[..len])).collect();
+            if !near.is_empty() {
+                near.sort_by_key(|c| ((value(c) - target).abs(), c.digits().to_string()));
+                near.dedup_by(|a, b| a.digits() == b.digits());
+                near.truncate(n);
+                return near;
+            }
+        }
+        Vec::new()
+    }
+
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.lines.len()
@@ -259,6 +281,8 @@ mod tests {
         assert_eq!(t.lookup(&code("87032301")).unwrap().general_text, "2.5%");
         assert_eq!(t.lookup(&code("870323")).unwrap_err(), MfnLookupError::TooShort);
         assert_eq!(t.lookup(&code("87032401")).unwrap_err(), MfnLookupError::NotFound);
+        let near: Vec<String> = t.nearest(&code("87032401"), 3).iter().map(|c| c.dotted()).collect();
+        assert!(!near.is_empty() && near.iter().all(|c| c.starts_with("8703.2")), "{near:?}");
     }
 
     #[test]

@@ -105,3 +105,18 @@ fn scenarios_show_as_of_lists_what_is_in_force_that_day() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("write the date as YYYY-MM-DD: 2025-04-10"), "{}", stderr(&o));
 }
+
+#[test]
+fn explain_advice_names_its_own_flags_and_the_nearest_lines() {
+    let w = Workdir::new();
+    let args = ["explain", "-s", "historical", "--origin", "JP", "--date", "2025-11-03", "--value", "1000"];
+    let o = w.command(&[&args[..], &["--hts", "8708.29.50.60"]].concat()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("cannot price this flow (--hts): no MFN rate for HTS `8708.29.50.60`"), "{e}");
+    assert!(e.contains("(nearest lines: 8708.29.51"), "{e}");
+    assert!(e.contains("give --hts-file FILE with the official HTS file, or --mfn-rate VALUE"), "{e}");
+    assert!(!e.contains("column"), "explain has flags, not columns: {e}");
+    let o = w.command(&[&args[..], &["--hts", "0201.30.50"]].concat()).output().unwrap();
+    assert!(stderr(&o).contains("cannot price this flow (--quantity): the MFN rate `4.4¢/kg`"), "{}", stderr(&o));
+}

@@ -12,26 +12,60 @@ use serde_json::json;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+/// The flow columns and the flags that give them to `explain`.
+const FLAGS: [(&str, &str); 14] = [
+    ("hts", "hts"),
+    ("origin", "origin"),
+    ("entry_date", "date"),
+    ("customs_value", "value"),
+    ("quantity", "quantity"),
+    ("quantity_unit", "unit"),
+    ("spi", "spi"),
+    ("us_content_value", "us-content"),
+    ("loaded_date", "loaded"),
+    ("mfn_rate", "mfn-rate"),
+    ("steel_content_value", "steel-content"),
+    ("aluminum_content_value", "aluminum-content"),
+    ("copper_content_value", "copper-content"),
+    ("declared", "declared"),
+];
+
+/// A pricing error as `explain` says it: the advice names its flags, not the CSV columns a file
+/// would have (`an `mfn_rate` column` -> `--mfn-rate RATE`), and the flag at fault comes first.
+fn explain_error(e: &crate::engine::PricingError) -> AppError {
+    // `--hts` is the code here; the file is `--hts-file`.
+    let mut reason = e.reason.replace("--hts with the official HTS file", "--hts-file FILE with the official HTS file");
+    for (column, flag) in FLAGS {
+        reason = reason
+            .replace(&format!("an `{column}` column"), &format!("--{flag} VALUE"))
+            .replace(&format!("a `{column}` column"), &format!("--{flag} VALUE"))
+            .replace(&format!("`{column}`"), &format!("--{flag}"));
+    }
+    let flag = FLAGS.iter().find(|(c, _)| *c == e.column).map_or(e.column, |(_, f)| *f);
+    AppError::fatal(format!("cannot price this flow (--{flag}): {reason}"))
+}
+
 /// Builds the flow from the flags through the same checks as a CSV row ([`Flow::check`]), and names
 /// the flag of a value it refuses.
 fn flow_from(args: &ExplainArgs) -> Result<Flow, AppError> {
-    // (CSV column, flag, value): the flags are the columns under shorter names.
-    let given: [(&str, &str, Option<&str>); 14] = [
-        ("hts", "hts", Some(&args.hts)),
-        ("origin", "origin", Some(&args.origin)),
-        ("entry_date", "date", Some(&args.date)),
-        ("customs_value", "value", Some(&args.value)),
-        ("quantity", "quantity", args.quantity.as_deref()),
-        ("quantity_unit", "unit", args.unit.as_deref()),
-        ("spi", "spi", args.spi.as_deref()),
-        ("us_content_value", "us-content", args.us_content.as_deref()),
-        ("loaded_date", "loaded", args.loaded.as_deref()),
-        ("mfn_rate", "mfn-rate", args.mfn_rate.as_deref()),
-        ("steel_content_value", "steel-content", args.steel_content.as_deref()),
-        ("aluminum_content_value", "aluminum-content", args.aluminum_content.as_deref()),
-        ("copper_content_value", "copper-content", args.copper_content.as_deref()),
-        ("declared", "declared", args.declared.as_deref()),
+    // The values of the flags, in the order of `FLAGS`.
+    let values: [Option<&str>; FLAGS.len()] = [
+        Some(&args.hts),
+        Some(&args.origin),
+        Some(&args.date),
+        Some(&args.value),
+        args.quantity.as_deref(),
+        args.unit.as_deref(),
+        args.spi.as_deref(),
+        args.us_content.as_deref(),
+        args.loaded.as_deref(),
+        args.mfn_rate.as_deref(),
+        args.steel_content.as_deref(),
+        args.aluminum_content.as_deref(),
+        args.copper_content.as_deref(),
+        args.declared.as_deref(),
     ];
+    let given: Vec<(&str, &str, Option<&str>)> = FLAGS.iter().zip(values).map(|(&(c, f), v)| (c, f, v)).collect();
     let fields: Vec<(&str, &str)> = given.iter().filter_map(|(c, _, v)| v.map(|v| (*c, v))).collect();
     Flow::check(&fields).map_err(|e| {
         let flag = given.iter().find(|(c, _, _)| *c == e.column).map_or(e.column, |(_, f, _)| *f);
@@ -43,12 +77,12 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
     let mfn: Arc<MfnTable> = super::mfn_table(args.hts_file.as_deref())?;
     let engine = engine_for(&args.scenario, &mfn)?;
     let flow = flow_from(args)?;
-    let a = engine.assess(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+    let a = engine.assess(&flow).map_err(|e| explain_error(&e))?;
     let assumptions =
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
     let mut est = Estimator::new(&engine, &assumptions, args.estimate.ranges);
     let answer = if args.estimate.ranges || !assumptions.is_empty() {
-        let e = est.estimate(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+        let e = est.estimate(&flow).map_err(|e| explain_error(&e))?;
         Answer { assumptions: &assumptions, ranges: args.estimate.ranges, estimate: Some(e) }
     } else {
         Answer { assumptions: &assumptions, ranges: false, estimate: None }

@@ -79,10 +79,14 @@ impl Engine {
                 MfnLookupError::TooShort => {
                     format!("HTS `{}` is not specific enough for an MFN rate (rates are set at 8 or 10 digits)", flow.hts)
                 }
-                MfnLookupError::NotFound => format!(
-                    "no MFN rate for HTS `{}` in the {}; give --hts with the official HTS file, or an `mfn_rate` column",
-                    flow.hts, self.mfn.origin
-                ),
+                MfnLookupError::NotFound => {
+                    let near: Vec<String> = self.mfn.nearest(&flow.hts, 3).iter().map(|c| c.dotted()).collect();
+                    let near = if near.is_empty() { String::new() } else { format!(" (nearest lines: {})", near.join(", ")) };
+                    format!(
+                        "no MFN rate for HTS `{}` in the {}{near}; check the code, or give --hts with the official HTS file, or an `mfn_rate` column",
+                        flow.hts, self.mfn.origin
+                    )
+                }
             },
         })
     }
