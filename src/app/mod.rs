@@ -3,7 +3,7 @@
 
 mod batch;
 mod compare;
-mod explain;
+pub(crate) mod explain;
 mod hts;
 mod io;
 mod refund;
@@ -11,7 +11,7 @@ mod run;
 mod scenarios;
 mod signals;
 mod table;
-mod totals;
+pub(crate) mod totals;
 mod warnings;
 
 use crate::cli::{Cli, Command};
