@@ -6,6 +6,7 @@
 //! - `bad_inputs`: the catalogue of bad flow files (`tests/data/bad/`), each with its golden message;
 //! - `faults`: a run killed mid-way, unwritable output paths, a full disk;
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
+//! - `panel`: the dense rate panel (`panel`): known rates against `explain`, row counts, lines left out.
 //! - `html_report`: `compare --format html` (static checks, a headless browser, a golden page) and `--by entry`.
 
 mod bad_inputs;
@@ -16,6 +17,7 @@ mod fuzz_regressions;
 mod html_report;
 mod hts;
 mod known_rates;
+mod panel;
 mod properties;
 mod refund;
 mod scenario_errors;

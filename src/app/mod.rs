@@ -6,6 +6,7 @@ mod compare;
 pub(crate) mod explain;
 mod hts;
 mod io;
+mod panel;
 mod refund;
 mod run;
 mod scenarios;
@@ -73,6 +74,7 @@ pub(crate) fn run(cli: Cli) -> u8 {
         Command::Check(a) => scenarios::check(&a),
         Command::Hts(a) => hts::hts(&a),
         Command::Refund(a) => refund::refund(&a),
+        Command::Panel(a) => panel::panel(&a),
     };
     match result {
         Ok(code) => code,
