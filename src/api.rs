@@ -18,7 +18,6 @@ use crate::engine::{Engine, Priced, Pricer};
 use crate::estimate::{Assumptions, Estimator};
 use crate::flow::{FieldSource, Flow, FlowColumns, Reject};
 use crate::mfn::MfnTable;
-use crate::result_columns::ResultColumnWriter;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -188,6 +187,10 @@ impl ResultColumns {
 /// `d` as an integer number of `10^-scale` units (rounded half away from zero past `scale`
 /// places, which a rounded duty never has).
 pub fn scaled(d: Decimal, scale: u32) -> i128 {
+    if d.scale() <= scale {
+        // The usual case (a duty in cents, a rate in millionths): no rounding, one multiplication.
+        return d.mantissa() * 10i128.pow(scale - d.scale());
+    }
     let mut x = d.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     x.rescale(scale);
     x.mantissa()
@@ -236,7 +239,6 @@ pub struct RowPricer<'e> {
     with_answer: bool,
     ranges: bool,
     as_of: Option<Date>,
-    writer: ResultColumnWriter,
     flow: Flow,
     scratch: Vec<u8>,
 }
@@ -260,7 +262,6 @@ impl<'e> RowPricer<'e> {
             with_answer: !assumptions.is_empty(),
             ranges,
             as_of,
-            writer: ResultColumnWriter::new(engine),
             flow: Flow::placeholder(),
             scratch: Vec::new(),
         }
@@ -306,11 +307,11 @@ impl<'e> RowPricer<'e> {
         let engine = self.engine;
         let Some(est) = self.estimator.as_mut() else {
             let p = self.pricer.price(&self.flow).map_err(|e| Reject::at(row, e.into()))?;
-            push_priced(engine, &self.writer, p, &mut self.scratch, out);
+            push_priced(engine, p, out);
             return Ok(());
         };
         let e = est.estimate(&self.flow).map_err(|e| Reject::at(row, e.into()))?;
-        push_priced(engine, &self.writer, e.central, &mut self.scratch, out);
+        push_priced(engine, e.central, out);
         if self.with_answer {
             out.answer.push(if e.estimated.is_empty() { b"compliance" } else { b"estimate" });
             self.scratch.clear();
@@ -328,26 +329,39 @@ impl<'e> RowPricer<'e> {
     }
 }
 
-/// Appends the seven result columns of a priced row; `measures` and `citations` are cut out of the
-/// very bytes `run` writes (ids and headings never hold a comma), so the two cannot differ.
-fn push_priced(
-    engine: &Engine,
-    writer: &ResultColumnWriter,
-    p: &Priced,
-    scratch: &mut Vec<u8>,
-    out: &mut ResultColumns,
-) {
+/// Appends the seven result columns of a priced row. `measures` and `citations` follow
+/// [`crate::result_columns::ResultColumnWriter`]'s order exactly (`mfn`, the base rate, the measures in file order; the base
+/// rate's heading first when it has one): the tests compare them with `run`'s output byte for byte.
+fn push_priced(engine: &Engine, p: &Priced, out: &mut ResultColumns) {
     out.priced.push(true);
     out.mfn_duty.push(scaled(p.mfn_duty, 2));
     out.additional_duty.push(scaled(p.additional_duty, 2));
     out.total_duty.push(scaled(p.total_duty, 2));
     out.effective_rate.push(p.effective_rate().map(|r| scaled(r, 6)));
-    scratch.clear();
-    writer.append_priced(engine, p, scratch);
-    let last = scratch.iter().rposition(|&b| b == b',').unwrap_or(0);
-    let before = scratch[..last].iter().rposition(|&b| b == b',').unwrap_or(0);
-    out.measures.push(&scratch[before + 1..last]);
-    out.citations.push(&scratch[last + 1..]);
+    let base = p.base_rule.map(|b| &engine.scenario().base_rates[b]);
+    let m = &mut out.measures.data;
+    m.extend_from_slice(b"mfn");
+    if let Some(b) = base {
+        m.push(b';');
+        m.extend_from_slice(b.id.as_bytes());
+    }
+    for (i, _) in &p.lines {
+        m.push(b';');
+        m.extend_from_slice(engine.measure(*i).id.as_bytes());
+    }
+    out.measures.offsets.push(m.len());
+    let c = &mut out.citations.data;
+    let start = c.len();
+    if let Some(h) = base.and_then(|b| b.citation.as_deref()) {
+        c.extend_from_slice(h.as_bytes());
+    }
+    for (i, l) in &p.lines {
+        if c.len() > start {
+            c.push(b';');
+        }
+        c.extend_from_slice(engine.citation(*i, l).as_bytes());
+    }
+    out.citations.offsets.push(c.len());
 }
 
 /// How `compare` breaks its totals down (`--by`).
