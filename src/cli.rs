@@ -37,6 +37,9 @@ pub enum Command {
     Hts(HtsArgs),
     /// The IEEPA duty owed back on past entries: per line, per entry, per origin and per month.
     Refund(RefundArgs),
+    /// A dense rate panel: every HTS line x every origin x every date given, one CSV row each with the
+    /// MFN and additional ad valorem rates and the measures that apply.
+    Panel(PanelArgs),
 }
 
 /// What the input file is and how its fields are separated (`run`, `compare`, `refund`).
@@ -403,4 +406,32 @@ pub struct RefundArgs {
     /// No progress display (the reconciliation line stays).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// `panel`.
+#[derive(Args, Debug)]
+pub struct PanelArgs {
+    /// Scenario: a bundled name or a path to a TOML file.
+    #[arg(long, short = 's', value_name = "SCENARIO")]
+    pub scenario: String,
+    /// Date of entry (YYYY-MM-DD); repeatable, rows come date by date in the order given.
+    #[arg(long, value_name = "DATE", required = true)]
+    pub date: Vec<String>,
+    /// Country of origin (ISO 3166-1 alpha-2); repeatable. Default: every assigned code.
+    #[arg(long, value_name = "XX", conflicts_with = "origins")]
+    pub origin: Vec<String>,
+    /// `all`: every assigned ISO 3166-1 alpha-2 code (the default).
+    #[arg(long, value_name = "all", value_parser = ["all"])]
+    pub origins: Option<String>,
+    /// Take the lines and MFN rates from this official USITC HTS export (CSV): every 10-digit line.
+    /// Default: the embedded MFN table's lines.
+    #[arg(long = "hts", alias = "hts-file", value_name = "FILE")]
+    pub hts_file: Option<PathBuf>,
+    /// Price lines whose MFN rate is specific or compound at this customs value per unit of the
+    /// line's unit of quantity (USD, e.g. 2.50 for $2.50/kg); without it they are left out and counted.
+    #[arg(long, value_name = "USD")]
+    pub unit_value: Option<String>,
+    /// Output file (written atomically); default standard output.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }

@@ -65,6 +65,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod api;
 mod app;
 mod cli;
 pub mod codes;

@@ -9,6 +9,7 @@
 //! - `fees`: `run --fees` (MPF per line and per entry, HMF by vessel);
 //! - `outputs`: `run --format jsonl`, `--excel`, and an input that already holds result columns;
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
+//! - `panel`: the dense rate panel (`panel`): known rates against `explain`, row counts, lines left out.
 //! - `html_report`: `compare --format html` (static checks, a headless browser, a golden page) and `--by entry`.
 
 mod bad_inputs;
@@ -22,6 +23,7 @@ mod html_report;
 mod hts;
 mod known_rates;
 mod outputs;
+mod panel;
 mod properties;
 mod refund;
 mod scenario_errors;

@@ -105,6 +105,32 @@ pub(super) fn explain(args: &ExplainArgs) -> Result<u8, AppError> {
     Ok(0)
 }
 
+/// `explain --format json` for a flow given as named values under the CSV column names (the library
+/// API, [`crate::api::explain_json`]): the same engine, checks and JSON as the command.
+pub(crate) fn explain_json(
+    scenario: &str,
+    fields: &[(&str, &str)],
+    hts_file: Option<&std::path::Path>,
+    assume: &[String],
+    ranges: bool,
+) -> Result<serde_json::Value, AppError> {
+    let mfn: Arc<MfnTable> = super::mfn_table(hts_file)?;
+    let engine = engine_for(scenario, &mfn)?;
+    let flow = Flow::check(fields).map_err(|e| AppError::fatal(format!("{}: {}", e.column, e.reason)))?;
+    let a = engine.assess(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+    let assumptions = Assumptions::load(assume).map_err(|e| AppError::fatal(format!("assume: {e}")))?;
+    let mut est = Estimator::new(&engine, &assumptions, ranges);
+    let answer = if ranges || !assumptions.is_empty() {
+        let e = est.estimate(&flow).map_err(|e| AppError::fatal(format!("cannot price this flow: {}", e.reason)))?;
+        Answer { assumptions: &assumptions, ranges, estimate: Some(e) }
+    } else {
+        Answer { assumptions: &assumptions, ranges: false, estimate: None }
+    };
+    let mut v = render_json(&engine, &flow, &a);
+    v["answer"] = answer.json(a.total_duty);
+    Ok(v)
+}
+
 /// Which answer the duty lines are, and with `--assume` / `--ranges` the estimate and the span.
 struct Answer<'a> {
     assumptions: &'a Assumptions,

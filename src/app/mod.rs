@@ -3,16 +3,17 @@
 
 mod batch;
 mod compare;
-mod explain;
+pub(crate) mod explain;
 mod fees;
 mod hts;
 mod io;
+mod panel;
 mod refund;
 mod run;
 mod scenarios;
 mod signals;
 mod table;
-mod totals;
+pub(crate) mod totals;
 mod warnings;
 
 use crate::cli::{Cli, Command};
@@ -74,6 +75,7 @@ pub(crate) fn run(cli: Cli) -> u8 {
         Command::Check(a) => scenarios::check(&a),
         Command::Hts(a) => hts::hts(&a),
         Command::Refund(a) => refund::refund(&a),
+        Command::Panel(a) => panel::panel(&a),
     };
     match result {
         Ok(code) => code,
