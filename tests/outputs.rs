@@ -120,3 +120,43 @@ fn explain_advice_names_its_own_flags_and_the_nearest_lines() {
     let o = w.command(&[&args[..], &["--hts", "0201.30.50"]].concat()).output().unwrap();
     assert!(stderr(&o).contains("cannot price this flow (--quantity): the MFN rate `4.4¢/kg`"), "{}", stderr(&o));
 }
+
+#[test]
+fn compare_lines_keep_the_pass_through_columns() {
+    let w = Workdir::new();
+    let f = w.create(
+        "flows.csv",
+        "entry_number,hts,origin,entry_date,customs_value,Supplier,line\nE1,6109.10.00.12,VN,2025-04-10,900.00,\"Acme, Ltd\",7\n",
+    );
+    let o = w
+        .command(&["compare", f.to_str().unwrap(), "-s", "historical", "-s", "no-ieepa", "--lines", "lines.csv", "-q"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(w.path("lines.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        h,
+        [
+            "line",
+            "hts",
+            "origin",
+            "entry_date",
+            "customs_value",
+            "entry_number",
+            "Supplier",
+            "input_line",
+            "total_historical",
+            "total_no-ieepa",
+            "difference_no-ieepa",
+            "cause_no-ieepa"
+        ]
+    );
+    let rec = r.records().next().unwrap().unwrap();
+    assert_eq!(&rec[5], "E1");
+    assert_eq!(&rec[6], "Acme, Ltd");
+    assert_eq!(&rec[7], "7");
+    assert_eq!(&rec[8], "238.50");
+    assert_eq!(&rec[9], "148.50");
+}

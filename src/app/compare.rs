@@ -64,11 +64,31 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             crate::text::shown(&String::from_utf8_lossy(batch.header_raw()))
         )));
     }
+    // The input's other columns (an entry number, a description, a supplier) follow the flow's in
+    // `--lines`, as written.
+    let names_in: Vec<String> = batch
+        .header()
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let pass: Vec<usize> = (0..names_in.len())
+        .filter(|&i| {
+            let n = names_in[i].to_ascii_lowercase();
+            !crate::flow::REQUIRED.contains(&n.as_str()) && !crate::flow::OPTIONAL.contains(&n.as_str())
+        })
+        .collect();
     let mut lines = match &args.lines {
         Some(p) => {
             let mut w = csv::Writer::from_writer(Output::file(p)?);
             let mut header: Vec<String> =
                 ["line", "hts", "origin", "entry_date", "customs_value"].iter().map(|s| s.to_string()).collect();
+            for &i in &pass {
+                // A pass-through name that the report uses itself is marked as the input's.
+                let n = &names_in[i];
+                let taken =
+                    n == "line" || n.starts_with("total_") || n.starts_with("difference_") || n.starts_with("cause_");
+                header.push(if taken { format!("input_{n}") } else { n.clone() });
+            }
             header.extend(names.iter().map(|n| format!("total_{n}")));
             for n in &names[1..] {
                 header.push(format!("difference_{n}"));
@@ -95,7 +115,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             }
             w
         },
-        |w, row, out| w.price_row(&engines, with_lines, &row, out),
+        |w, row, out| w.price_row(&engines, with_lines.then_some(&pass[..]), &row, out),
         |out| match &mut lines {
             Some((w, p)) => w.write_all(out).map_err(|e| AppError::write_io(p, e)),
             None => Ok(()),
@@ -217,10 +237,11 @@ impl<'e> Worker<'e> {
 
     /// Prices one row under every scenario; a row that cannot be priced under one is rejected for
     /// all, so that the totals compare like with like.
+    /// `lines`: with `--lines`, the input columns that pass through.
     fn price_row(
         &mut self,
         engines: &[Engine],
-        with_lines: bool,
+        lines: Option<&[usize]>,
         row: &Row<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), Reject> {
@@ -280,11 +301,14 @@ impl<'e> Worker<'e> {
                 }
             }
         }
-        if with_lines {
+        if let Some(pass) = lines {
             // The causes need every measure's status: assess fully (only with --lines).
             let assessments = engines.iter().map(|e| e.assess(flow)).collect::<Result<Vec<_>, _>>();
             if let Ok(assessments) = assessments {
-                for (k, field) in line_record(line, flow, engines, &assessments).iter().enumerate() {
+                let mut record = line_record(line, flow, engines, &assessments);
+                let passed = pass.iter().map(|&i| String::from_utf8_lossy(row.fields.field(i)).into_owned());
+                record.splice(5..5, passed);
+                for (k, field) in record.iter().enumerate() {
                     if k > 0 {
                         out.push(b',');
                     }

@@ -72,7 +72,8 @@ pub const MAX_FIELD_BYTES: usize = 1024;
 
 /// The required flow columns.
 pub const REQUIRED: [&str; 4] = ["hts", "origin", "entry_date", "customs_value"];
-const OPTIONAL: [&str; 10] = [
+/// The optional flow columns (every other column passes through).
+pub const OPTIONAL: [&str; 10] = [
     "quantity",
     "quantity_unit",
     "spi",

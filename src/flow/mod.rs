@@ -21,7 +21,7 @@ pub mod reader;
 mod row;
 pub mod xlsx;
 
-pub use columns::{FieldError, FieldSource, FlowColumns, REQUIRED};
+pub use columns::{FieldError, FieldSource, FlowColumns, OPTIONAL, REQUIRED};
 pub use row::{ParsedRow, Reject, RowParser};
 
 use crate::codes::{Country, Declared, HtsCode, Program};
