@@ -88,22 +88,7 @@ impl ResultColumnWriter {
     }
 }
 
-/// Appends one CSV field, quoted (with `"` doubled) only when it must be, as the `csv` crate writes
-/// it.
-pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
-    if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        line.push(b'"');
-        for &b in field {
-            if b == b'"' {
-                line.push(b'"');
-            }
-            line.push(b);
-        }
-        line.push(b'"');
-    } else {
-        line.extend_from_slice(field);
-    }
-}
+pub use crate::text::push_csv_field;
 
 #[cfg(test)]
 mod tests {

@@ -38,6 +38,23 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Appends one CSV field, quoted (with `"` doubled) only when it must be, as the `csv` crate writes
+/// it: the one field writer of every record the tool makes up (results, converted inputs).
+pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
+    if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        line.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(field);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

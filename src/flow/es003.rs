@@ -554,9 +554,9 @@ impl Converter {
         };
         let start = out.bytes.len();
         let b = &mut out.bytes;
-        push_field(b, g.entry.as_bytes());
+        crate::text::push_csv_field(b, g.entry.as_bytes());
         b.push(b',');
-        push_field(b, g.line.as_bytes());
+        crate::text::push_csv_field(b, g.line.as_bytes());
         b.push(b',');
         b.extend_from_slice(goods.hts.dotted().as_bytes());
         b.push(b',');
@@ -570,9 +570,9 @@ impl Converter {
             b.extend_from_slice(q.to_string().as_bytes());
         }
         b.push(b',');
-        push_field(b, goods.unit.as_bytes());
+        crate::text::push_csv_field(b, goods.unit.as_bytes());
         b.push(b',');
-        push_field(b, goods.spi.as_bytes());
+        crate::text::push_csv_field(b, goods.spi.as_bytes());
         b.push(b',');
         let declared: Vec<String> = g.declared.iter().map(|h| h.to_string()).collect();
         b.extend_from_slice(declared.join(";").as_bytes());
@@ -582,22 +582,6 @@ impl Converter {
         let kind = if b[start..end].contains(&b'"') { RecordKind::Quoted } else { RecordKind::Plain };
         b.push(b'\n');
         out.spans.push(Span { start, end, line: goods.row, kind });
-    }
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line end.
-fn push_field(out: &mut Vec<u8>, f: &[u8]) {
-    if f.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for &c in f {
-            if c == b'"' {
-                out.push(b'"');
-            }
-            out.push(c);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(f);
     }
 }
 

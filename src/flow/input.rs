@@ -246,17 +246,6 @@ pub fn push_comma_record<'a>(out: &mut Vec<u8>, fields: impl Iterator<Item = &'a
         if i > 0 {
             out.push(b',');
         }
-        if f.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
-            out.push(b'"');
-            for &c in f {
-                if c == b'"' {
-                    out.push(b'"');
-                }
-                out.push(c);
-            }
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(f);
-        }
+        crate::text::push_csv_field(out, f);
     }
 }
