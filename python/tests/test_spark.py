@@ -8,6 +8,7 @@ JAVA_HOME). TARIFFSTACK_SPARK_ROWS sets the generated rows (default 200,000).
 import csv
 import decimal
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,12 +45,29 @@ def _java_home():
     return str(Path(os.path.realpath(java)).parent.parent)
 
 
+def _java_major(home):
+    """The major version of the Java in ``home`` (17 for "17.0.15"), None when it cannot be told."""
+    try:
+        p = subprocess.run([str(Path(home, "bin", "java")), "-version"], capture_output=True, text=True, timeout=60)
+        m = re.search(r'version "(\d+)(?:\.(\d+))?', p.stderr)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if m is None:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
 @pytest.fixture(scope="module")
 def spark():
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
+    pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install pyspark)")
     home = _java_home()
     if home is None:
         pytest.skip("no Java runtime (java on PATH or JAVA_HOME) for Spark")
+    major = _java_major(home)
+    need = 17 if int(pyspark.__version__.split(".")[0]) >= 4 else 8
+    if major is not None and major < need:
+        pytest.skip(f"pyspark {pyspark.__version__} needs Java {need} or later; the Java found ({home}) is {major}")
     os.environ["JAVA_HOME"] = home
     # The Python workers must be this interpreter (the one with tariffstack and pyarrow).
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -60,6 +78,7 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("tariffstack-test")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", "2g")
         # Several tasks per file, so that rows are priced in several partitions and batches.
