@@ -231,3 +231,24 @@ def test_typed_columns_and_options(spark, sample_csv, cli):
         for c in RESULT + ["answer", "estimated", "total_duty_low", "total_duty_high", "unknown"]:
             assert as_text(got[c]) == want[c].to_pylist(), c
         assert got["_reject_reason"].null_count == got.num_rows
+
+
+def test_price_job(spark, extra_csv, cli, tmp_path, capfd):
+    """The spark-submit job (python/spark/price_job.py): every row written, the rejects counted and kept."""
+    import price_job
+    import pyarrow.parquet as pq
+
+    flows = tmp_path / "flows.csv"
+    lines = extra_csv.read_text(encoding="utf-8").splitlines()
+    bad = ",".join(["8703.23.01", "JP", "2025-04-16", "abc"] + [""] * (len(lines[0].split(",")) - 4))
+    flows.write_text("\n".join(lines + [bad]) + "\n", encoding="utf-8")
+    want = run_table(cli("run", flows, "-s", "historical", "-q").stdout)
+    out, rej = tmp_path / "out", tmp_path / "rejects"
+    assert price_job.main([str(flows), str(out), "-s", "historical", "--rejects", str(rej)]) == 1
+    assert f"rows read: {want.num_rows + 1} = priced {want.num_rows} + rejected 1" in capfd.readouterr().err
+    got = pq.read_table(out)
+    ok = got.filter(pc.is_null(got["_reject_reason"]))
+    assert sorted(as_text(ok["total_duty"])) == sorted(want["total_duty"].to_pylist())
+    assert sum(ok["total_duty"].to_pylist()) == sum(decimal.Decimal(v) for v in want["total_duty"].to_pylist())
+    rejected = "".join(p.read_text(encoding="utf-8") for p in rej.glob("*.csv"))
+    assert "customs value is not a plain decimal number" in rejected
