@@ -95,7 +95,10 @@ def _check_errors(errors: str) -> None:
 def _arrow_schema(spark_schema: Any) -> pa.Schema:
     from pyspark.sql.pandas.types import to_arrow_schema  # noqa: PLC0415
 
-    return to_arrow_schema(spark_schema)
+    try:  # Spark hands TimestampType over as UTC timestamps
+        return to_arrow_schema(spark_schema, timezone="UTC")
+    except TypeError:  # pyspark 3.x: no timezone argument (its timestamps are UTC)
+        return to_arrow_schema(spark_schema)
 
 
 def _spark_fields(arrow_fields: Sequence[pa.Field]) -> list:

@@ -23,6 +23,9 @@ from conftest import REPO
 
 sys.path.insert(0, str(REPO / "python" / "spark"))
 
+# pyspark 4.3 warns about pandas 3 on import of its Arrow helpers; nothing here goes through pandas.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
 ROWS = int(os.environ.get("TARIFFSTACK_SPARK_ROWS", "200000"))
 RESULT = ["scenario", "mfn_duty", "additional_duty", "total_duty", "effective_rate", "measures", "citations"]
 # Rows that cannot be priced, inserted among the generated ones (at these 0-based positions): each
@@ -209,9 +212,13 @@ def test_errors_raise_fails_the_job(spark):
         ts.price_dataframe(df, "historical", errors="raise").collect()
     with pytest.raises(Exception, match="customs value is not a plain decimal number"):
         ts.compare_dataframe(df, "historical")
-    # An unknown scenario is refused on the driver, before any job.
+    # An unknown scenario is refused on the driver, before any job; so is a TimestampType column.
     with pytest.raises(Exception, match="no-such-scenario"):
         ts.price_dataframe(df, "no-such-scenario")
+    from pyspark.sql import functions as F
+
+    with pytest.raises(TypeError, match="entry_date"):
+        ts.price_dataframe(df.withColumn("entry_date", F.to_timestamp("entry_date")), "historical")
 
 
 def test_typed_columns_and_options(spark, sample_csv, cli):
