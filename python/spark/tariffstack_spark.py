@@ -182,10 +182,14 @@ def _price_table(table: pa.Table, opts: dict) -> pa.Table:
         table, opts["scenario"], opts["as_of"], opts["assume"], opts["hts"], ranges=opts["ranges"], errors="return"
     )
     n = table.num_rows
+    # The result columns are priced's last ones, taken by position: an input `scenario` column has the
+    # same name as the first.
+    first = priced.num_columns - len(names)
+    result_cols = [priced.column(first + i) for i in range(len(names))]
     if rejects.num_rows and errors == "raise":
         raise tariffstack.RowError(rejects)
     if rejects.num_rows == 0:
-        results = [priced.column(c) for c in names]
+        results = result_cols
         reject_cols = [pa.nulls(n, pa.string())] * 3
     else:
         reject_cols, mask = _reject_arrays(n, rejects)
@@ -194,12 +198,14 @@ def _price_table(table: pa.Table, opts: dict) -> pa.Table:
         kept = pc.cast(pc.invert(mask), pa.int64())
         idx = pc.subtract(pc.cumulative_sum(kept), pa.scalar(1, pa.int64()))
         idx = pc.if_else(mask, pa.scalar(None, pa.int64()), idx)
-        results = [pc.take(priced.column(c), idx) for c in names]
+        results = [pc.take(c, idx) for c in result_cols]
     arrays = list(table.columns) + [_fit(c, large) for c in results]
     fields = list(table.schema) + [pa.field(c, _fit(r, large).type) for c, r in zip(names, results)]
     if errors == "return":
         arrays += [_fit(c, large) for c in reject_cols]
         fields += [pa.field(c, _string_type(large)) for c in REJECT_COLUMNS]
+    # Named as the Spark schema names them (an input `scenario` column as `input_scenario`).
+    fields = [f.with_name(name) for f, name in zip(fields, opts["out_names"])]
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
@@ -267,6 +273,7 @@ def price_dataframe(
         "result_names": [f.name for f in result_fields],
         "large": _large_strings(df.sparkSession),
         "batch_rows": int(batch_rows),
+        "out_names": [f.name for f in out_schema.fields],
     }
 
     def fn(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

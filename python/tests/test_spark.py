@@ -259,3 +259,20 @@ def test_price_job(spark, extra_csv, cli, tmp_path, capfd):
     assert sum(ok["total_duty"].to_pylist()) == sum(decimal.Decimal(v) for v in want["total_duty"].to_pylist())
     rejected = "".join(p.read_text(encoding="utf-8") for p in rej.glob("*.csv"))
     assert "customs value is not a plain decimal number" in rejected
+
+
+def test_input_scenario_column_is_renamed(spark):
+    """An input `scenario` column (a test-case file's) comes back as `input_scenario`, as run names it."""
+    import tariffstack_spark as ts
+
+    df = spark.createDataFrame(
+        [("x", "8703.23.01", "JP", "2025-04-16", "30000"), ("y", "8703.23.01", "JP", "2025-04-16", "-")],
+        "scenario string, hts string, origin string, entry_date string, customs_value string",
+    )
+    priced = ts.price_dataframe(df, "historical")
+    assert priced.columns[:6] == ["input_scenario", "hts", "origin", "entry_date", "customs_value", "scenario"]
+    ok, bad = ts.split_rejects(priced)
+    [row] = ok.collect()
+    assert (row["input_scenario"], row["scenario"], str(row["total_duty"])) == ("x", "historical", "8250.00")
+    [rej] = bad.collect()
+    assert (rej["input_scenario"], rej["_reject_column"], rej["_reject_value"]) == ("y", "customs_value", "-")
