@@ -19,7 +19,8 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -235,7 +236,7 @@ pub(crate) struct ParquetSink {
     schema: SchemaRef,
     columns: Vec<Column>,
     path: PathBuf,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
 }
 
 impl ParquetSink {
@@ -267,15 +268,30 @@ impl ParquetSink {
             fields.push(Field::new(name.trim_start_matches('\u{feff}'), t, true));
             columns.push(col);
         }
-        let schema = Arc::new(Schema::new(fields));
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .build();
+            // Min/max per column chunk, not per page: the pages' cost the writing time for little.
+            .set_statistics_enabled(EnabledStatistics::Chunk);
+        // Amounts are nearly all distinct: a dictionary would only be built to be dropped.
+        for f in &fields {
+            if matches!(
+                f.data_type(),
+                DataType::Decimal128(..)
+                    | DataType::Decimal64(..)
+                    | DataType::Decimal32(..)
+                    | DataType::Float64
+                    | DataType::Float32
+            ) {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(f.name().as_str()), false);
+            }
+        }
+        let props = props.build();
+        let schema = Arc::new(Schema::new(fields));
         let out = Output::file(path)?;
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(props))
             .map_err(|e| AppError::fatal(format!("cannot write {}: {e}", path.display())))?;
-        Ok(ParquetSink { writer, schema, columns, path: path.to_path_buf(), record: csv::StringRecord::new() })
+        Ok(ParquetSink { writer, schema, columns, path: path.to_path_buf(), record: csv::ByteRecord::new() })
     }
 
     /// Writes the rows of one chunk (CSV lines, as the CSV output would hold them).
@@ -286,7 +302,7 @@ impl ParquetSink {
         let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(lines);
         let internal = |what: String| AppError::fatal(format!("internal error writing Parquet: {what}"));
         loop {
-            match rdr.read_record(&mut self.record) {
+            match rdr.read_byte_record(&mut self.record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => return Err(internal(e.to_string())),
@@ -298,8 +314,10 @@ impl ParquetSink {
                     self.columns.len()
                 )));
             }
-            for (i, (col, text)) in self.columns.iter_mut().zip(self.record.iter()).enumerate() {
-                col.push(text).map_err(|want| {
+            for (i, (col, field)) in self.columns.iter_mut().zip(self.record.iter()).enumerate() {
+                // Input fields that are not UTF-8 (a Latin-1 CSV file) are written with U+FFFD.
+                let text = String::from_utf8_lossy(field);
+                col.push(&text).map_err(|want| {
                     internal(format!("column `{}`: `{text}` is not {want}", self.schema.field(i).name()))
                 })?;
             }
