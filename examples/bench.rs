@@ -10,6 +10,9 @@
 //! columns, two of them quoted, as an ERP export has them; and, with an official HTS file, loading
 //! it and `run --hts` on flows drawn from every goods line of it (the targets are set on the
 //! embedded table's 791 lines). The machine is noisy: compare medians, and ratios from the same run.
+//! It also writes the same flows as Parquet (typed: `entry_date` date32, `customs_value`
+//! DECIMAL(18,2), `quantity` int64) and times `run` reading it and writing Parquet against `run` on
+//! the CSV file (both to /dev/null, no fsync), as a ratio.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -80,6 +83,12 @@ fn main() {
         "{rows} rows, {mb:.1} MB generated in {:.1} s; {runs} rounds, each running every command once in turn; medians",
         t.elapsed().as_secs_f64()
     );
+    // TARIFFSTACK_BENCH=parquet: only the Parquet timing (`parquet-keep`: its files are left in the
+    // temporary folder, for profiling).
+    if let Ok(only) = std::env::var("TARIFFSTACK_BENCH") {
+        parquet_vs_csv(bin.to_str().unwrap(), &flows, rows, runs, &dir, only == "parquet-keep");
+        return;
+    }
     let f = flows.to_str().unwrap();
     let out = dir.join("out.csv");
     let o = out.to_str().unwrap();
@@ -147,6 +156,7 @@ fn main() {
         );
     }
     let _ = std::fs::remove_file(&big);
+    parquet_vs_csv(b, &flows, rows, runs, &dir, false);
     erp_export(&examples, fl, b, rows, runs, &dir);
     if let Some(hts) = hts_file {
         hts_load(&hts);
@@ -169,6 +179,105 @@ fn floor_and_run(floor: &str, bin: &str, flows: &Path, run_args: &[&str], runs: 
         ratios.push(b / a);
     }
     (median(floor_s), median(run_s), median(ratios))
+}
+
+/// Writes the flows of `csv_path` as Parquet with typed columns, in batches (memory flat).
+fn write_parquet(csv_path: &Path, out: &Path) {
+    use arrow_array::{ArrayRef, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("hts", DataType::Utf8, false),
+        Field::new("origin", DataType::Utf8, false),
+        Field::new("entry_date", DataType::Date32, false),
+        Field::new("customs_value", DataType::Decimal128(18, 2), false),
+        Field::new("quantity", DataType::Int64, true),
+        Field::new("quantity_unit", DataType::Utf8, true),
+    ]));
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let file = std::fs::File::create(out).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
+    let mut rdr = csv::Reader::from_path(csv_path).unwrap();
+    let epoch = tariffstack::date::Date::parse("1970-01-01").unwrap().days();
+    let mut rows: Vec<csv::StringRecord> = Vec::new();
+    let mut flush = |rows: &mut Vec<csv::StringRecord>| {
+        let text =
+            |i: usize| -> ArrayRef { Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i].to_string()))) };
+        let date = rows.iter().map(|r| tariffstack::date::Date::parse(&r[2]).unwrap().days() - epoch);
+        let cents = rows.iter().map(|r| {
+            let (i, f) = r[3].split_once('.').unwrap();
+            i.parse::<i128>().unwrap() * 100 + f.parse::<i128>().unwrap()
+        });
+        let columns: Vec<ArrayRef> = vec![
+            text(0),
+            text(1),
+            Arc::new(Date32Array::from_iter_values(date)),
+            Arc::new(Decimal128Array::from_iter_values(cents).with_data_type(DataType::Decimal128(18, 2))),
+            Arc::new(Int64Array::from_iter(rows.iter().map(|r| r[4].parse::<i64>().ok()))),
+            text(5),
+        ];
+        w.write(&RecordBatch::try_new(schema.clone(), columns).unwrap()).unwrap();
+        rows.clear();
+    };
+    for r in rdr.records() {
+        rows.push(r.unwrap());
+        if rows.len() == 65_536 {
+            flush(&mut rows);
+        }
+    }
+    if !rows.is_empty() {
+        flush(&mut rows);
+    }
+    w.close().unwrap();
+}
+
+/// Parquet in and out against the CSV path on the same rows: `run flows.parquet --format parquet -o
+/// /dev/null` against `run flows.csv` (standard output to /dev/null), interleaved rounds; the
+/// median of the per-round ratios.
+fn parquet_vs_csv(bin: &str, flows: &Path, rows: u64, runs: usize, dir: &Path, keep: bool) {
+    let pq = dir.join("flows.parquet");
+    let t = Instant::now();
+    write_parquet(flows, &pq);
+    let mb = std::fs::metadata(&pq).unwrap().len() as f64 / 1e6;
+    println!(
+        "Parquet: the same {rows} rows written as Parquet ({mb:.1} MB, Snappy) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let (f, p) = (flows.to_str().unwrap(), pq.to_str().unwrap());
+    let csv_run = [bin, "run", f, "-s", "historical", "-q"];
+    let pq_run = [bin, "run", p, "-s", "historical", "-q", "--format", "parquet", "-o", "/dev/null"];
+    let pq_in = [bin, "run", p, "-s", "historical", "-q"];
+    let (mut a, mut b, mut c, mut ratios, mut in_ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rss: Option<u64> = None;
+    for _ in 0..runs {
+        let (x, _) = timed(&csv_run);
+        let (y, r) = timed(&pq_run);
+        let (z, _) = timed(&pq_in);
+        rss = rss.max(r);
+        a.push(x);
+        b.push(y);
+        c.push(z);
+        ratios.push(y / x);
+        in_ratios.push(z / x);
+    }
+    println!(
+        "run CSV in, CSV out {:.3} s; Parquet in, CSV out {:.3} s; Parquet in, Parquet out {:.3} s (peak RSS {})",
+        median(a),
+        median(c),
+        median(b),
+        rss.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "-".into())
+    );
+    println!(
+        "targets: run Parquet in + Parquet out <= 1.20 x run CSV: {:.2} (Parquet in, CSV out: {:.2})",
+        median(ratios),
+        median(in_ratios)
+    );
+    if keep {
+        println!("kept: {} and {}", flows.display(), pq.display());
+    } else {
+        let _ = std::fs::remove_file(&pq);
+    }
 }
 
 /// For information: the same flows with five more columns as an importer's ERP export has them

@@ -45,15 +45,21 @@ pub enum Command {
 /// What the input file is and how its fields are separated (`run`, `compare`, `refund`).
 #[derive(Args, Debug, Clone)]
 pub struct InputFormatArgs {
-    /// What the input is: `flows` (a flow file, CSV or a sheet of a workbook), `es003` (an ACE ES-003
-    /// "Entry Summary Line Tariff Details" report, CSV or Excel), or `auto`: by the header (in a
-    /// workbook, the first sheet with either header).
+    /// What the input is: `flows` (a flow file, CSV or a sheet of a workbook), `parquet` (a Parquet
+    /// file of flows), `es003` (an ACE ES-003 "Entry Summary Line Tariff Details" report, CSV or
+    /// Excel), `census` (Census trade data: the API's JSON or CSV with `I_COMMODITY`, `CTY_CODE` ...),
+    /// or `auto`: by the extension (`.parquet`, `.xlsx`), the content (Parquet's magic, JSON's `[`)
+    /// and the header (in a workbook, the first sheet with a known header).
     #[arg(long = "input-format", value_enum, default_value = "auto", value_name = "FORMAT")]
     pub input_format: InputFormatArg,
     /// The field delimiter of a CSV input: `,`, `;`, `tab`, `|`, or `auto` (the one that splits the
     /// header line into the flow columns).
     #[arg(long, default_value = "auto", value_name = "DELIM")]
     pub delimiter: String,
+    /// Census monthly data: the day of the month each month's flows are entered on (1-31; past the
+    /// month's end, its last day). `--as-of` overrides it.
+    #[arg(long = "census-day", value_name = "DAY", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=31))]
+    pub census_day: u32,
 }
 
 /// `--input-format`.
@@ -65,13 +71,17 @@ pub enum InputFormatArg {
     Flows,
     /// An ACE ES-003 report (CSV, or .xlsx / .xls).
     Es003,
+    /// A Parquet file of flows.
+    Parquet,
+    /// Census trade data (the API's JSON, or CSV with its columns).
+    Census,
 }
 
 /// Options shared by the commands that read flows.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Flow file (CSV, or .xlsx), or an ACE ES-003 report (CSV or .xlsx) (`-` or absent: standard
-    /// input).
+    /// Flow file (CSV, Parquet, or .xlsx), an ACE ES-003 report (CSV or .xlsx), or Census trade data
+    /// (JSON or CSV) (`-` or absent: standard input).
     #[arg(value_name = "FLOWS")]
     pub flows: Option<PathBuf>,
     /// What the input is, and its delimiter.
@@ -100,7 +110,8 @@ pub struct RunArgs {
     /// Scenario: a bundled name (`tariffstack scenarios`) or a path to a TOML file.
     #[arg(long, short = 's', value_name = "SCENARIO")]
     pub scenario: String,
-    /// Output file (written atomically); default standard output.
+    /// Output file (written atomically); default standard output. A name ending in `.parquet` writes
+    /// Parquet.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// Estimates and ranges.
@@ -130,6 +141,9 @@ pub enum RunFormat {
     Csv,
     /// JSON Lines: one object per row.
     Jsonl,
+    /// Parquet (chosen too by `-o FILE.parquet`): the input columns with their types (text from a
+    /// CSV input), money as DECIMAL(38,2), `effective_rate` as DECIMAL(38,6), the rest as text.
+    Parquet,
 }
 
 /// The two kinds of answer: without these flags, the compliance answer (what CBP charges on what each

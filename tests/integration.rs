@@ -10,9 +10,12 @@
 //! - `outputs`: `run --format jsonl`, `--excel`, and an input that already holds result columns;
 //! - `fuzz_regressions`: the inputs kept from fuzzing (`fuzz/`), replayed through the fuzz targets' code.
 //! - `panel`: the dense rate panel (`panel`): known rates against `explain`, row counts, lines left out.
+//! - `parquet`: Parquet in and out (`run`, `compare`, `refund`), typed columns, rejects by data row;
+//! - `census`: Census trade data (the API's JSON, CSV) read as flows, country codes, entry days;
 //! - `html_report`: `compare --format html` (static checks, a headless browser, a golden page) and `--by entry`.
 
 mod bad_inputs;
+mod census;
 mod cli;
 mod es003;
 mod estimates;
@@ -24,6 +27,7 @@ mod hts;
 mod known_rates;
 mod outputs;
 mod panel;
+mod parquet;
 mod properties;
 mod refund;
 mod scenario_errors;

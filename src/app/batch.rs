@@ -50,6 +50,8 @@ pub(crate) struct Batch {
     rejects: RejectSink,
     as_of: Option<Date>,
     quiet: bool,
+    /// The Arrow schema of a Parquet input.
+    schema: Option<arrow_schema::SchemaRef>,
 }
 
 /// What a worker made of one chunk.
@@ -97,8 +99,8 @@ impl Batch {
             eprintln!("{note}");
         }
         let rejects = RejectSink::new(rejects, &input.name)?;
-        let Input { source, name, header, header_raw, delimiter, parser, columns, .. } = input;
-        Ok(Batch { source, name, header, header_raw, delimiter, columns, parser, rejects, as_of, quiet })
+        let Input { source, name, header, header_raw, delimiter, parser, columns, schema, .. } = input;
+        Ok(Batch { source, name, header, header_raw, delimiter, columns, parser, rejects, as_of, quiet, schema })
     }
 
     /// [`Batch::open`] with the input flags `run` and `compare` share.
@@ -120,6 +122,11 @@ impl Batch {
     /// The header's fields (the flow columns; for an ES-003 report, those it is converted to).
     pub(crate) fn header(&self) -> &ByteRecord {
         &self.header
+    }
+
+    /// The Arrow schema of a Parquet input (the types of its columns), `None` for other inputs.
+    pub(crate) fn schema(&self) -> Option<&arrow_schema::SchemaRef> {
+        self.schema.as_ref()
     }
 
     /// The header as a comma-separated line (as written for a comma-separated flow file,
@@ -210,8 +217,10 @@ fn input_options(args: &crate::cli::InputFormatArgs) -> Result<InputOptions, App
         InputFormatArg::Auto => InputFormat::Auto,
         InputFormatArg::Flows => InputFormat::Flows,
         InputFormatArg::Es003 => InputFormat::Es003,
+        InputFormatArg::Parquet => InputFormat::Parquet,
+        InputFormatArg::Census => InputFormat::Census,
     };
-    Ok(InputOptions { format, delimiter })
+    Ok(InputOptions { format, delimiter, census_day: args.census_day })
 }
 
 /// `--as-of`: prices the flow as if entered on that date. The loading date of the real shipment is

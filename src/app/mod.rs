@@ -8,6 +8,7 @@ mod fees;
 mod hts;
 mod io;
 mod panel;
+mod parquet_out;
 mod refund;
 mod run;
 mod scenarios;

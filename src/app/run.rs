@@ -1,12 +1,15 @@
 //! `run`: stream rows in, rows out with the result columns appended.
 //!
 //! Each output line is the input record exactly as written (quotes and all) followed by the seven
-//! result columns; rows are priced in parallel chunks and written in input order.
+//! result columns; rows are priced in parallel chunks and written in input order. With Parquet
+//! output (`-o FILE.parquet`, `--format parquet`) the same lines are made, and each chunk's are
+//! written as one batch of typed columns ([`super::parquet_out`]).
 
 use super::AppError;
 use super::batch::Batch;
 use super::fees::{FeeColumns, FeeTally};
 use super::io::Output;
+use super::parquet_out::ParquetSink;
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
 use crate::cli::{RunArgs, RunFormat};
@@ -88,15 +91,32 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         args.input.flows.as_deref(),
         &[("-o", Some(args.output.as_deref().unwrap_or(Path::new("-")))), ("--rejects", args.input.rejects.as_deref())],
     )?;
-    let batch = Batch::from_input(&args.input)?;
     let out_path = args.output.as_deref().filter(|p| p.as_os_str() != "-");
+    let parquet_out = match (args.format, out_path) {
+        (RunFormat::Parquet, None) => {
+            return Err(AppError::fatal("--format parquet writes a file: give -o FILE.parquet"));
+        }
+        (RunFormat::Parquet, Some(_)) => true,
+        (RunFormat::Jsonl, Some(p)) if super::parquet_out::is_parquet_path(p) => {
+            return Err(AppError::fatal(format!(
+                "--format jsonl writes JSON Lines, not Parquet: name the output .jsonl, or drop --format for Parquet ({})",
+                p.display()
+            )));
+        }
+        (RunFormat::Csv, Some(p)) => super::parquet_out::is_parquet_path(p),
+        _ => false,
+    };
+    if parquet_out && args.excel {
+        return Err(AppError::fatal("--excel shapes CSV for Excel; it does not apply to Parquet output"));
+    }
+    let batch = Batch::from_input(&args.input)?;
     let write_error = |e: std::io::Error| match out_path {
         Some(p) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             AppError::fatal(format!("cannot write {}: {e}", p.display()))
         }
         _ => AppError::stdout(e),
     };
-    let mut out = Output::to(out_path)?;
+    let mut out = if parquet_out { None } else { Some(Output::to(out_path)?) };
     let assumptions =
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
     let ranges = args.estimate.ranges;
@@ -136,16 +156,20 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         push_csv_field(&mut header, c.as_bytes());
     }
     let shape = LineShape::new(args, renamed.as_deref(), batch.header(), &extra);
-    match args.format {
-        RunFormat::Csv => {
-            if args.excel {
-                out.write_all("\u{feff}".as_bytes()).map_err(write_error)?;
+    let mut parquet = match (&mut out, out_path) {
+        (Some(out), _) => {
+            if args.format == RunFormat::Csv {
+                if args.excel {
+                    out.write_all("\u{feff}".as_bytes()).map_err(write_error)?;
+                }
+                header.extend_from_slice(shape.end());
+                out.write_all(&header).map_err(write_error)?;
             }
-            header.extend_from_slice(shape.end());
-            out.write_all(&header).map_err(write_error)?;
+            None
         }
-        RunFormat::Jsonl => {}
-    }
+        (None, Some(p)) => Some(ParquetSink::create(p, &header, batch.header().len(), batch.schema())?),
+        (None, None) => None,
+    };
     let columns = ResultColumnWriter::new(&engine);
     let row_csv = |w: &mut Worker<'_>, row: &super::batch::Row<'_>, lines: &mut Vec<u8>| -> Result<(), Reject> {
         let mode = match fees {
@@ -221,9 +245,18 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             shape.finish(lines, start);
             Ok(())
         },
-        |lines| out.write_all(lines).map_err(write_error),
+        |lines| match (&mut out, &mut parquet) {
+            (Some(out), _) => out.write_all(lines).map_err(write_error),
+            (None, Some(p)) => p.write(lines),
+            (None, None) => Ok(()),
+        },
     )?;
-    out.commit()?;
+    if let Some(out) = out {
+        out.commit()?;
+    }
+    if let Some(p) = parquet {
+        p.commit()?;
+    }
     let mut totals = DutyTotals::default();
     let mut tally = WarningTally::default();
     let (mut low, mut high) = (MoneySum::default(), MoneySum::default());

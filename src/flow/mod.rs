@@ -9,14 +9,18 @@
 //! listed in `docs/contracts.md`.
 //!
 //! Files in other layouts cross the same boundary: [`input`] opens a batch command's file (a flow
-//! file separated by `,`, `;` or tabs, or an ACE ES-003 report), [`es003`] converts a report's
-//! rows (CSV, or an Excel sheet read by [`xlsx`]) into flow records on the way in, and [`hints`]
-//! words the fix for a value whose meaning is plain but whose spelling is not the one read.
+//! file separated by `,`, `;` or tabs, a Parquet file, an ACE ES-003 report, or Census trade
+//! data), [`es003`] converts a report's rows (CSV, or an Excel sheet read by [`xlsx`]) into flow
+//! records on the way in, [`parquet`] a Parquet file's row groups, [`census`] the Census API's
+//! JSON or CSV rows, and [`hints`] words the fix for a value whose meaning is plain but whose
+//! spelling is not the one read.
 
+pub mod census;
 mod columns;
 pub mod es003;
 pub mod hints;
 pub mod input;
+pub mod parquet;
 pub mod reader;
 mod row;
 pub mod xlsx;

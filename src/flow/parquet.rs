@@ -1,0 +1,495 @@
+//! Parquet files read as flows: each row group decoded in batches and written out as the
+//! comma-separated flow records the rest of the tool reads, so that everything downstream (the
+//! checks, the engine, the outputs) is the same as for a CSV file.
+//!
+//! **Exact.** A value is converted to the text a CSV file would hold, never through a float:
+//! decimal columns (`Decimal32/64/128/256`) keep their scale (`DECIMAL(18,2)` 1234.5 is `1234.50`),
+//! integers are written in full, `date32`/`date64` as `YYYY-MM-DD`, a timestamp at midnight as its
+//! date (else as `YYYY-MM-DDTHH:MM:SS[.f]`, which the date checks refuse), strings as they are,
+//! dictionary-encoded strings as their values, booleans as `true`/`false`, null as an empty field.
+//! A floating-point column is refused when the tool reads an amount from it (`customs_value`,
+//! `quantity`, the content values, `ieepa_paid`): a binary double is not an amount to the cent; in
+//! any other column it passes through as the shortest text that reads back as the same double. An
+//! integer `hts` column gets the leading zero of chapters 01-09 back (a 9- or 7-digit number).
+//!
+//! **Rows.** Rows are numbered from 1, the first data row (there is no header line): that number
+//! is the `line` of a reject.
+//!
+//! **Memory.** The file is read a row group at a time, in batches of [`BATCH_ROWS`] rows; nothing
+//! else is held, whatever its length. Parquet is read from a file (the reader starts from its
+//! footer): standard input is refused.
+
+use super::reader::{CHUNK_BYTES, Chunk, ChunkSource, ReadError, RecordKind, Span};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal32Type, Decimal64Type, Decimal128Type, Decimal256Type, Float16Type, Float32Type,
+    Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use csv::ByteRecord;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use std::fs::File;
+use std::path::Path;
+
+/// Rows decoded at a time.
+pub const BATCH_ROWS: usize = 8192;
+
+/// The flow columns (lower case) an amount is read from: a floating-point column there is refused.
+const AMOUNT_COLUMNS: [&str; 7] = [
+    "customs_value",
+    "quantity",
+    "us_content_value",
+    "steel_content_value",
+    "aluminum_content_value",
+    "copper_content_value",
+    "ieepa_paid",
+];
+
+/// True when `path` names a Parquet file: its extension (`.parquet`, `.pq`), or its first four
+/// bytes, the Parquet magic `PAR1`.
+pub fn is_parquet(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if matches!(ext.as_deref(), Some("parquet" | "pq")) {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok() && &magic == b"PAR1"
+}
+
+/// A Parquet file read as flow records.
+pub struct ParquetSource {
+    reader: ParquetRecordBatchReader,
+    /// The file's name, for messages.
+    name: String,
+    /// The batch being written out, and the next row of it.
+    batch: Option<RecordBatch>,
+    next: usize,
+    /// Rows given out so far (the next row's number is this plus one).
+    rows: u64,
+    /// For each column, how its cells become text.
+    kinds: Vec<CellKind>,
+    /// The last date written (dates repeat from row to row).
+    date: DateCache,
+}
+
+/// The text of the last day number written.
+#[derive(Default)]
+struct DateCache {
+    days: Option<i64>,
+    text: [u8; 10],
+}
+
+/// What the file holds, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParquetInfo {
+    /// Rows in the file.
+    pub rows: u64,
+    /// Row groups.
+    pub row_groups: usize,
+}
+
+/// How a column's cells are written as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CellKind {
+    /// As they are.
+    Plain,
+    /// An integer HTS number: the leading zero of chapters 01-09 put back.
+    Hts,
+}
+
+impl ParquetSource {
+    /// Opens the file at `path`: its schema gives the header (the column names, as flow columns).
+    pub fn open(path: &Path) -> Result<(ParquetSource, ByteRecord, SchemaRef, ParquetInfo), ReadError> {
+        let name = path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| ReadError(format!("cannot read {name} as Parquet: {e}"));
+        let file = File::open(path).map_err(|e| ReadError(format!("cannot open {name}: {e}")))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
+        let meta = builder.metadata().file_metadata();
+        let info = ParquetInfo { rows: meta.num_rows().max(0) as u64, row_groups: builder.metadata().num_row_groups() };
+        let schema = builder.schema().clone();
+        let mut kinds = Vec::new();
+        for field in schema.fields() {
+            let lower = field.name().trim().to_ascii_lowercase();
+            let t = field.data_type();
+            if !readable(t) {
+                return Err(ReadError(format!(
+                    "{name}: column `{}` is of type {t}, which tariffstack does not read: drop it, or store it as text",
+                    field.name()
+                )));
+            }
+            if AMOUNT_COLUMNS.contains(&lower.as_str()) && is_float(t) {
+                return Err(ReadError(format!(
+                    "{name}: column `{}` is floating-point ({t}): an amount is read exactly, to the cent, and a binary double is not; store it as a decimal (e.g. DECIMAL(18,2)) or as text",
+                    field.name()
+                )));
+            }
+            kinds.push(if lower == "hts" && is_integer(t) { CellKind::Hts } else { CellKind::Plain });
+        }
+        let header: ByteRecord = schema.fields().iter().map(|f| f.name().as_bytes()).collect();
+        let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| fail(&e))?;
+        Ok((
+            ParquetSource { reader, name, batch: None, next: 0, rows: 0, kinds, date: DateCache::default() },
+            header,
+            schema,
+            info,
+        ))
+    }
+}
+
+fn is_float(t: &DataType) -> bool {
+    match t {
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => true,
+        DataType::Dictionary(_, v) => is_float(v),
+        _ => false,
+    }
+}
+
+fn is_integer(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+/// The types whose cells can be written as text.
+fn readable(t: &DataType) -> bool {
+    use DataType::*;
+    match t {
+        Null | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float16 | Float32
+        | Float64 | Utf8 | LargeUtf8 | Utf8View | Date32 | Date64 | Timestamp(..) | Decimal32(..) | Decimal64(..)
+        | Decimal128(..) | Decimal256(..) => true,
+        Dictionary(k, v) => {
+            k.is_dictionary_key_type() && matches!(**v, Utf8 | LargeUtf8) || readable(v) && !v.is_nested()
+        }
+        _ => false,
+    }
+}
+
+impl ChunkSource for ParquetSource {
+    fn fill(&mut self, out: &mut Chunk) -> Result<bool, ReadError> {
+        out.clear();
+        let mut text = String::new();
+        while out.bytes.len() < CHUNK_BYTES {
+            let batch = match &self.batch {
+                Some(b) if self.next < b.num_rows() => b,
+                _ => match self.reader.next() {
+                    Some(Ok(b)) => {
+                        self.batch = Some(b);
+                        self.next = 0;
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        return Err(ReadError(format!(
+                            "{}: row {}: cannot read the file: {e}",
+                            self.name,
+                            self.rows + 1
+                        )));
+                    }
+                    None => break,
+                },
+            };
+            let columns = batch.columns();
+            let end = (self.next + 1024).min(batch.num_rows());
+            for r in self.next..end {
+                let start = out.bytes.len();
+                let mut quoted = false;
+                for (c, col) in columns.iter().enumerate() {
+                    if c > 0 {
+                        out.bytes.push(b',');
+                    }
+                    if !push_fast(col, r, self.kinds[c], &mut out.bytes, &mut self.date) {
+                        text.clear();
+                        cell_text(col, r, self.kinds[c], &mut text);
+                        quoted |= push_field(&mut out.bytes, text.as_bytes());
+                    }
+                }
+                let end = out.bytes.len();
+                out.bytes.push(b'\n');
+                self.rows += 1;
+                let kind = if quoted { RecordKind::Quoted } else { RecordKind::Plain };
+                out.spans.push(Span { start, end, line: self.rows, kind });
+            }
+            self.next = end;
+        }
+        Ok(!out.spans.is_empty())
+    }
+}
+
+/// Appends the cell at row `r` of `col` for the common types (text that needs no quotes, integers,
+/// decimals that fit 64 bits, `date32`) straight to `out`; false, with nothing appended, for the
+/// others (written by [`cell_text`]).
+#[inline]
+fn push_fast(col: &ArrayRef, r: usize, kind: CellKind, out: &mut Vec<u8>, date: &mut DateCache) -> bool {
+    if col.is_null(r) {
+        return true;
+    }
+    match col.data_type() {
+        DataType::Utf8 => {
+            let v = col.as_string::<i32>().value(r).as_bytes();
+            if v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+                return false;
+            }
+            out.extend_from_slice(v);
+        }
+        DataType::Int64 if kind == CellKind::Plain => push_i64(out, col.as_primitive::<Int64Type>().value(r)),
+        DataType::Int32 if kind == CellKind::Plain => push_i64(out, col.as_primitive::<Int32Type>().value(r).into()),
+        DataType::Decimal128(_, s) if *s >= 0 => {
+            let v = col.as_primitive::<Decimal128Type>().value(r);
+            let Ok(abs) = u64::try_from(v.unsigned_abs()) else { return false };
+            if v < 0 {
+                out.push(b'-');
+            }
+            push_scaled_u64(out, abs, *s as usize);
+        }
+        DataType::Date32 => {
+            let d = i64::from(col.as_primitive::<Date32Type>().value(r));
+            if date.days != Some(d) {
+                let Some(day) = date_from_days(d) else { return false };
+                let (y, m, dd) = day.ymd();
+                let mut t = [b'0'; 10];
+                for (i, v) in [(0usize, y as u64 / 100), (2, y as u64 % 100), (5, u64::from(m)), (8, u64::from(dd))] {
+                    t[i] = b'0' + (v / 10) as u8;
+                    t[i + 1] = b'0' + (v % 10) as u8;
+                }
+                t[4] = b'-';
+                t[7] = b'-';
+                *date = DateCache { days: Some(d), text: t };
+            }
+            out.extend_from_slice(&date.text);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn push_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    push_scaled_u64(out, v.unsigned_abs(), 0);
+}
+
+/// Appends `v` / 10^`scale` with exactly `scale` places.
+fn push_scaled_u64(out: &mut Vec<u8>, mut v: u64, scale: usize) {
+    let mut buf = [b'0'; 64];
+    let mut i = buf.len();
+    let mut written = 0;
+    while v > 0 || written <= scale {
+        if written == scale && scale > 0 {
+            i -= 1;
+            buf[i] = b'.';
+        }
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        written += 1;
+        if i < 2 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends a CSV field, quoted when it holds a comma, a quote or a line end; true when quoted.
+fn push_field(out: &mut Vec<u8>, f: &[u8]) -> bool {
+    if f.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for &c in f {
+            if c == b'"' {
+                out.push(b'"');
+            }
+            out.push(c);
+        }
+        out.push(b'"');
+        true
+    } else {
+        out.extend_from_slice(f);
+        false
+    }
+}
+
+/// Writes the cell at row `r` of `col` as text (nothing for a null).
+fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
+    use std::fmt::Write;
+    if col.is_null(r) {
+        return;
+    }
+    macro_rules! int {
+        ($t:ty) => {{
+            let v = col.as_primitive::<$t>().value(r);
+            if kind == CellKind::Hts {
+                let digits = v.to_string();
+                if v > 0 && (digits.len() == 9 || digits.len() == 7) {
+                    out.push('0');
+                }
+                out.push_str(&digits);
+            } else {
+                let _ = write!(out, "{v}");
+            }
+        }};
+    }
+    match col.data_type() {
+        DataType::Utf8 => out.push_str(col.as_string::<i32>().value(r)),
+        DataType::LargeUtf8 => out.push_str(col.as_string::<i64>().value(r)),
+        DataType::Utf8View => out.push_str(col.as_string_view().value(r)),
+        DataType::Boolean => out.push_str(if col.as_boolean().value(r) { "true" } else { "false" }),
+        DataType::Int8 => int!(Int8Type),
+        DataType::Int16 => int!(Int16Type),
+        DataType::Int32 => int!(Int32Type),
+        DataType::Int64 => int!(Int64Type),
+        DataType::UInt8 => int!(UInt8Type),
+        DataType::UInt16 => int!(UInt16Type),
+        DataType::UInt32 => int!(UInt32Type),
+        DataType::UInt64 => int!(UInt64Type),
+        DataType::Float16 => {
+            let _ = write!(out, "{}", col.as_primitive::<Float16Type>().value(r));
+        }
+        DataType::Float32 => {
+            let _ = write!(out, "{}", col.as_primitive::<Float32Type>().value(r));
+        }
+        DataType::Float64 => {
+            let _ = write!(out, "{}", col.as_primitive::<Float64Type>().value(r));
+        }
+        DataType::Decimal32(_, s) => push_decimal(out, i128::from(col.as_primitive::<Decimal32Type>().value(r)), *s),
+        DataType::Decimal64(_, s) => push_decimal(out, i128::from(col.as_primitive::<Decimal64Type>().value(r)), *s),
+        DataType::Decimal128(_, s) => push_decimal(out, col.as_primitive::<Decimal128Type>().value(r), *s),
+        DataType::Decimal256(_, s) => scaled(out, &col.as_primitive::<Decimal256Type>().value(r).to_string(), *s),
+        DataType::Date32 => push_days(out, i64::from(col.as_primitive::<Date32Type>().value(r))),
+        DataType::Date64 => push_days(out, col.as_primitive::<Date64Type>().value(r).div_euclid(86_400_000)),
+        DataType::Timestamp(unit, _) => {
+            let (v, per_sec) = match unit {
+                TimeUnit::Second => (col.as_primitive::<TimestampSecondType>().value(r), 1),
+                TimeUnit::Millisecond => (col.as_primitive::<TimestampMillisecondType>().value(r), 1_000),
+                TimeUnit::Microsecond => (col.as_primitive::<TimestampMicrosecondType>().value(r), 1_000_000),
+                TimeUnit::Nanosecond => (col.as_primitive::<TimestampNanosecondType>().value(r), 1_000_000_000),
+            };
+            let per_day = 86_400 * per_sec;
+            push_days(out, v.div_euclid(per_day));
+            let rest = v.rem_euclid(per_day);
+            if rest != 0 {
+                let secs = rest / per_sec;
+                let _ = write!(out, "T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+                let frac = rest % per_sec;
+                if frac != 0 {
+                    let width = per_sec.ilog10() as usize;
+                    let _ = write!(out, ".{frac:0width$}");
+                }
+            }
+        }
+        DataType::Dictionary(_, _) => {
+            let dict = col.as_any_dictionary();
+            let key = dict.normalized_keys()[r];
+            cell_text(dict.values(), key, kind, out);
+        }
+        _ => {}
+    }
+}
+
+/// Writes the date `days` after 1970-01-01 as `YYYY-MM-DD`.
+fn push_days(out: &mut String, days: i64) {
+    use std::fmt::Write;
+    match date_from_days(days) {
+        Some(d) => {
+            let _ = write!(out, "{d}");
+        }
+        // Out of the calendar the dates checks know (years 1 to 9999): written as a day count,
+        // which they refuse.
+        None => {
+            let _ = write!(out, "day {days} after 1970-01-01");
+        }
+    }
+}
+
+/// Writes an unscaled decimal `v` with `scale` places (a negative scale: that many zeros).
+pub(crate) fn push_decimal(out: &mut String, v: i128, scale: i8) {
+    scaled(out, &v.to_string(), scale);
+}
+
+/// Writes the decimal whose unscaled digits are `digits` (a sign first, maybe) with `scale` places.
+fn scaled(out: &mut String, digits: &str, scale: i8) {
+    let (negative, digits) = match digits.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, digits),
+    };
+    if negative {
+        out.push('-');
+    }
+    if scale <= 0 {
+        out.push_str(digits);
+        if digits != "0" {
+            out.extend(std::iter::repeat_n('0', usize::from(scale.unsigned_abs())));
+        }
+        return;
+    }
+    let scale = scale as usize;
+    if digits.len() <= scale {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
+        out.push_str(digits);
+    } else {
+        let point = digits.len() - scale;
+        out.push_str(&digits[..point]);
+        out.push('.');
+        out.push_str(&digits[point..]);
+    }
+}
+
+/// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`), within years 1 to 9999.
+pub(crate) fn date_from_days(days: i64) -> Option<crate::date::Date> {
+    if !(-719_162..=2_932_896).contains(&days) {
+        return None;
+    }
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    crate::date::Date::from_ymd(y as i32, m, d).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_keep_their_scale() {
+        let d = |v: i128, s: i8| {
+            let mut out = String::new();
+            push_decimal(&mut out, v, s);
+            out
+        };
+        assert_eq!(d(123450, 2), "1234.50");
+        assert_eq!(d(5, 2), "0.05");
+        assert_eq!(d(-5, 3), "-0.005");
+        assert_eq!(d(-123, 1), "-12.3");
+        assert_eq!(d(0, 2), "0.00");
+        assert_eq!(d(12, 0), "12");
+        assert_eq!(d(12, -2), "1200");
+        assert_eq!(d(0, -2), "0");
+        let f = |v: u64, s: usize| {
+            let mut out = Vec::new();
+            push_scaled_u64(&mut out, v, s);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(f(123450, 2), "1234.50");
+        assert_eq!(f(5, 2), "0.05");
+        assert_eq!(f(0, 2), "0.00");
+        assert_eq!(f(0, 0), "0");
+        assert_eq!(f(7, 0), "7");
+        assert_eq!(f(u64::MAX, 0), u64::MAX.to_string());
+        assert_eq!(f(u64::MAX, 30), "0.000000000018446744073709551615");
+    }
+
+    #[test]
+    fn days_to_dates() {
+        for text in ["1970-01-01", "2025-04-08", "2024-02-29", "0001-01-01", "9999-12-31", "1969-12-31"] {
+            let d = crate::date::Date::parse(text).unwrap();
+            assert_eq!(date_from_days(i64::from(d.days())).unwrap(), d, "{text}");
+        }
+        assert!(date_from_days(2_932_897).is_none());
+        assert!(date_from_days(-719_163).is_none());
+    }
+}

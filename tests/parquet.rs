@@ -1,0 +1,360 @@
+//! Parquet in and out: `run flows.parquet -o out.parquet`, `compare` and `refund` on Parquet, typed
+//! columns both ways, rejects naming the data row and the column, files read a row group at a time.
+//!
+//! The Parquet files are written at test time with the `parquet` crate from the bundled sample
+//! (`data/sample/japan-2024.csv`): `hts` as text, `entry_date` as `date32`, `customs_value` as
+//! `DECIMAL(18,2)`, `quantity` as text (null when empty).
+
+use crate::util::{Workdir, stderr, stdout};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Decimal128Type, Int64Type};
+use arrow_array::{Array, ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::properties::WriterProperties;
+use std::path::Path;
+use std::sync::Arc;
+
+fn sample_rows() -> Vec<csv::StringRecord> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/japan-2024.csv");
+    csv::Reader::from_path(path).unwrap().records().map(|r| r.unwrap()).collect()
+}
+
+fn days(d: &str) -> i32 {
+    let (y, rest) = d.split_once('-').unwrap();
+    let (m, day) = rest.split_once('-').unwrap();
+    let (y, m, day): (i64, i64, i64) = (y.parse().unwrap(), m.parse().unwrap(), day.parse().unwrap());
+    // days_from_civil
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) as i32
+}
+
+fn cents(v: &str) -> i128 {
+    let (i, f) = v.split_once('.').unwrap_or((v, ""));
+    let f = format!("{f:0<2}");
+    i.parse::<i128>().unwrap() * 100 + f[..2].parse::<i128>().unwrap()
+}
+
+/// Writes `rows` (the sample's columns) as Parquet, in row groups of `group` rows.
+fn write_flows(path: &Path, rows: &[csv::StringRecord], group: usize) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("hts", DataType::Utf8, false),
+        Field::new("origin", DataType::Utf8, false),
+        Field::new("entry_date", DataType::Date32, true),
+        Field::new("customs_value", DataType::Decimal128(18, 2), true),
+        Field::new("quantity", DataType::Utf8, true),
+        Field::new("quantity_unit", DataType::Utf8, true),
+        Field::new("description", DataType::Utf8, true),
+    ]));
+    let text =
+        |i: usize| -> ArrayRef { Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i].to_string()))) };
+    let columns: Vec<ArrayRef> = vec![
+        text(0),
+        text(1),
+        Arc::new(Date32Array::from_iter(rows.iter().map(|r| Some(days(&r[2]))))),
+        Arc::new(
+            Decimal128Array::from_iter(rows.iter().map(|r| Some(cents(&r[3]))))
+                .with_data_type(DataType::Decimal128(18, 2)),
+        ),
+        Arc::new(StringArray::from_iter(rows.iter().map(|r| (!r[4].is_empty()).then(|| r[4].to_string())))),
+        text(5),
+        text(6),
+    ];
+    write_batch(path, RecordBatch::try_new(schema, columns).unwrap(), group);
+}
+
+fn write_batch(path: &Path, batch: RecordBatch, group: usize) {
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group)).build();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// A Parquet file read back: column names and types, and each row's cells as the CSV output writes them.
+fn read_back(path: &Path) -> (Vec<(String, DataType)>, Vec<Vec<String>>) {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
+    let fields = builder.schema().fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect();
+    let mut rows = Vec::new();
+    for batch in builder.build().unwrap() {
+        let batch = batch.unwrap();
+        for r in 0..batch.num_rows() {
+            rows.push(batch.columns().iter().map(|c| cell(c, r)).collect());
+        }
+    }
+    (fields, rows)
+}
+
+fn cell(c: &ArrayRef, r: usize) -> String {
+    if c.is_null(r) {
+        return String::new();
+    }
+    match c.data_type() {
+        DataType::Utf8 => c.as_string::<i32>().value(r).to_string(),
+        DataType::Int64 => c.as_primitive::<Int64Type>().value(r).to_string(),
+        DataType::Date32 => date_text(c.as_primitive::<Date32Type>().value(r)),
+        DataType::Decimal128(_, s) => {
+            let v = c.as_primitive::<Decimal128Type>().value(r);
+            let s = *s as usize;
+            let digits = format!("{:0>width$}", v.abs(), width = s + 1);
+            let (i, f) = digits.split_at(digits.len() - s);
+            format!("{}{i}{}{f}", if v < 0 { "-" } else { "" }, if s > 0 { "." } else { "" })
+        }
+        t => panic!("type {t} not expected"),
+    }
+}
+
+fn date_text(days_since_epoch: i32) -> String {
+    // civil_from_days
+    let z = i64::from(days_since_epoch) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let h = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    (h, rdr.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect())
+}
+
+#[test]
+fn run_parquet_in_parquet_out_equals_the_csv_run() {
+    let wd = Workdir::new();
+    let rows = sample_rows();
+    let input = wd.path("flows.parquet");
+    // Small row groups: the reader crosses many of them.
+    write_flows(&input, &rows, 500);
+    let csv_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/japan-2024.csv");
+    let want = wd.command(&["run", csv_in.to_str().unwrap(), "-s", "historical", "-q"]).output().unwrap();
+    assert_eq!(want.status.code(), Some(0), "{}", stderr(&want));
+    let (want_header, want_rows) = csv_rows(&stdout(&want));
+
+    let out = wd.command(&["run", "flows.parquet", "-s", "historical", "-o", "out.parquet"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("read as Parquet (3328 rows in 7 row groups)"), "{err}");
+    assert!(err.contains("rows read: 3328 = assessed 3328 + rejected 0"), "{err}");
+    let (fields, got) = read_back(&wd.path("out.parquet"));
+    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, want_header);
+    let ty = |n: &str| fields.iter().find(|(f, _)| f == n).unwrap().1.clone();
+    // Input columns keep their types; result columns are typed.
+    assert_eq!(ty("entry_date"), DataType::Date32);
+    assert_eq!(ty("customs_value"), DataType::Decimal128(18, 2));
+    assert_eq!(ty("quantity"), DataType::Utf8);
+    assert_eq!(ty("hts"), DataType::Utf8);
+    for m in ["mfn_duty", "additional_duty", "total_duty"] {
+        assert_eq!(ty(m), DataType::Decimal128(38, 2), "{m}");
+    }
+    assert_eq!(ty("effective_rate"), DataType::Decimal128(38, 6));
+    assert_eq!(ty("measures"), DataType::Utf8);
+    assert_eq!(ty("citations"), DataType::Utf8);
+    assert_eq!(got.len(), want_rows.len());
+    for (g, w) in got.iter().zip(&want_rows) {
+        // Every cell as the CSV run writes it (the sample's values have 2 places and integer
+        // quantities, so the typed columns print back the same).
+        assert_eq!(g, w);
+    }
+    // Written atomically: no temporary file left beside it.
+    let left: Vec<_> = std::fs::read_dir(wd.dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // The same from `--input-format parquet` and `--format parquet`, into a name without extension.
+    let out = wd
+        .command(&[
+            "run",
+            "flows.parquet",
+            "--input-format",
+            "parquet",
+            "-s",
+            "historical",
+            "--format",
+            "parquet",
+            "-o",
+            "out.bin",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(read_back(&wd.path("out.bin")).1, got);
+}
+
+#[test]
+fn csv_in_parquet_out_writes_the_inputs_as_text() {
+    let wd = Workdir::new();
+    wd.create("f.csv", "hts,origin,entry_date,customs_value,note\n8703230120,JP,2025-10-17,10000.00,\"a, b\"\n8703230120,JP,2025-10-17,5.5,\n");
+    let out = wd.command(&["run", "f.csv", "-s", "status-quo", "-o", "o.parquet", "-q"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (fields, rows) = read_back(&wd.path("o.parquet"));
+    assert!(fields[..5].iter().all(|(_, t)| *t == DataType::Utf8), "{fields:?}");
+    assert_eq!(rows[0][4], "a, b");
+    assert_eq!(rows[1][3], "5.5");
+    // An empty field is null (read back as empty).
+    assert_eq!(rows[1][4], "");
+    let csv = wd.command(&["run", "f.csv", "-s", "status-quo", "-q"]).output().unwrap();
+    assert_eq!(csv_rows(&stdout(&csv)).1, rows);
+}
+
+#[test]
+fn parquet_rejects_name_the_data_row_and_the_column() {
+    let wd = Workdir::new();
+    let mut rows = sample_rows();
+    rows.truncate(3000);
+    // Row 2501 (1-based data row): a country that is not a code; row 2999: a negative value.
+    rows[2500] = csv::StringRecord::from(vec!["8703230120", "UK", "2025-10-17", "100.00", "", "", "x"]);
+    rows[2998] = csv::StringRecord::from(vec!["8703230120", "JP", "2025-10-17", "-1.00", "", "", "y"]);
+    write_flows(&wd.path("bad.parquet"), &rows, 1000);
+    let out = wd
+        .command(&["run", "bad.parquet", "-s", "historical", "-o", "o.parquet", "--rejects", "rej.csv"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("rows read: 3000 = assessed 2998 + rejected 2"), "{err}");
+    let rej = std::fs::read_to_string(wd.path("rej.csv")).unwrap();
+    let (_, rej) = csv_rows(&rej);
+    assert_eq!(rej.len(), 2, "{rej:?}");
+    assert_eq!(rej[0][..4], ["bad.parquet", "2501", "origin", "UK"]);
+    assert!(rej[0][4].contains("did you mean `GB`"), "{:?}", rej[0]);
+    assert_eq!(rej[1][..3], ["bad.parquet", "2999", "customs_value"]);
+    assert_eq!(read_back(&wd.path("o.parquet")).1.len(), 2998);
+}
+
+#[test]
+fn parquet_values_converted_exactly() {
+    let wd = Workdir::new();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("hts", DataType::Int64, true),
+        Field::new("origin", DataType::Utf8, true),
+        Field::new("entry_date", DataType::Utf8, true),
+        Field::new("customs_value", DataType::Decimal128(20, 4), true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            // 0101210010 stored as a number: the leading zero comes back.
+            Arc::new(Int64Array::from(vec![Some(101210010), Some(8703230120), None])),
+            Arc::new(StringArray::from(vec![Some("jp"), Some("JP"), Some("JP")])),
+            Arc::new(StringArray::from(vec![Some("2025-10-17"), Some("2025-10-17"), Some("2025-10-17")])),
+            Arc::new(
+                Decimal128Array::from(vec![Some(12_345_678), Some(12_345), Some(10_000)])
+                    .with_data_type(DataType::Decimal128(20, 4)),
+            ),
+        ],
+    )
+    .unwrap();
+    write_batch(&wd.path("x.parquet"), batch, 1024);
+    let out = wd.command(&["run", "x.parquet", "-s", "historical", "--rejects", "r.csv", "-q"]).output().unwrap();
+    let text = stdout(&out);
+    let (_, rows) = csv_rows(&text);
+    assert_eq!(rows[0][..4], ["0101210010", "jp", "2025-10-17", "1234.5678"]);
+    assert_eq!(rows[1][3], "1.2345");
+    let (_, rej) = csv_rows(&std::fs::read_to_string(wd.path("r.csv")).unwrap());
+    assert_eq!(rej[0][1..3], ["3", "hts"], "{rej:?}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_float_amount_column_is_refused_with_the_fix() {
+    let wd = Workdir::new();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("hts", DataType::Utf8, true),
+        Field::new("origin", DataType::Utf8, true),
+        Field::new("entry_date", DataType::Utf8, true),
+        Field::new("customs_value", DataType::Float64, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(vec!["8703230120"])),
+            Arc::new(StringArray::from(vec!["JP"])),
+            Arc::new(StringArray::from(vec!["2025-10-17"])),
+            Arc::new(Float64Array::from(vec![0.1 + 0.2])),
+        ],
+    )
+    .unwrap();
+    write_batch(&wd.path("f.parquet"), batch, 1024);
+    let out = wd.command(&["run", "f.parquet", "-s", "historical"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("column `customs_value` is floating-point"), "{err}");
+    assert!(err.contains("DECIMAL(18,2)"), "{err}");
+    // Not a Parquet file at all, and Parquet on standard input: a one-line cause.
+    wd.create("no.parquet", "hts,origin\n");
+    let out = wd.command(&["run", "no.parquet", "-s", "historical"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read no.parquet as Parquet"), "{}", stderr(&out));
+    let out = wd.run(&["run", "--input-format", "parquet", "-s", "historical"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not from standard input"), "{}", stderr(&out));
+    // Parquet output needs a file; --excel does not apply to it.
+    let out = wd.command(&["run", "f.parquet", "-s", "historical", "--format", "parquet"]).output().unwrap();
+    assert!(stderr(&out).contains("give -o FILE.parquet"), "{}", stderr(&out));
+    let out = wd.command(&["run", "f.parquet", "-s", "historical", "--excel", "-o", "o.parquet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!wd.path("o.parquet").exists());
+}
+
+#[test]
+fn compare_and_refund_read_parquet() {
+    let wd = Workdir::new();
+    let rows = sample_rows();
+    write_flows(&wd.path("flows.parquet"), &rows, 1000);
+    let csv_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/japan-2024.csv");
+    let args = |f: &str| {
+        vec![
+            "compare".to_string(),
+            f.to_string(),
+            "-s".into(),
+            "historical".into(),
+            "-s".into(),
+            "status-quo".into(),
+            "--as-of".into(),
+            "2025-10-17".into(),
+            "--by".into(),
+            "chapter".into(),
+            "--format".into(),
+            "csv".into(),
+            "-q".into(),
+        ]
+    };
+    let run = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        wd.command(&a).output().unwrap()
+    };
+    let want = run(args(csv_in.to_str().unwrap()));
+    let got = run(args("flows.parquet"));
+    assert_eq!(got.status.code(), Some(0), "{}", stderr(&got));
+    assert_eq!(stdout(&got), stdout(&want));
+    // refund: the entry lines of a refund file, as Parquet.
+    let refund_csv = crate::util::data("refund-entries.csv");
+    let text = std::fs::read_to_string(&refund_csv).unwrap();
+    let (header, rows) = csv_rows(&text);
+    let schema = Arc::new(Schema::new(header.iter().map(|h| Field::new(h, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let columns: Vec<ArrayRef> = (0..header.len())
+        .map(|i| {
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| (!r[i].is_empty()).then(|| r[i].clone())))) as ArrayRef
+        })
+        .collect();
+    write_batch(&wd.path("entries.parquet"), RecordBatch::try_new(schema, columns).unwrap(), 1024);
+    let want = wd.command(&["refund", refund_csv.to_str().unwrap(), "--format", "csv", "-q"]).output().unwrap();
+    let got = wd.command(&["refund", "entries.parquet", "--format", "csv", "-q"]).output().unwrap();
+    assert_eq!(got.status.code(), want.status.code(), "{}", stderr(&got));
+    assert_eq!(stdout(&got), stdout(&want));
+}
