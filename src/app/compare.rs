@@ -460,20 +460,7 @@ fn by_name(by: By) -> &'static str {
     }
 }
 
-/// Groups a decimal amount in thousands for reading (`1234567.89` -> `1,234,567.89`).
-fn thousands(v: Decimal) -> String {
-    let s = format!("{v:.2}");
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}.{frac}")
-}
+use crate::money::thousands;
 
 fn signed(v: Decimal) -> String {
     if v > Decimal::ZERO { format!("+{}", thousands(v)) } else { thousands(v) }

@@ -19,9 +19,10 @@ use crate::date::Date;
 use crate::engine::{Engine, Pricer};
 use crate::flow::{FieldSource, Reject};
 use crate::interest::{OVERPAYMENT_RATES, Payer, refund_interest};
-use crate::money::{parse_amount, push_fixed};
+use crate::money::{parse_amount, push_fixed, thousands};
 use crate::refund::{LineRefund, RefundSums, RefundTotals};
 use crate::result_columns::push_csv_field;
+use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -303,19 +304,24 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
     end.close()
 }
 
-fn cells(t: &RefundTotals, with_interest: bool) -> Vec<String> {
+/// A group's cells; `money` writes the amounts (grouped in tables, plain in CSV).
+fn cells(t: &RefundTotals, with_interest: bool, money: fn(Decimal) -> String) -> Vec<String> {
     let mut c = vec![
         t.lines.to_string(),
-        format!("{:.2}", t.value),
-        format!("{:.2}", t.ieepa_duty),
-        format!("{:.2}", t.ieepa_paid),
-        format!("{:.2}", t.refund),
+        money(t.value),
+        money(t.ieepa_duty),
+        money(t.ieepa_paid),
+        money(t.refund),
         t.flagged.to_string(),
     ];
     if with_interest {
-        c.push(format!("{:.2}", t.interest));
+        c.push(money(t.interest));
     }
     c
+}
+
+fn plain(v: Decimal) -> String {
+    format!("{v:.2}")
 }
 
 const HEADER: [&str; 7] = ["group", "lines", "customs_value", "ieepa_duty", "ieepa_deposited", "refund", "flagged"];
@@ -334,8 +340,8 @@ fn interest_note(all: &RefundTotals, to: Date, payer: Payer, deposit_assumed: u6
         Payer::Corporate => "corporate",
     };
     let mut n = format!(
-        "interest to {to} (19 U.S.C. 1505(c); the {who} overpayment rate of each quarter, compounded daily): {:.2}",
-        all.interest
+        "interest to {to} (19 U.S.C. 1505(c); the {who} overpayment rate of each quarter, compounded daily): {}",
+        thousands(all.interest)
     );
     if all.interest_partial > 0 {
         let _ = write!(
@@ -366,8 +372,11 @@ fn text_report(
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "IEEPA refund: duty owed under `{owed}` less `{without}`; {} lines, refund {:.2} (IEEPA duty deposited {:.2}); {} lines flagged",
-        all.lines, all.refund, all.ieepa_paid, all.flagged
+        "IEEPA refund: duty owed under `{owed}` less `{without}`; {} lines, refund {} (IEEPA duty deposited {}); {} lines flagged",
+        all.lines,
+        thousands(all.refund),
+        thousands(all.ieepa_paid),
+        all.flagged
     );
     if let Some(n) = interest {
         let _ = writeln!(o, "{n}");
@@ -378,9 +387,11 @@ fn text_report(
     }
     for (name, map) in sections {
         let _ = writeln!(o, "\nBy {name}:");
-        let mut rows: Vec<Vec<String>> =
-            map.iter().map(|(k, t)| std::iter::once(k.clone()).chain(cells(t, interest.is_some())).collect()).collect();
-        rows.push(std::iter::once("total".to_string()).chain(cells(all, interest.is_some())).collect());
+        let mut rows: Vec<Vec<String>> = map
+            .iter()
+            .map(|(k, t)| std::iter::once(k.clone()).chain(cells(t, interest.is_some(), thousands)).collect())
+            .collect();
+        rows.push(std::iter::once("total".to_string()).chain(cells(all, interest.is_some(), thousands)).collect());
         let table = Table { rows, ..Table::new(&header) };
         if markdown {
             table.render_markdown(&mut o);
@@ -401,9 +412,9 @@ fn csv_report(all: &RefundTotals, sections: &[(&str, &BTreeMap<String, RefundTot
     let _ = w.write_record(&header);
     for (name, map) in sections {
         for (k, t) in map.iter() {
-            let _ = w.write_record([name.to_string(), k.clone()].into_iter().chain(cells(t, with_interest)));
+            let _ = w.write_record([name.to_string(), k.clone()].into_iter().chain(cells(t, with_interest, plain)));
         }
     }
-    let _ = w.write_record(["total".to_string(), String::new()].into_iter().chain(cells(all, with_interest)));
+    let _ = w.write_record(["total".to_string(), String::new()].into_iter().chain(cells(all, with_interest, plain)));
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

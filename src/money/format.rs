@@ -220,6 +220,22 @@ fn pair(n: usize) -> &'static [u8] {
     &PAIRS[n * 2..n * 2 + 2]
 }
 
+/// A money amount for people, 2 places with thousands grouped (`1234567.891` -> `1,234,567.89`): the
+/// one money style of the tables and Markdown of every command (CSV and JSON keep plain decimals).
+pub fn thousands(v: rust_decimal::Decimal) -> String {
+    let s = format!("{v:.2}");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}.{frac}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ mod parse;
 mod rate;
 mod round;
 
-pub use format::{push_fixed, push_fixed_bytes};
+pub use format::{push_fixed, push_fixed_bytes, thousands};
 pub use parse::{MoneyError, parse_amount, trim};
 pub use rate::{Rate, percent};
 pub use round::{MoneySum, effective_rate, mul_round_cents, round_cents};
