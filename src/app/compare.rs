@@ -432,6 +432,10 @@ fn causes(e0: &Engine, a0: &Assessment<'_>, e: &Engine, a: &Assessment<'_>, flow
     parts.join("; ")
 }
 
+/// The CSV columns of a scenario's totals, after its name (the summary's and every breakdown's).
+const TOTALS_CSV_COLUMNS: [&str; 7] =
+    ["rows", "customs_value", "mfn_duty", "additional_duty", "total_duty", "effective_rate", "difference"];
+
 struct Report<'a> {
     /// Which answer the figures are (compliance, or an estimate under named sets).
     answer: String,
@@ -624,16 +628,8 @@ impl Report<'_> {
     fn summary_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let base = self.totals[0].total();
-        let mut header = vec![
-            "scenario",
-            "rows",
-            "customs_value",
-            "mfn_duty",
-            "additional_duty",
-            "total_duty",
-            "effective_rate",
-            "difference",
-        ];
+        let mut header = vec!["scenario"];
+        header.extend(TOTALS_CSV_COLUMNS);
         if self.ranges {
             header.extend(["total_duty_low", "total_duty_high"]);
         }
@@ -716,17 +712,7 @@ fn breakdown_csv<'g>(
     groups: impl IntoIterator<Item = (&'g String, &'g Vec<DutyTotals>)>,
 ) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        by_name(by),
-        "scenario",
-        "rows",
-        "customs_value",
-        "mfn_duty",
-        "additional_duty",
-        "total_duty",
-        "effective_rate",
-        "difference",
-    ]);
+    let _ = w.write_record([by_name(by), "scenario"].into_iter().chain(TOTALS_CSV_COLUMNS));
     for (key, per) in groups {
         for (n, t) in names.iter().zip(per) {
             let _ = w.write_record([
