@@ -118,6 +118,49 @@ fn a_canadian_row_with_and_without_usmca() {
     assert_eq!(e["car_ca_claimed"]["total_duty"], "2500.00");
 }
 
+/// A penalty branch marked `spanned = false` (aluminum smelted or cast in Russia, 9903.85.67) is priced
+/// when declared but never widens a range: an Indian aluminum ingot (7601.10.30, 2025-08-01, MFN 2.6%)
+/// owes 260.00 + 50% = 5260.00 and its range stays there, while `explain` still names the heading
+/// (+15000.00: 200% in place of 50%).
+#[test]
+fn a_penalty_declaration_is_priced_when_declared_and_never_spanned() {
+    let w = Workdir::new();
+    w.create(
+        "flows.csv",
+        "id,hts,origin,entry_date,customs_value,declared\n\
+         plain,7601.10.30,IN,2025-08-01,10000,\n\
+         smelt,7601.10.30,IN,2025-08-01,10000,9903.85.67\n",
+    );
+    let (r, _) = run(&w, &["--ranges"]);
+    let span = |id: &str| {
+        (
+            r[id]["total_duty"].clone(),
+            r[id]["total_duty_low"].clone(),
+            r[id]["total_duty_high"].clone(),
+            r[id]["unknown"].clone(),
+        )
+    };
+    assert_eq!(span("plain"), ("5260.00".into(), "5260.00".into(), "5260.00".into(), String::new()));
+    assert_eq!(span("smelt"), ("20260.00".into(), "20260.00".into(), "20260.00".into(), String::new()));
+    let o = w.run(
+        &[
+            "explain",
+            "-s",
+            "historical",
+            "--hts",
+            "7601.10.30",
+            "--origin",
+            "IN",
+            "--date",
+            "2025-08-01",
+            "--value",
+            "10000",
+        ],
+        "",
+    );
+    assert!(stdout(&o).contains("9903.85.67  +15000.00 (total 20260.00)"), "{}", stdout(&o));
+}
+
 #[test]
 fn unknown_sets_and_two_metal_sets_are_refused() {
     let w = Workdir::new();

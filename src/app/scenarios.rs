@@ -212,7 +212,10 @@ pub fn in_force_on(s: Scenario, date: crate::date::Date) -> String {
                     format!("{}{more}", names.join(" "))
                 }),
                 r.products.as_ref().map(|p| format!("products {}", p.text)),
-                r.declared.map(|h| format!("when {h} is declared")),
+                r.declared.map(|h| {
+                    let spanned = if r.spanned { "" } else { ", never spanned by --ranges" };
+                    format!("when {h} is declared{spanned}")
+                }),
             ]
             .into_iter()
             .flatten()

@@ -300,7 +300,7 @@ impl RangeMemo {
         } else {
             Box::default()
         };
-        RangeMemo { lines, declarable: declared_branches(engine, code).into_boxed_slice() }
+        RangeMemo { lines, declarable: declared_branches(engine, code, true).into_boxed_slice() }
     }
 }
 
@@ -567,7 +567,7 @@ fn pad_to_10(p: &HtsCode) -> Option<HtsCode> {
 /// quota category headings counts once, by its first heading.)
 pub fn declarable(engine: &Engine, flow: &Flow) -> Vec<Heading> {
     let mut out: Vec<Heading> = Vec::new();
-    for b in declared_branches(engine, &flow.hts) {
+    for b in declared_branches(engine, &flow.hts, false) {
         if !flow.declared.contains(b.heading) && !out.contains(&b.heading) && b.open(engine, flow) {
             out.push(b.heading);
         }
@@ -618,8 +618,9 @@ impl DeclaredBranch {
 }
 
 /// The declared branches whose products may cover `code`, on any date (a dated list is taken as in
-/// force: a superset, which only costs a pricing).
-fn declared_branches(engine: &Engine, code: &HtsCode) -> Vec<DeclaredBranch> {
+/// force: a superset, which only costs a pricing); `for_ranges` leaves out the rates that are not
+/// spanned ([`crate::scenario::MeasureRate::spanned`]).
+fn declared_branches(engine: &Engine, code: &HtsCode, for_ranges: bool) -> Vec<DeclaredBranch> {
     let s = engine.scenario();
     let keys = code.prefix_keys();
     let len = code.len();
@@ -638,6 +639,7 @@ fn declared_branches(engine: &Engine, code: &HtsCode) -> Vec<DeclaredBranch> {
         }
         for (j, r) in m.rates.iter().enumerate() {
             if let Some(h) = r.declared
+                && (r.spanned || !for_ranges)
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(&keys, len, &lists))
             {
                 out.push(DeclaredBranch { heading: h, window: r.window, at: BranchAt::Rate(i, j) });

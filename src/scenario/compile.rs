@@ -703,6 +703,14 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
             ));
         }
         let declared = declared_heading(src, r.declared, &r.citation, &key("rate.declared"))?;
+        if r.spanned.is_some() && declared.is_none() {
+            return Err(src.err(
+                &r.citation,
+                &key("rate.spanned"),
+                "`spanned` only goes with `declared = true`".into(),
+                "remove `spanned`, or make the rate declared",
+            ));
+        }
         // A declared inclusive rate is recognised by either of its headings: the top-up one, or the one
         // an importer whose column 1 is already at or above the target declares.
         let declared_also = match (&duty, declared) {
@@ -714,6 +722,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         let rate = MeasureRate {
             declared,
             declared_also,
+            spanned: r.spanned.unwrap_or(true),
             citation,
             duty,
             origins: origins_n,

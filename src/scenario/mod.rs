@@ -500,6 +500,11 @@ pub struct MeasureRate {
     pub declared: Option<crate::codes::Heading>,
     /// For a declared inclusive rate: its at-or-above heading, which selects it too.
     pub declared_also: Option<crate::codes::Heading>,
+    /// For a declared rate: whether `--ranges` tries the declaration (`spanned = false` in the file:
+    /// a penalty branch that is not an ordinary unknown of a trade flow, such as the 200% on
+    /// aluminum smelted in Russia, is priced only when declared and never widens a range; `explain`
+    /// still names it).
+    pub spanned: bool,
     /// Chapter 99 heading of the duty line.
     pub citation: String,
     /// The duty.

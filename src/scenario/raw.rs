@@ -198,6 +198,9 @@ pub(crate) struct RawRate {
     /// The rate applies only when its heading is declared on the line (a certification or claim).
     #[serde(default)]
     pub declared: bool,
+    /// With `declared`: `false` when `--ranges` must not try the declaration (see
+    /// [`crate::scenario::MeasureRate::spanned`]).
+    pub spanned: Option<bool>,
     pub origins: Option<RawScope>,
     pub products: Option<RawScope>,
     pub from: Option<S>,
