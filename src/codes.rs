@@ -195,6 +195,11 @@ impl Country {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// True for Canada and Mexico, the other USMCA parties (compared as bytes, per row).
+    pub fn is_usmca_party(&self) -> bool {
+        matches!(&self.0, b"CA" | b"MX")
+    }
+
     /// Index 0..676 for bit sets.
     pub fn index(&self) -> usize {
         usize::from(self.0[0] - b'A') * 26 + usize::from(self.0[1] - b'A')
@@ -331,6 +336,11 @@ impl Program {
     /// The code as text.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+
+    /// The indicator's bytes (ASCII), for comparisons on the per-row path.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
     }
 
     /// True for a special program indicator the HTS uses: the codes in the Special rate column of

@@ -436,20 +436,23 @@ pub fn parse_special(text: &str) -> Vec<SpecialRate> {
         .collect()
 }
 
-fn lists(p: &Program, program: &str) -> bool {
-    let p = p.as_str();
-    p == program || p.strip_suffix('*') == Some(program)
+/// True when the indicator `p` lists `program` (`A*` lists `A`); compared as bytes, as this runs for
+/// every program of a line's special column on each claimed row.
+fn lists(p: &Program, program: &[u8]) -> bool {
+    let p = p.as_bytes();
+    p == program || p.strip_suffix(b"*") == Some(program)
 }
 
 /// The special rate for `program`, if the line lists it. `A*` lists program `A` for all but some
 /// named countries; that country-level exclusion is not modelled here.
 pub fn special_for<'a>(specials: &'a [SpecialRate], program: &str) -> Option<&'a RateExpr> {
+    let program = program.as_bytes();
     specials.iter().find_map(|s| s.programs.iter().any(|p| lists(p, program)).then_some(&s.rate))
 }
 
 /// The special group that lists `program`, priced or not (for display).
 pub fn special_group_for<'a>(groups: &'a [SpecialGroup], program: &str) -> Option<&'a SpecialGroup> {
-    groups.iter().find(|g| g.programs.iter().any(|p| lists(p, program)))
+    groups.iter().find(|g| g.programs.iter().any(|p| lists(p, program.as_bytes())))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use super::Engine;
 use super::assessment::{MfnBasis, MfnOutcome, PricingError, Warning};
+use crate::codes::Program;
 use crate::flow::Flow;
 use crate::mfn::{MfnLine, MfnLookupError};
 use crate::money::round_cents;
@@ -59,15 +60,31 @@ impl Engine {
             reason: format!("the MFN {e}; give an `mfn_rate` column for this row"),
         })?;
         Ok(match flow.spi {
-            Some(p) => match special_for(&line.special, p.as_str()) {
+            Some(p) => match self.claimed_mfn(line, p, warnings) {
                 Some(special) => (Some(line), Cow::Borrowed(special), MfnBasis::Special(p)),
-                None => {
-                    warnings.push(if p.is_known() { Warning::ProgramNotListed(p) } else { Warning::UnknownProgram(p) });
-                    (Some(line), Cow::Borrowed(general), MfnBasis::ClaimNotEligible(p))
-                }
+                None => (Some(line), Cow::Borrowed(general), MfnBasis::ClaimNotEligible(p)),
             },
             None => (Some(line), Cow::Borrowed(general), MfnBasis::General),
         })
+    }
+
+    /// The special rate `line` lists for a flow claiming `program`; `None`, with a warning, when it
+    /// lists none (the general rate then applies).
+    pub(super) fn claimed_mfn<'a>(
+        &self,
+        line: &'a MfnLine,
+        program: Program,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<&'a RateExpr> {
+        let special = special_for(&line.special, program.as_str());
+        if special.is_none() {
+            warnings.push(if program.is_known() {
+                Warning::ProgramNotListed(program)
+            } else {
+                Warning::UnknownProgram(program)
+            });
+        }
+        special
     }
 
     /// The MFN table's line for a flow's code, or why there is none.

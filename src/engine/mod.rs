@@ -23,7 +23,6 @@ pub use assessment::{Assessment, Branch, DutyLine, MfnBasis, MfnOutcome, Priced,
 pub use index::{SplitCodes, long_prefixes};
 pub use pricer::Pricer;
 
-use crate::codes::Program;
 use crate::date::Date;
 use crate::flow::Flow;
 use crate::mfn::MfnTable;
@@ -266,7 +265,7 @@ impl Engine {
             let e = &self.scenario.exemptions[k];
             e.window.contains(date)
                 && e.declared.is_none_or(|run| run.declared_in(&flow.declared))
-                && e.claim_matches(flow.spi.as_ref().map(Program::as_str))
+                && e.claim_matches(flow.spi)
                 && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
                 && e.products.contains_fast(codes.keys, codes.len, lists)
         };
@@ -294,7 +293,7 @@ impl Engine {
             return Status::Exempt(k);
         }
         if let Some(p) = flow.spi
-            && m.exempt_spi.iter().any(|e| e == p.as_str())
+            && m.exempt_spi.iter().any(|e| e.as_bytes() == p.as_bytes())
         {
             return Status::ExemptSpi;
         }

@@ -78,13 +78,25 @@ impl<'e> Pricer<'e> {
             }
             _ => {
                 let rate = match (&flow.mfn_rate, entry.mfn_line(), base) {
-                    (None, Some(l), None) => match (&engine.mfn_table().lines()[l].general, flow.spi) {
-                        (Ok(general), None) => Cow::Borrowed(general),
-                        _ => engine.select_mfn(flow, None, &mut out.warnings)?.1,
-                    },
+                    (None, Some(l), None) => {
+                        let line = &engine.mfn_table().lines()[l];
+                        match (&line.general, flow.spi) {
+                            (Ok(general), None) => Cow::Borrowed(general),
+                            // A claim, on the line the memo remembers: what `select_mfn` chooses.
+                            (Ok(general), Some(p)) => {
+                                Cow::Borrowed(engine.claimed_mfn(line, p, &mut out.warnings).unwrap_or(general))
+                            }
+                            _ => engine.select_mfn(flow, None, &mut out.warnings)?.1,
+                        }
+                    }
                     _ => engine.select_mfn(flow, base, &mut out.warnings)?.1,
                 };
-                round_cents(Engine::mfn_amount(&rate, flow)?.0)
+                if rate.specific.iter().all(|part| part.usd_per_unit.is_zero()) {
+                    // Ad valorem only: exactly `round_cents(rate x value)`, in integers when it can be.
+                    mul_round_cents(rate.ad_valorem, flow.customs_value)
+                } else {
+                    round_cents(Engine::mfn_amount(&rate, flow)?.0)
+                }
             }
         };
         codes.mfn_duty = mfn_duty;

@@ -349,35 +349,31 @@ impl<'e> Estimator<'e> {
         let engine = self.pricer.engine();
         let compliance = self.pricer.price(flow)?;
         let bases = undeclared_bases(compliance);
-        // The duty of the lines charged on non-US content (the US-content carve-out's reach).
-        let on_non_us = |(i, l): &(usize, crate::engine::DutyLine)| {
-            let m = engine.measure(*i);
-            (m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent).then_some(l.amount)
-        };
-        let non_us: Option<Decimal> =
-            compliance.lines.iter().filter_map(on_non_us).fold(None, |s, a| Some(s.unwrap_or_default() + a));
-        // Those lines can go without pricing when no other measure turns on them (see `non_us_linked`).
-        let non_us_separable = compliance.lines.iter().all(|l| on_non_us(l).is_none() || !self.non_us_linked[l.0]);
-        // A line whose US content is carved out only up to a share keeps a base with the whole value US
-        // content, so its span is priced, not subtracted.
-        let capped = compliance.lines.iter().any(|(i, l)| {
-            let m = engine.measure(*i);
-            m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent
-                && matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_)))
-        });
-        // The measures the row owes, by index (for the declarations that could only lift others).
+        // In one pass over the lines: the measures the row owes, by index (for the declarations that
+        // could only lift others); the duty of the lines charged on non-US content (the US-content
+        // carve-out's reach); whether those lines can go without pricing, no other measure turning
+        // on them (see `non_us_linked`); and whether one carves US content out only up to a share,
+        // which keeps a base with the whole value US content (its span is then priced, not
+        // subtracted).
         let mut applied_bits = [0u64; 4];
         let applied_known = engine.scenario().measures.len() <= 64 * applied_bits.len();
-        if applied_known {
-            for (i, _) in &compliance.lines {
+        let mut non_us: Option<Decimal> = None;
+        let (mut non_us_separable, mut capped) = (true, false);
+        for (i, l) in &compliance.lines {
+            if applied_known {
                 applied_bits[i / 64] |= 1 << (i % 64);
+            }
+            let m = engine.measure(*i);
+            if m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent {
+                non_us = Some(non_us.unwrap_or_default() + l.amount);
+                non_us_separable &= !self.non_us_linked[*i];
+                capped |= matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_)));
             }
         }
         let applied = |i: usize| !applied_known || applied_bits[i / 64] & (1 << (i % 64)) != 0;
         let compliance_total = compliance.total_duty;
         self.out = Span::default();
-        let origin = flow.origin.as_str();
-        let usmca_origin = (origin == "CA" || origin == "MX") && flow.spi.is_none();
+        let usmca_origin = flow.origin.is_usmca_party() && flow.spi.is_none();
         // The estimate: metal contents from the sets, then the USMCA blend.
         let mut estimated_flow: Option<Flow> = None;
         if !self.assumptions.is_empty() {
@@ -394,7 +390,7 @@ impl<'e> Estimator<'e> {
                     estimated_flow = Some(f);
                 }
             }
-            if usmca_origin && let Some(share) = self.assumptions.usmca_share(&flow.hts, origin) {
+            if usmca_origin && let Some(share) = self.assumptions.usmca_share(&flow.hts, flow.origin.as_str()) {
                 let mut f = estimated_flow.clone().unwrap_or_else(|| flow.clone());
                 f.spi = Some(Program::USMCA);
                 if !self.out.from_estimate {

@@ -408,8 +408,9 @@ pub struct Exemption {
 
 impl Exemption {
     /// True when the flow's program claim allows the exemption.
-    pub fn claim_matches(&self, claimed: Option<&str>) -> bool {
-        let listed = |list: &[String]| claimed.is_some_and(|c| list.iter().any(|p| p == c));
+    pub fn claim_matches(&self, claimed: Option<crate::codes::Program>) -> bool {
+        // Compared as bytes: this runs for every exemption a claimed row meets.
+        let listed = |list: &[String]| claimed.is_some_and(|c| list.iter().any(|p| p.as_bytes() == c.as_bytes()));
         (self.spi.is_empty() || listed(&self.spi)) && !listed(&self.unless_spi)
     }
 }
