@@ -54,13 +54,15 @@ pub(crate) struct Batch {
     schema: Option<arrow_schema::SchemaRef>,
 }
 
-/// What a worker made of one chunk.
+/// What a worker made of one chunk: its counts, rejects and output bytes, and what the command's
+/// chunk hook made of them (`P`; see [`Batch::run_chunks`]).
 #[derive(Default)]
-struct ChunkResult {
+struct ChunkResult<P> {
     rows: u64,
     assessed: u64,
     rejects: Vec<Reject>,
     output: Vec<u8>,
+    made: P,
 }
 
 /// The end of a batch: the workers' states (for their totals) and the counts to reconcile.
@@ -145,6 +147,28 @@ impl Batch {
         F: Fn(&mut S, Row<'_>, &mut Vec<u8>) -> Result<(), Reject> + Sync,
         W: FnMut(&[u8]) -> Result<(), AppError>,
     {
+        self.run_chunks(init, row, |_, _, _: &mut ()| {}, |output, _| write(output))
+    }
+
+    /// [`Batch::run`] with a hook per chunk: `finish` runs on the worker after a chunk's last row,
+    /// with the worker's state and the chunk's output bytes, and may turn those bytes into something
+    /// else (`made`: Parquet output builds the chunk's columns there, in parallel); `write` then gets
+    /// the output bytes and `made`, on the calling thread, in input order.
+    pub(crate) fn run_chunks<S, P, I, F, E, W>(
+        self,
+        init: I,
+        row: F,
+        finish: E,
+        mut write: W,
+    ) -> Result<BatchEnd<S>, AppError>
+    where
+        S: Send,
+        P: Default + Send,
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, Row<'_>, &mut Vec<u8>) -> Result<(), Reject> + Sync,
+        E: Fn(&mut S, &mut Vec<u8>, &mut P) + Sync,
+        W: FnMut(&[u8], &mut P) -> Result<(), AppError>,
+    {
         let Batch { source, parser, mut rejects, as_of, quiet, delimiter, columns, .. } = self;
         let mut progress = Progress::new(quiet);
         let (mut rows, mut assessed) = (0u64, 0u64);
@@ -152,7 +176,7 @@ impl Batch {
             source,
             default_workers(),
             || (parser.clone(), Vec::new(), init()),
-            |(parser, recoded, state), chunk, out: &mut ChunkResult| {
+            |(parser, recoded, state), chunk, out: &mut ChunkResult<P>| {
                 out.rows = (chunk.spans.len() + chunk.rejected.len()) as u64;
                 out.assessed = 0;
                 out.rejects.clear();
@@ -187,6 +211,7 @@ impl Batch {
                     out.rejects.extend(chunk.rejected.iter().cloned());
                     out.rejects.sort_by_key(|r| r.line);
                 }
+                finish(state, &mut out.output, &mut out.made);
             },
             |_, out| {
                 rows += out.rows;
@@ -199,7 +224,7 @@ impl Batch {
                     }
                     rejects.push(r)?;
                 }
-                write(&out.output)
+                write(&out.output, &mut out.made)
             },
         )?;
         progress.done();

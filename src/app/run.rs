@@ -2,14 +2,15 @@
 //!
 //! Each output line is the input record exactly as written (quotes and all) followed by the seven
 //! result columns; rows are priced in parallel chunks and written in input order. With Parquet
-//! output (`-o FILE.parquet`, `--format parquet`) the same lines are made, and each chunk's are
-//! written as one batch of typed columns ([`super::parquet_out`]).
+//! output (`-o FILE.parquet`, `--format parquet`) the same lines are made, and the worker that made
+//! a chunk's reads them into typed columns, which are encoded in parallel and written in input order
+//! ([`super::parquet_out`]).
 
 use super::AppError;
 use super::batch::Batch;
 use super::fees::{FeeColumns, FeeTally};
 use super::io::Output;
-use super::parquet_out::ParquetSink;
+use super::parquet_out::{ChunkColumns, ParquetSink};
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
 use crate::cli::{RunArgs, RunFormat};
@@ -35,6 +36,8 @@ struct Worker<'e> {
     tally: WarningTally,
     /// With `--fees`: the rows' fees and the entries' MPF so far.
     fees: FeeTally,
+    /// With Parquet output: the columns each chunk's lines are read into.
+    columns: Option<ChunkColumns>,
 }
 
 /// Rows counted per fact (metal, short code, declaration, USMCA, US content) and rows with any.
@@ -170,6 +173,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         (None, Some(p)) => Some(ParquetSink::create(p, &header, batch.header().len(), batch.schema())?),
         (None, None) => None,
     };
+    let out_schema = parquet.as_ref().map(|p| p.schema().clone());
     let columns = ResultColumnWriter::new(&engine);
     let row_csv = |w: &mut Worker<'_>, row: &super::batch::Row<'_>, lines: &mut Vec<u8>| -> Result<(), Reject> {
         let mode = match fees {
@@ -227,7 +231,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         lines.push(b'\n');
         Ok(())
     };
-    let end = batch.run(
+    let end = batch.run_chunks(
         || Worker {
             pricer: Pricer::new(&engine),
             estimator: estimating.then(|| Estimator::new(&engine, &assumptions, ranges)),
@@ -238,6 +242,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             unknown: FactCounts::default(),
             tally: WarningTally::default(),
             fees: FeeTally::default(),
+            columns: out_schema.as_ref().map(ChunkColumns::new),
         },
         |w, row, lines| {
             let start = lines.len();
@@ -245,9 +250,16 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             shape.finish(lines, start);
             Ok(())
         },
-        |lines| match (&mut out, &mut parquet) {
+        // With Parquet output, the worker reads its chunk's lines into columns.
+        |w, lines, made| {
+            if let Some(columns) = &mut w.columns {
+                *made = Some(columns.convert(lines));
+                lines.clear();
+            }
+        },
+        |lines, made| match (&mut out, &mut parquet) {
             (Some(out), _) => out.write_all(lines).map_err(write_error),
-            (None, Some(p)) => p.write(lines),
+            (None, Some(p)) => made.take().map_or(Ok(()), |arrays| p.write(arrays)),
             (None, None) => Ok(()),
         },
     )?;

@@ -26,7 +26,7 @@ use arrow_array::types::{
     Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
 use csv::ByteRecord;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -188,6 +188,8 @@ impl ChunkSource for ParquetSource {
                 },
             };
             let columns = batch.columns();
+            let fast: Vec<FastColumn<'_>> =
+                columns.iter().zip(&self.kinds).map(|(c, k)| FastColumn::of(c, *k)).collect();
             let end = (self.next + 1024).min(batch.num_rows());
             for r in self.next..end {
                 let start = out.bytes.len();
@@ -196,7 +198,7 @@ impl ChunkSource for ParquetSource {
                     if c > 0 {
                         out.bytes.push(b',');
                     }
-                    if !push_fast(col, r, self.kinds[c], &mut out.bytes, &mut self.date) {
+                    if !fast[c].push(r, &mut out.bytes, &mut self.date) {
                         text.clear();
                         cell_text(col, r, self.kinds[c], &mut text);
                         quoted |= push_field(&mut out.bytes, text.as_bytes());
@@ -214,51 +216,77 @@ impl ChunkSource for ParquetSource {
     }
 }
 
-/// Appends the cell at row `r` of `col` for the common types (text that needs no quotes, integers,
-/// decimals that fit 64 bits, `date32`) straight to `out`; false, with nothing appended, for the
-/// others (written by [`cell_text`]).
-#[inline]
-fn push_fast(col: &ArrayRef, r: usize, kind: CellKind, out: &mut Vec<u8>, date: &mut DateCache) -> bool {
-    if col.is_null(r) {
-        return true;
+/// A column of the common types (text, integers, decimals that fit 64 bits, `date32`), downcast
+/// once for a block of rows so that each cell is appended straight from its typed array; `Other`
+/// for the rest (written by [`cell_text`]).
+enum FastColumn<'a> {
+    Utf8(&'a StringArray),
+    Int64(&'a Int64Array),
+    Int32(&'a Int32Array),
+    /// With its scale.
+    Decimal128(&'a Decimal128Array, usize),
+    Date32(&'a Date32Array),
+    Other,
+}
+
+impl<'a> FastColumn<'a> {
+    fn of(col: &'a ArrayRef, kind: CellKind) -> FastColumn<'a> {
+        match col.data_type() {
+            DataType::Utf8 => FastColumn::Utf8(col.as_string::<i32>()),
+            DataType::Int64 if kind == CellKind::Plain => FastColumn::Int64(col.as_primitive()),
+            DataType::Int32 if kind == CellKind::Plain => FastColumn::Int32(col.as_primitive()),
+            DataType::Decimal128(_, s) if *s >= 0 => FastColumn::Decimal128(col.as_primitive(), *s as usize),
+            DataType::Date32 => FastColumn::Date32(col.as_primitive()),
+            _ => FastColumn::Other,
+        }
     }
-    match col.data_type() {
-        DataType::Utf8 => {
-            let v = col.as_string::<i32>().value(r).as_bytes();
-            if v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
-                return false;
-            }
-            out.extend_from_slice(v);
-        }
-        DataType::Int64 if kind == CellKind::Plain => push_i64(out, col.as_primitive::<Int64Type>().value(r)),
-        DataType::Int32 if kind == CellKind::Plain => push_i64(out, col.as_primitive::<Int32Type>().value(r).into()),
-        DataType::Decimal128(_, s) if *s >= 0 => {
-            let v = col.as_primitive::<Decimal128Type>().value(r);
-            let Ok(abs) = u64::try_from(v.unsigned_abs()) else { return false };
-            if v < 0 {
-                out.push(b'-');
-            }
-            push_scaled_u64(out, abs, *s as usize);
-        }
-        DataType::Date32 => {
-            let d = i64::from(col.as_primitive::<Date32Type>().value(r));
-            if date.days != Some(d) {
-                let Some(day) = date_from_days(d) else { return false };
-                let (y, m, dd) = day.ymd();
-                let mut t = [b'0'; 10];
-                for (i, v) in [(0usize, y as u64 / 100), (2, y as u64 % 100), (5, u64::from(m)), (8, u64::from(dd))] {
-                    t[i] = b'0' + (v / 10) as u8;
-                    t[i + 1] = b'0' + (v % 10) as u8;
+
+    /// Appends the cell at row `r` to `out` (nothing for a null); false, with nothing appended,
+    /// when it is not of the common types or needs more (quotes, a decimal past 64 bits, a date
+    /// out of the calendar).
+    #[inline]
+    fn push(&self, r: usize, out: &mut Vec<u8>, date: &mut DateCache) -> bool {
+        match self {
+            FastColumn::Utf8(a) if a.is_valid(r) => {
+                let v = a.value(r).as_bytes();
+                if v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+                    return false;
                 }
-                t[4] = b'-';
-                t[7] = b'-';
-                *date = DateCache { days: Some(d), text: t };
+                out.extend_from_slice(v);
             }
-            out.extend_from_slice(&date.text);
+            FastColumn::Int64(a) if a.is_valid(r) => push_i64(out, a.value(r)),
+            FastColumn::Int32(a) if a.is_valid(r) => push_i64(out, a.value(r).into()),
+            FastColumn::Decimal128(a, scale) if a.is_valid(r) => {
+                let v = a.value(r);
+                let Ok(abs) = u64::try_from(v.unsigned_abs()) else { return false };
+                if v < 0 {
+                    out.push(b'-');
+                }
+                push_scaled_u64(out, abs, *scale);
+            }
+            FastColumn::Date32(a) if a.is_valid(r) => {
+                let d = i64::from(a.value(r));
+                if date.days != Some(d) {
+                    let Some(day) = date_from_days(d) else { return false };
+                    let (y, m, dd) = day.ymd();
+                    let mut t = [b'0'; 10];
+                    for (i, v) in [(0usize, y as u64 / 100), (2, y as u64 % 100), (5, u64::from(m)), (8, u64::from(dd))]
+                    {
+                        t[i] = b'0' + (v / 10) as u8;
+                        t[i + 1] = b'0' + (v % 10) as u8;
+                    }
+                    t[4] = b'-';
+                    t[7] = b'-';
+                    *date = DateCache { days: Some(d), text: t };
+                }
+                out.extend_from_slice(&date.text);
+            }
+            FastColumn::Other => return false,
+            // A null: an empty field.
+            _ => {}
         }
-        _ => return false,
+        true
     }
-    true
 }
 
 fn push_i64(out: &mut Vec<u8>, v: i64) {
