@@ -46,20 +46,31 @@ impl<'e> Pricer<'e> {
     /// Prices a flow like [`Engine::assess`], keeping only the applied lines and the totals. Errors
     /// are rows that cannot be priced (never priced as zero).
     pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
-        let engine = self.engine;
-        let out = &mut self.priced;
+        Self::price_with(self.engine, &mut self.memo, flow, &mut self.priced)?;
+        Ok(&self.priced)
+    }
+
+    /// Prices a flow like [`Pricer::price`] into `out`, leaving [`Pricer::priced`] as it was: a
+    /// second answer from the same memo (the ranges price a row's alternatives this way, so that the
+    /// code's memo entry is looked up in one table, still in cache).
+    pub fn price_into<'o>(&mut self, flow: &Flow, out: &'o mut Priced) -> Result<&'o Priced, PricingError> {
+        Self::price_with(self.engine, &mut self.memo, flow, out)?;
+        Ok(out)
+    }
+
+    fn price_with(engine: &Engine, memo: &mut Memo, flow: &Flow, out: &mut Priced) -> Result<(), PricingError> {
         out.lines.clear();
         out.warnings.clear();
         if !engine.index.bits_fit {
-            return Self::price_by_assessment(engine, flow, out).map(|()| &*out);
+            return Self::price_by_assessment(engine, flow, out);
         }
         let index = &engine.index;
-        let entry = self.memo.entry(engine, &flow.hts);
-        let members = self.memo.members(entry);
-        let (products, exemptions) = self.memo.scope(entry);
+        let entry = memo.entry(engine, &flow.hts);
+        let members = memo.members(entry);
+        let (products, exemptions) = memo.scope(entry);
         let segment = index.segment(flow.entry_date);
         let mut codes = Codes {
-            keys: self.memo.keys(entry),
+            keys: memo.keys(entry),
             len: flow.hts.len(),
             at_entry: members.and(&index.segment_lists[segment]),
             at_freeze: if engine.scenario().freeze_on.is_some() {
@@ -144,7 +155,7 @@ impl<'e> Pricer<'e> {
         };
         out.mfn_duty = mfn_duty;
         out.customs_value = flow.customs_value;
-        Ok(out)
+        Ok(())
     }
 
     /// The scenarios too large for the bit sets: the full assessment, keeping what `price` keeps.

@@ -124,8 +124,9 @@ pub struct Estimator<'e> {
     /// Prices the row as declared (the compliance answer; its lines are the central ones unless an
     /// estimate moved them).
     pricer: Pricer<'e>,
-    /// Prices the alternatives (estimates and the choices of a range), leaving `pricer`'s answer be.
-    alternatives: Pricer<'e>,
+    /// The figures of an alternative (an estimate, a choice of a range), priced by `pricer` into
+    /// this buffer so that its compliance answer stays (a buffer kept from row to row).
+    alternative: Priced,
     /// The estimate's figures, when assumption sets moved the row (a buffer kept from row to row).
     estimate_priced: Priced,
     /// The row with a choice applied (a buffer kept from row to row; each choice is undone after).
@@ -309,7 +310,7 @@ impl<'e> Estimator<'e> {
     pub fn new(engine: &'e Engine, assumptions: &'e Assumptions, ranges: bool) -> Self {
         Estimator {
             pricer: Pricer::new(engine),
-            alternatives: Pricer::new(engine),
+            alternative: Priced::default(),
             estimate_priced: Priced::default(),
             scratch: None,
             assumptions,
@@ -383,7 +384,7 @@ impl<'e> Estimator<'e> {
                 for (b, v) in &filled {
                     set_content(&mut f, *b, Some(*v));
                 }
-                if let Ok(p) = self.alternatives.price(&f) {
+                if let Ok(p) = self.pricer.price_into(&f, &mut self.alternative) {
                     self.estimate_priced.clone_from(p);
                     self.out.from_estimate = true;
                     self.out.estimated.insert(Facts::METAL);
@@ -396,7 +397,7 @@ impl<'e> Estimator<'e> {
                 if !self.out.from_estimate {
                     self.estimate_priced.clone_from(self.pricer.priced());
                 }
-                if let Ok(claimed) = self.alternatives.price(&f) {
+                if let Ok(claimed) = self.pricer.price_into(&f, &mut self.alternative) {
                     let central = &mut self.estimate_priced;
                     let blend = |a: Decimal, b: Decimal| (share * a + (Decimal::ONE - share) * b).round_dp(2);
                     let mfn = blend(claimed.mfn_duty, central.mfn_duty);
@@ -501,7 +502,7 @@ impl<'e> Estimator<'e> {
                         }
                         _ => {
                             c.apply(f, &bases);
-                            let priced = self.alternatives.price(f).map(|p| p.total_duty);
+                            let priced = self.pricer.price_into(f, &mut self.alternative).map(|p| p.total_duty);
                             c.undo(f, flow);
                             let Ok(t) = priced else { continue };
                             t
@@ -538,7 +539,7 @@ impl<'e> Estimator<'e> {
                     for c in picks.iter().flatten() {
                         c.apply(f, &bases);
                     }
-                    if let Ok(p) = self.alternatives.price(f) {
+                    if let Ok(p) = self.pricer.price_into(f, &mut self.alternative) {
                         let t = p.total_duty;
                         if is_low { low = low.min(t) } else { high = high.max(t) }
                     }
