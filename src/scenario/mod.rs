@@ -16,7 +16,7 @@ mod resolve;
 pub use builtin::{bundled_names, bundled_text};
 pub use error::ScenarioError;
 pub use lint::never_applies;
-pub use resolve::{load_scenario, load_scenario_str};
+pub use resolve::{MergedScenario, ScenarioLoader, load_scenario, load_scenario_str};
 
 use crate::codes::{Country, CountrySet, HtsCode, HtsKeyHash};
 use crate::date::Date;
@@ -711,10 +711,10 @@ pub struct Scenario {
     pub extends: Option<String>,
     /// Entries after this date are assessed under the rules in force on it.
     pub freeze_on: Option<Date>,
-    /// Product lists.
-    pub lists: Vec<ProductList>,
+    /// Product lists (shared by the scenarios loaded together whose lists are the same).
+    pub lists: std::sync::Arc<Vec<ProductList>>,
     /// The lists' prefixes indexed together.
-    pub list_index: ListIndex,
+    pub list_index: std::sync::Arc<ListIndex>,
     /// Country groups.
     pub groups: Vec<CountryGroup>,
     /// Notes on the scenario's assumptions.
