@@ -25,17 +25,27 @@ pub struct Pricer<'e> {
     engine: &'e Engine,
     memo: Memo,
     priced: Priced,
+    /// The candidates of the last row priced (see [`Pricer::candidates`]).
+    candidates: u128,
 }
 
 impl<'e> Pricer<'e> {
     /// A pricer over `engine`, with an empty memo.
     pub fn new(engine: &'e Engine) -> Pricer<'e> {
-        Pricer { engine, memo: Memo::default(), priced: Priced::default() }
+        Pricer { engine, memo: Memo::default(), priced: Priced::default(), candidates: u128::MAX }
     }
 
     /// The engine it prices with.
     pub fn engine(&self) -> &'e Engine {
         self.engine
+    }
+
+    /// The measures the last row priced evaluated (its candidates: those whose products can cover
+    /// its code, whose origins hold its origin and that are in force on its date), by evaluation
+    /// rank; every bit when the scenario is priced without the bit sets. A measure outside them
+    /// did not apply and had no effect on the others.
+    pub(crate) fn candidates(&self) -> u128 {
+        self.candidates
     }
 
     /// The result of the last successful [`Pricer::price`].
@@ -51,6 +61,7 @@ impl<'e> Pricer<'e> {
         out.lines.clear();
         out.warnings.clear();
         if !engine.index.bits_fit {
+            self.candidates = u128::MAX;
             return Self::price_by_assessment(engine, flow, out).map(|()| &*out);
         }
         let index = &engine.index;
@@ -98,6 +109,7 @@ impl<'e> Pricer<'e> {
         if flow.declared.is_empty() {
             candidates &= !index.needs_declaration;
         }
+        self.candidates = candidates;
         while candidates != 0 {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
