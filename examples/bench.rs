@@ -12,7 +12,10 @@
 //! embedded table's 791 lines). The machine is noisy: compare medians, and ratios from the same run.
 //! It also writes the same flows as Parquet (typed: `entry_date` date32, `customs_value`
 //! DECIMAL(18,2), `quantity` int64) and times `run` reading it and writing Parquet against `run` on
-//! the CSV file (both to /dev/null, no fsync), as a ratio.
+//! the CSV file (both to /dev/null, no fsync), as a ratio. The sweep: `compare` of `historical` and 15
+//! variant files of it (written to the temporary folder: Japan's, the EU's and China's rates, the end
+//! of the pause, the baseline, a later deal, a deal without autos, a new measure) against `run`, as a
+//! ratio, and the loading of the 16 alone. `TARIFFSTACK_BENCH=parquet` or `=sweep` runs only that part.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -147,6 +147,93 @@ impl<'e> Pricer<'e> {
         Ok(out)
     }
 
+    /// Prices the last row this pricer priced, `flow`, under `variant`, a scenario aligned with this
+    /// pricer's (see [`super::Sweep`]: the same measures in the same evaluation order, the same
+    /// lists, base rates and freeze date), by deciding again only the measures of `redo` (by
+    /// evaluation rank) under the variant, in evaluation order; every other measure keeps its status
+    /// here. `redo` must hold every measure whose content differs that is a candidate under either
+    /// scenario, and every candidate that names one of `redo` in its `excluded_by` or is replaced by
+    /// one (the measures outside it then decide alike under both, since a measure only reads the
+    /// measures decided before it that exclude or replace it). The MFN layer is the same. A measure
+    /// of `redo` is checked in full (scope, exemptions), candidate or not. The last row must have
+    /// been priced without warnings (a warning of a redone measure would be left in place).
+    pub(crate) fn reprice(
+        &mut self,
+        variant: &Engine,
+        flow: &Flow,
+        redo: u128,
+        out: &mut Priced,
+    ) -> Result<(), PricingError> {
+        let engine = self.engine;
+        let index = &engine.index;
+        let last = &self.priced;
+        debug_assert!(last.warnings.is_empty() && index.bits_fit);
+        let entry = self.memo.entry(engine, &flow.hts);
+        let members = self.memo.members(entry);
+        let segment = index.segment(flow.entry_date);
+        let codes = Codes {
+            keys: self.memo.keys(entry),
+            len: flow.hts.len(),
+            at_entry: members.and(&index.segment_lists[segment]),
+            at_freeze: if engine.scenario().freeze_on.is_some() {
+                members.and(&index.freeze_lists)
+            } else {
+                ListMask::default()
+            },
+            mfn_duty: last.mfn_duty,
+            exemptions: u128::MAX,
+        };
+        let mut redo_bits = 0u128;
+        let mut ranks = redo;
+        while ranks != 0 {
+            let rank = ranks.trailing_zeros() as usize;
+            ranks &= ranks - 1;
+            redo_bits |= 1u128 << index.by_rank[rank];
+        }
+        out.lines.clear();
+        out.warnings.clear();
+        out.lines.extend(last.lines.iter().filter(|(i, _)| redo_bits & (1u128 << i) == 0).cloned());
+        let mut applied_bits = out.lines.iter().fold(0u128, |b, (i, _)| b | 1u128 << i);
+        let mut ranks = redo;
+        while ranks != 0 {
+            let rank = ranks.trailing_zeros() as usize;
+            ranks &= ranks - 1;
+            let i = index.by_rank[rank];
+            let applied = AppliedSoFar::Bits(applied_bits, &out.lines);
+            if let Status::Applied(l) = variant.measure_status(i, flow, &codes, &applied, true, &mut out.warnings) {
+                applied_bits |= 1u128 << i;
+                out.lines.push((i, l));
+            }
+        }
+        out.lines.sort_unstable_by_key(|(i, _)| *i);
+        if applied_bits & variant.index.prohibited_mask != 0
+            && let Some(e) = out.lines.iter().find_map(|(i, l)| variant.prohibition(*i, l, flow))
+        {
+            return Err(e);
+        }
+        let mfn_duty = last.mfn_duty;
+        let additional_cents = out.lines.iter().try_fold(0i128, |a, (_, l)| Some(a + cents(l.amount)?));
+        let in_cents = additional_cents.and_then(|a| {
+            let total = a + cents(mfn_duty)?;
+            Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))
+        });
+        (out.additional_duty, out.total_duty) = match in_cents {
+            Some(sums) => sums,
+            None => {
+                let mut additional: Decimal = out.lines.iter().map(|(_, l)| l.amount).sum();
+                additional.rescale(2);
+                let mut total = mfn_duty + additional;
+                total.rescale(2);
+                (additional, total)
+            }
+        };
+        out.mfn_duty = mfn_duty;
+        out.customs_value = last.customs_value;
+        out.base_rule = last.base_rule;
+        out.short_code_split = last.short_code_split;
+        Ok(())
+    }
+
     /// The scenarios too large for the bit sets: the full assessment, keeping what `price` keeps.
     fn price_by_assessment(engine: &Engine, flow: &Flow, out: &mut Priced) -> Result<(), PricingError> {
         let a = engine.assess(flow)?;

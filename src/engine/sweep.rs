@@ -41,6 +41,9 @@ struct Alignment {
     ranks: u128,
     /// The items (in [`Sweep::items`]) of its versions of them.
     items: u128,
+    /// Per evaluation rank: the measures (by rank) that read it, in either scenario (it is in their
+    /// `excluded_by`, or it replaces them): when it is decided again, they must be too.
+    readers: Vec<u128>,
 }
 
 /// A variant's version of one of its differing measures.
@@ -48,6 +51,8 @@ struct Alignment {
 struct Item {
     engine: usize,
     measure: usize,
+    /// Its evaluation rank.
+    rank: usize,
 }
 
 impl Sweep {
@@ -63,7 +68,15 @@ impl Sweep {
                 if sweep.items.len() + differ.len() > u128::BITS as usize {
                     return None;
                 }
-                let mut a = Alignment { ranks: 0, items: 0 };
+                let rank_of = &reference.index.rank_of;
+                let mut readers = vec![0u128; rank_of.len()];
+                let (r, v) = (&reference.scenario().measures, &variant.scenario().measures);
+                for (i, m) in r.iter().enumerate().chain(v.iter().enumerate()) {
+                    for &j in m.excluded_by.iter().chain(&m.replaced_by) {
+                        readers[rank_of[j]] |= 1u128 << rank_of[i];
+                    }
+                }
+                let mut a = Alignment { ranks: 0, items: 0, readers };
                 for i in differ {
                     a.ranks |= 1u128 << reference.index.rank_of[i];
                     let j = sweep.items.len();
@@ -73,7 +86,7 @@ impl Sweep {
                             sweep.item_origins[c.index()] |= 1u128 << j;
                         }
                     }
-                    sweep.items.push(Item { engine: k, measure: i });
+                    sweep.items.push(Item { engine: k, measure: i, rank: reference.index.rank_of[i] });
                 }
                 Some(a)
             });
@@ -127,14 +140,27 @@ fn differing(reference: &Engine, variant: &Engine) -> Option<Vec<usize>> {
     Some((0..differ.len()).filter(|&i| differ[i]).collect())
 }
 
+/// How a variant's answer to the last row was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    /// Priced by its own pricer.
+    Priced,
+    /// The reference's answer.
+    Reused,
+    /// The reference's answer with the measures its changes could touch decided again.
+    Repriced,
+}
+
 /// One worker's side of a sweep: the pricers of every engine, and per code the items whose products
 /// may cover it.
 pub struct SweepPricer<'e> {
     sweep: &'e Sweep,
     engines: &'e [Engine],
     pricers: Vec<Pricer<'e>>,
-    /// Per engine: the last row took the reference's answer (always false for the reference).
-    reused: Vec<bool>,
+    /// Per engine: how its answer to the last row was found.
+    answers: Vec<Answer>,
+    /// Per engine: its answer when [`Answer::Repriced`].
+    repriced: Vec<Priced>,
     /// Per code key: the items whose products may cover the code on some date.
     codes: HashMap<u64, u128, HtsKeyHash>,
 }
@@ -149,13 +175,20 @@ impl<'e> SweepPricer<'e> {
             sweep,
             engines,
             pricers: engines.iter().map(Pricer::new).collect(),
-            reused: vec![false; engines.len()],
+            answers: vec![Answer::Priced; engines.len()],
+            repriced: vec![Priced::default(); engines.len()],
             codes: HashMap::default(),
         }
     }
 
     /// Prices a flow under every engine, in order, stopping at the first that cannot price it (its
     /// index and the error): the answer of each engine is then [`SweepPricer::priced`].
+    ///
+    /// An aligned variant takes the reference's answer when none of its differing measures is a
+    /// candidate under the reference or may be one under the variant. Otherwise, when the reference
+    /// priced the row without a warning, only those measures and the candidates that read them
+    /// (their excluders' and replacers' decisions), and so on, are decided again under the variant
+    /// ([`Pricer::reprice`]); else the variant prices the row in full.
     pub fn price(&mut self, flow: &Flow) -> Result<(), (usize, PricingError)> {
         let Some((reference, variants)) = self.pricers.split_first_mut() else {
             return Ok(());
@@ -168,32 +201,57 @@ impl<'e> SweepPricer<'e> {
             return Ok(());
         }
         let candidates = reference.candidates();
-        let mut touched: Option<u128> = None;
+        let clean = reference.priced().warnings.is_empty();
+        let touched = touches(self.sweep, self.engines, &mut self.codes, flow);
         for (k, p) in variants.iter_mut().enumerate() {
             let k = k + 1;
-            let reuse = match &self.sweep.variants[k] {
-                Some(a) if candidates & a.ranks == 0 => {
-                    let t = *touched.get_or_insert_with(|| touches(self.sweep, self.engines, &mut self.codes, flow));
-                    t & a.items == 0
-                }
-                _ => false,
-            };
-            self.reused[k] = reuse;
-            if !reuse {
+            let Some(a) = &self.sweep.variants[k] else {
+                self.answers[k] = Answer::Priced;
                 p.price(flow).map_err(|e| (k, e))?;
+                continue;
+            };
+            let mut redo = candidates & a.ranks;
+            let mut items = touched & a.items;
+            while items != 0 {
+                let j = items.trailing_zeros() as usize;
+                items &= items - 1;
+                redo |= 1u128 << self.sweep.items[j].rank;
             }
+            self.answers[k] = if redo == 0 {
+                Answer::Reused
+            } else if clean {
+                // The candidates that read a measure decided again, to the end.
+                let mut next = redo;
+                while next != 0 {
+                    let r = next.trailing_zeros() as usize;
+                    next &= next - 1;
+                    let more = a.readers[r] & candidates & !redo;
+                    redo |= more;
+                    next |= more;
+                }
+                reference.reprice(&self.engines[k], flow, redo, &mut self.repriced[k]).map_err(|e| (k, e))?;
+                Answer::Repriced
+            } else {
+                p.price(flow).map_err(|e| (k, e))?;
+                Answer::Priced
+            };
         }
         Ok(())
     }
 
     /// The answer of engine `k` for the last row priced.
     pub fn priced(&self, k: usize) -> &Priced {
-        if self.reused[k] { self.pricers[0].priced() } else { self.pricers[k].priced() }
+        match self.answers[k] {
+            Answer::Priced => self.pricers[k].priced(),
+            Answer::Reused => self.pricers[0].priced(),
+            Answer::Repriced => &self.repriced[k],
+        }
     }
 
-    /// True when engine `k` took the reference's answer for the last row (it was not priced).
+    /// True when engine `k` was not priced in full for the last row (it took the reference's
+    /// answer, or had some measures decided again).
     pub fn reused(&self, k: usize) -> bool {
-        self.reused[k]
+        self.answers[k] != Answer::Priced
     }
 
     /// The engine of index `k`.
