@@ -1,6 +1,7 @@
 //! Sweeps: many variants of one scenario priced together. A variant that extends a scenario and
 //! changes a few measures prices most rows exactly as the scenario does; [`Sweep`] finds, per row,
-//! the variants whose answer is the reference's without pricing them.
+//! the variants whose answer is the reference's without pricing them, and for the others the few
+//! measures to decide again.
 //!
 //! A variant is *aligned* with the reference when both have the same measures (ids, in the same
 //! order and evaluation order), the same exemption headings (ids, in order), the same base rates,
@@ -8,12 +9,19 @@
 //! Its *differing* measures are those whose compiled content differs from the reference's, with
 //! every measure an exemption of different content lifts. For a row, the fast path ([`Pricer`])
 //! evaluates in evaluation order the *candidates*: the measures whose products can cover the code,
-//! whose origins hold the origin and that are in force on the date. When no differing measure is a
-//! candidate under the reference nor can be one under the variant, the variant evaluates the same
-//! measures, with the same content, the same exemptions and the same MFN layer, in the same order,
-//! as the reference: its answer is the reference's, line for line. The reference's candidates are
-//! known exactly from its pricing; the variant's side is checked on a superset (products that may
-//! cover the code on some date, origins, in-force windows on the rule date).
+//! whose origins hold the origin and that are in force on the date; a measure outside them does not
+//! apply. A measure's decision reads only its own content, its exemptions, the row, the MFN layer
+//! and the decisions of the measures that exclude or replace it (decided before it).
+//!
+//! So when no differing measure is a candidate under the reference nor can be one under the
+//! variant, the variant decides the same measures, with the same content, exemptions and MFN layer,
+//! in the same order, as the reference: its answer is the reference's, line for line. When some are
+//! (set D), every measure outside D and outside the candidates that read D (transitively) decides
+//! as under the reference; those are decided again under the variant, the others keep the
+//! reference's lines ([`Pricer::reprice`]). The reference's candidates are known exactly from its
+//! pricing; the variant's side is checked on a superset (products that may cover the code on some
+//! date, origins, in-force windows on the rule date). A row the reference priced with a warning is
+//! priced in full under the variant (a warning is not tied to its measure).
 
 use super::{Engine, Priced, Pricer, PricingError};
 use crate::codes::{Country, HtsKeyHash};
