@@ -18,7 +18,7 @@
 //! in the same order, as the reference: its answer is the reference's, line for line. When some are
 //! (set D), every measure outside D and outside the candidates that read D (transitively) decides
 //! as under the reference; those are decided again under the variant, the others keep the
-//! reference's lines ([`Pricer::reprice`]). The reference's candidates are known exactly from its
+//! reference's lines (`Pricer::reprice`). The reference's candidates are known exactly from its
 //! pricing; the variant's side is checked on a superset (products that may cover the code on some
 //! date, origins, in-force windows on the rule date). A row the reference priced with a warning is
 //! priced in full under the variant (a warning is not tied to its measure).
@@ -196,7 +196,7 @@ impl<'e> SweepPricer<'e> {
     /// candidate under the reference or may be one under the variant. Otherwise, when the reference
     /// priced the row without a warning, only those measures and the candidates that read them
     /// (their excluders' and replacers' decisions), and so on, are decided again under the variant
-    /// ([`Pricer::reprice`]); else the variant prices the row in full.
+    /// (`Pricer::reprice`); else the variant prices the row in full.
     pub fn price(&mut self, flow: &Flow) -> Result<(), (usize, PricingError)> {
         let Some((reference, variants)) = self.pricers.split_first_mut() else {
             return Ok(());
