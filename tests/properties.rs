@@ -289,3 +289,127 @@ proptest! {
         }
     }
 }
+
+/// Every bundled scenario and the sweep variants of `tests/data/sweep` (rates, dates, origins,
+/// exemptions, claims, relations changed; a measure added, measures removed, a list redefined, a
+/// base rate added, a freeze), loaded together as `compare` loads them, with `reference` first.
+fn sweep_engines(reference: &str) -> Vec<Engine> {
+    let mfn = Arc::new(MfnTable::embedded());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sweep");
+    let mut specs: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    specs.sort();
+    specs.extend(bundled_names().iter().map(|n| n.to_string()));
+    let at = specs.iter().position(|s| s.ends_with(reference)).unwrap();
+    let first = specs.remove(at);
+    specs.insert(0, first);
+    let mut loader = tariffstack::scenario::ScenarioLoader::default();
+    specs.iter().map(|s| Engine::new(Arc::new(loader.load(s).unwrap()), Arc::clone(&mfn))).collect()
+}
+
+fn sweeps() -> &'static Vec<(Vec<Engine>, tariffstack::engine::Sweep)> {
+    static S: OnceLock<Vec<(Vec<Engine>, tariffstack::engine::Sweep)>> = OnceLock::new();
+    S.get_or_init(|| {
+        ["historical", "jp-10.toml", "status-quo"]
+            .iter()
+            .map(|r| {
+                let engines = sweep_engines(r);
+                let sweep = tariffstack::engine::Sweep::new(&engines);
+                (engines, sweep)
+            })
+            .collect()
+    })
+}
+
+/// Prices `flow` under every engine of a sweep, with the sweep's reuse and with one pricer per
+/// engine, and checks that the two agree on every engine (result or refusal); returns how many
+/// engines took the reference's answer.
+fn check_sweep(engines: &[Engine], sweep: &tariffstack::engine::Sweep, flow: &Flow) -> usize {
+    let mut together = tariffstack::engine::SweepPricer::new(sweep, engines);
+    let result = together.price(flow);
+    let mut reused = 0;
+    for (k, e) in engines.iter().enumerate() {
+        let alone = Pricer::new(e).price(flow).map(|p| format!("{p:?}"));
+        match &result {
+            Err((at, err)) if *at == k => {
+                assert_eq!(alone, Err(err.clone()), "{} {flow:?}", e.scenario().name);
+                break;
+            }
+            Err((at, _)) if *at < k => break,
+            _ => {
+                assert_eq!(Ok(format!("{:?}", together.priced(k))), alone, "{} {flow:?}", e.scenario().name);
+                reused += usize::from(together.reused(k));
+            }
+        }
+    }
+    reused
+}
+
+/// The sweep's reuse gives every scenario the answer of its own pricing, on a grid of flows over
+/// the codes the variants change (autos, chips, wine, pharmaceuticals, steel), the table's codes,
+/// the origins they change and every week of 2025-2026.
+#[test]
+fn a_sweep_prices_every_variant_as_alone() {
+    let special = [
+        "8703.23.01",
+        "8704.31.01",
+        "8542.31.00",
+        "8541.43.00",
+        "2204.21.50",
+        "3004.90.92",
+        "7208.10.15",
+        "8479.50.00",
+    ];
+    let mut codes: Vec<HtsCode> = special.iter().map(|c| HtsCode::parse(c).unwrap()).collect();
+    codes.extend(table_codes().iter().step_by(7).copied());
+    let origins = ["JP", "DE", "FR", "CN", "HK", "CA", "MX", "KR", "GB", "VN", "BR", "IN", "RU", "CH"];
+    for (engines, sweep) in sweeps() {
+        let aligned = (1..engines.len()).filter(|&k| sweep.aligned(k)).count();
+        // Under `status-quo` (a freeze date) no variant aligns: every one is priced in full.
+        let frozen = engines[0].scenario().freeze_on.is_some();
+        assert!(if frozen { aligned == 0 } else { aligned >= 14 }, "{} aligned of {}", aligned, engines.len());
+        let (mut rows, mut reused) = (0usize, 0usize);
+        let mut n = 0u64;
+        for (ci, code) in codes.iter().enumerate() {
+            for (oi, origin) in origins.iter().enumerate() {
+                // A pseudo-random walk over dates, claims, US content and values.
+                n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407 + (ci * 31 + oi) as u64);
+                let mut date = Date::parse("2025-01-01").unwrap();
+                for _ in 0..(n >> 33) % 730 {
+                    date = date.succ();
+                }
+                let value = Decimal::new(((n >> 20) % 10_000_000) as i64, 2);
+                let mut f = Flow::new(*code, Country::parse(origin).unwrap(), date, value);
+                f.quantity = Some(Decimal::from(1 + (n >> 40) % 1000));
+                f.quantity_unit = MfnTable::embedded_unit(code);
+                f.spi = match (n >> 50) % 6 {
+                    0 => Some(Program::parse("S").unwrap()),
+                    1 => Some(Program::parse("KR").unwrap()),
+                    _ => None,
+                };
+                if (n >> 54).is_multiple_of(5) {
+                    f.us_content_value = Some((value * Decimal::new(25, 2)).round_dp(2));
+                }
+                if (n >> 57).is_multiple_of(7) {
+                    f.declared = tariffstack::codes::Declared::parse(DECLARED[(n % 12) as usize]).unwrap();
+                }
+                reused += check_sweep(engines, sweep, &f);
+                rows += 1;
+            }
+        }
+        assert!(frozen || reused > rows, "{reused} answers reused over {rows} rows");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Likewise on the flows of the other properties (own MFN rates, steel content, loading dates,
+    /// declarations).
+    #[test]
+    fn a_sweep_agrees_with_pricing_each_variant(flow in arb_flow()) {
+        for (engines, sweep) in sweeps() {
+            check_sweep(engines, sweep, &flow);
+        }
+    }
+}

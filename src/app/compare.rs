@@ -14,7 +14,7 @@ use super::table::Table;
 use super::totals::DutyTotals;
 use super::warnings::WarningTally;
 use crate::cli::{By, CompareArgs, CompareFormat};
-use crate::engine::{Assessment, Engine, Priced, Pricer};
+use crate::engine::{Assessment, Engine, Priced, Sweep, SweepPricer};
 use crate::estimate::{Assumptions, Estimator};
 use crate::flow::{FieldSource, Flow, Reject};
 use crate::mfn::MfnTable;
@@ -107,9 +107,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
     let ranges = args.estimate.ranges;
     let estimating = ranges || !assumptions.is_empty();
+    let sweep = Sweep::new(&engines);
     let end = batch.run(
         || {
-            let mut w = Worker::new(&engines, &dims, entry_column);
+            let mut w = Worker::new(&engines, &sweep, &dims, entry_column);
             if estimating {
                 w.estimators = engines.iter().map(|e| Estimator::new(e, &assumptions, ranges)).collect();
             }
@@ -207,7 +208,9 @@ fn dimensions(by: Option<By>, html: bool) -> Vec<By> {
 /// One worker's pricers (one per scenario) and its share of the totals (merged at the end: sums do
 /// not depend on order).
 struct Worker<'e> {
-    pricers: Vec<Pricer<'e>>,
+    /// The pricers of every scenario; variants aligned with the first take its answer for the
+    /// rows their changes cannot touch ([`Sweep`]).
+    pricers: SweepPricer<'e>,
     /// With --assume or --ranges: one estimator per scenario (used instead of the pricers).
     estimators: Vec<Estimator<'e>>,
     /// Rows with a fact estimated (under the reference scenario).
@@ -222,9 +225,9 @@ struct Worker<'e> {
 }
 
 impl<'e> Worker<'e> {
-    fn new(engines: &'e [Engine], dims: &[By], entry_column: Option<usize>) -> Worker<'e> {
+    fn new(engines: &'e [Engine], sweep: &'e Sweep, dims: &[By], entry_column: Option<usize>) -> Worker<'e> {
         Worker {
-            pricers: engines.iter().map(Pricer::new).collect(),
+            pricers: SweepPricer::new(sweep, engines),
             estimators: Vec::new(),
             estimated: super::run::FactCounts::default(),
             totals: vec![DutyTotals::default(); engines.len()],
@@ -247,12 +250,10 @@ impl<'e> Worker<'e> {
     ) -> Result<(), Reject> {
         let (line, flow) = (row.line, row.flow);
         if self.estimators.is_empty() {
-            for p in &mut self.pricers {
-                if let Err(err) = p.price(flow) {
-                    let mut r = Reject::at(line, err.into());
-                    r.reason = format!("{} (scenario {})", r.reason, p.engine().scenario().name);
-                    return Err(r);
-                }
+            if let Err((k, err)) = self.pricers.price(flow) {
+                let mut r = Reject::at(line, err.into());
+                r.reason = format!("{} (scenario {})", r.reason, self.pricers.engine(k).scenario().name);
+                return Err(r);
             }
         } else {
             for est in &mut self.estimators {
@@ -271,7 +272,7 @@ impl<'e> Worker<'e> {
         let estimators = &self.estimators;
         let pricers = &self.pricers;
         let priced = |i: usize| -> &Priced {
-            if estimators.is_empty() { pricers[i].priced() } else { estimators[i].last().central }
+            if estimators.is_empty() { pricers.priced(i) } else { estimators[i].last().central }
         };
         for (i, t) in self.totals.iter_mut().enumerate() {
             t.add(flow.customs_value, priced(i));

@@ -21,7 +21,7 @@ use crate::cli::{Cli, Command};
 use crate::date::Date;
 use crate::engine::Engine;
 use crate::mfn::MfnTable;
-use crate::scenario::load_scenario;
+use crate::scenario::{ScenarioError, ScenarioLoader, load_scenario};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -94,13 +94,26 @@ pub(crate) fn engine_for(spec: &str, mfn: &Arc<MfnTable>) -> Result<Engine, AppE
     Ok(Engine::new(Arc::new(scenario), Arc::clone(mfn)))
 }
 
-/// Loads several scenarios at once (one thread each: loading is parsing and checking TOML, and the
-/// scenarios of a `compare` are independent) and builds their engines, in the order given. The
-/// first error, in that order, is returned.
+/// Loads several scenarios and builds their engines, in the order given: the files are read and
+/// merged once each (the parent several variants extend is read and parsed once, and scenarios with
+/// the same product lists share them), then the scenarios are compiled and indexed in parallel (one
+/// thread each). The first error, in that order, is returned.
 pub(crate) fn engines_for(specs: &[String], mfn: &Arc<MfnTable>) -> Result<Vec<Engine>, AppError> {
+    let mut loader = ScenarioLoader::default();
+    let merged: Vec<_> = specs.iter().map(|spec| loader.merge(spec)).collect();
+    let loader = &loader;
+    let error = |e: Box<ScenarioError>| AppError::fatal(format!("scenario: {e}"));
     std::thread::scope(|s| {
-        let loading: Vec<_> = specs.iter().map(|spec| s.spawn(move || engine_for(spec, mfn))).collect();
-        loading
+        let building: Vec<_> = merged
+            .into_iter()
+            .map(|m| {
+                s.spawn(move || {
+                    let scenario = loader.compile(m.map_err(error)?).map_err(error)?;
+                    Ok(Engine::new(Arc::new(scenario), Arc::clone(mfn)))
+                })
+            })
+            .collect();
+        building
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(AppError::fatal("internal error: loading a scenario failed"))))
             .collect()

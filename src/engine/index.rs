@@ -117,7 +117,7 @@ impl Index {
             long_prefixes: long_prefixes(scenario),
             split_codes: SplitCodes::default(),
             base_origin: (0..Country::COUNT)
-                .map(|c| scenario.base_rates.iter().any(|b| b.origins.iter().any(|o| o.index() == c)))
+                .map(|c| scenario.base_rates.iter().any(|b| b.origins.contains(Country::from_index(c))))
                 .collect(),
             prohibited_mask: if measures_fit {
                 scenario
@@ -299,7 +299,7 @@ pub fn long_prefixes(s: &Scenario) -> Vec<HtsCode> {
     let mut take = |set: &crate::scenario::PrefixSet| {
         out.extend(set.prefixes().iter().filter(|p| p.len() >= 9).copied());
     };
-    for l in &s.lists {
+    for l in s.lists.iter() {
         take(&l.include);
         take(&l.exclude);
     }

@@ -18,10 +18,12 @@ mod index;
 mod memo;
 mod mfn_duty;
 mod pricer;
+mod sweep;
 
 pub use assessment::{Assessment, Branch, DutyLine, MfnBasis, MfnOutcome, Priced, PricingError, Status, Warning};
 pub use index::{SplitCodes, long_prefixes};
 pub use pricer::Pricer;
+pub use sweep::{Sweep, SweepPricer};
 
 use crate::date::Date;
 use crate::flow::Flow;

@@ -25,17 +25,27 @@ pub struct Pricer<'e> {
     engine: &'e Engine,
     memo: Memo,
     priced: Priced,
+    /// The candidates of the last row priced (see [`Pricer::candidates`]).
+    candidates: u128,
 }
 
 impl<'e> Pricer<'e> {
     /// A pricer over `engine`, with an empty memo.
     pub fn new(engine: &'e Engine) -> Pricer<'e> {
-        Pricer { engine, memo: Memo::default(), priced: Priced::default() }
+        Pricer { engine, memo: Memo::default(), priced: Priced::default(), candidates: u128::MAX }
     }
 
     /// The engine it prices with.
     pub fn engine(&self) -> &'e Engine {
         self.engine
+    }
+
+    /// The measures the last row priced evaluated (its candidates: those whose products can cover
+    /// its code, whose origins hold its origin and that are in force on its date), by evaluation
+    /// rank; every bit when the scenario is priced without the bit sets. A measure outside them
+    /// did not apply and had no effect on the others.
+    pub(crate) fn candidates(&self) -> u128 {
+        self.candidates
     }
 
     /// The result of the last successful [`Pricer::price`].
@@ -46,7 +56,7 @@ impl<'e> Pricer<'e> {
     /// Prices a flow like [`Engine::assess`], keeping only the applied lines and the totals. Errors
     /// are rows that cannot be priced (never priced as zero).
     pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
-        Self::price_with(self.engine, &mut self.memo, flow, &mut self.priced)?;
+        Self::price_with(self.engine, &mut self.memo, flow, &mut self.priced, &mut self.candidates)?;
         Ok(&self.priced)
     }
 
@@ -54,14 +64,24 @@ impl<'e> Pricer<'e> {
     /// second answer from the same memo (the ranges price a row's alternatives this way, so that the
     /// code's memo entry is looked up in one table, still in cache).
     pub fn price_into<'o>(&mut self, flow: &Flow, out: &'o mut Priced) -> Result<&'o Priced, PricingError> {
-        Self::price_with(self.engine, &mut self.memo, flow, out)?;
+        let mut candidates = 0;
+        Self::price_with(self.engine, &mut self.memo, flow, out, &mut candidates)?;
         Ok(out)
     }
 
-    fn price_with(engine: &Engine, memo: &mut Memo, flow: &Flow, out: &mut Priced) -> Result<(), PricingError> {
+    /// The pricing of [`Pricer::price`] and [`Pricer::price_into`]; `candidates_out` receives the
+    /// row's candidates (see [`Pricer::candidates`]).
+    fn price_with(
+        engine: &Engine,
+        memo: &mut Memo,
+        flow: &Flow,
+        out: &mut Priced,
+        candidates_out: &mut u128,
+    ) -> Result<(), PricingError> {
         out.lines.clear();
         out.warnings.clear();
         if !engine.index.bits_fit {
+            *candidates_out = u128::MAX;
             return Self::price_by_assessment(engine, flow, out);
         }
         let index = &engine.index;
@@ -121,6 +141,7 @@ impl<'e> Pricer<'e> {
         if flow.declared.is_empty() {
             candidates &= !index.needs_declaration;
         }
+        *candidates_out = candidates;
         while candidates != 0 {
             let rank = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
@@ -155,6 +176,93 @@ impl<'e> Pricer<'e> {
         };
         out.mfn_duty = mfn_duty;
         out.customs_value = flow.customs_value;
+        Ok(())
+    }
+
+    /// Prices the last row this pricer priced, `flow`, under `variant`, a scenario aligned with this
+    /// pricer's (see [`super::Sweep`]: the same measures in the same evaluation order, the same
+    /// lists, base rates and freeze date), by deciding again only the measures of `redo` (by
+    /// evaluation rank) under the variant, in evaluation order; every other measure keeps its status
+    /// here. `redo` must hold every measure whose content differs that is a candidate under either
+    /// scenario, and every candidate that names one of `redo` in its `excluded_by` or is replaced by
+    /// one (the measures outside it then decide alike under both, since a measure only reads the
+    /// measures decided before it that exclude or replace it). The MFN layer is the same. A measure
+    /// of `redo` is checked in full (scope, exemptions), candidate or not. The last row must have
+    /// been priced without warnings (a warning of a redone measure would be left in place).
+    pub(crate) fn reprice(
+        &mut self,
+        variant: &Engine,
+        flow: &Flow,
+        redo: u128,
+        out: &mut Priced,
+    ) -> Result<(), PricingError> {
+        let engine = self.engine;
+        let index = &engine.index;
+        let last = &self.priced;
+        debug_assert!(last.warnings.is_empty() && index.bits_fit);
+        let entry = self.memo.entry(engine, &flow.hts);
+        let members = self.memo.members(entry);
+        let segment = index.segment(flow.entry_date);
+        let codes = Codes {
+            keys: self.memo.keys(entry),
+            len: flow.hts.len(),
+            at_entry: members.and(&index.segment_lists[segment]),
+            at_freeze: if engine.scenario().freeze_on.is_some() {
+                members.and(&index.freeze_lists)
+            } else {
+                ListMask::default()
+            },
+            mfn_duty: last.mfn_duty,
+            exemptions: u128::MAX,
+        };
+        let mut redo_bits = 0u128;
+        let mut ranks = redo;
+        while ranks != 0 {
+            let rank = ranks.trailing_zeros() as usize;
+            ranks &= ranks - 1;
+            redo_bits |= 1u128 << index.by_rank[rank];
+        }
+        out.lines.clear();
+        out.warnings.clear();
+        out.lines.extend(last.lines.iter().filter(|(i, _)| redo_bits & (1u128 << i) == 0).cloned());
+        let mut applied_bits = out.lines.iter().fold(0u128, |b, (i, _)| b | 1u128 << i);
+        let mut ranks = redo;
+        while ranks != 0 {
+            let rank = ranks.trailing_zeros() as usize;
+            ranks &= ranks - 1;
+            let i = index.by_rank[rank];
+            let applied = AppliedSoFar::Bits(applied_bits, &out.lines);
+            if let Status::Applied(l) = variant.measure_status(i, flow, &codes, &applied, true, &mut out.warnings) {
+                applied_bits |= 1u128 << i;
+                out.lines.push((i, l));
+            }
+        }
+        out.lines.sort_unstable_by_key(|(i, _)| *i);
+        if applied_bits & variant.index.prohibited_mask != 0
+            && let Some(e) = out.lines.iter().find_map(|(i, l)| variant.prohibition(*i, l, flow))
+        {
+            return Err(e);
+        }
+        let mfn_duty = last.mfn_duty;
+        let additional_cents = out.lines.iter().try_fold(0i128, |a, (_, l)| Some(a + cents(l.amount)?));
+        let in_cents = additional_cents.and_then(|a| {
+            let total = a + cents(mfn_duty)?;
+            Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))
+        });
+        (out.additional_duty, out.total_duty) = match in_cents {
+            Some(sums) => sums,
+            None => {
+                let mut additional: Decimal = out.lines.iter().map(|(_, l)| l.amount).sum();
+                additional.rescale(2);
+                let mut total = mfn_duty + additional;
+                total.rescale(2);
+                (additional, total)
+            }
+        };
+        out.mfn_duty = mfn_duty;
+        out.customs_value = last.customs_value;
+        out.base_rule = last.base_rule;
+        out.short_code_split = last.short_code_split;
         Ok(())
     }
 

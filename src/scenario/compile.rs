@@ -3,11 +3,12 @@
 
 use super::error::{Result, Sources};
 use super::order::evaluation_order;
-use super::raw::{RawBaseRate, RawExemption, RawMeasure, RawScope, RawWindow, S};
+use super::raw::{RawBaseRate, RawExemption, RawList, RawMeasure, RawScope, RawWindow, S};
 use super::resolve::{Merged, abbreviate};
 use super::*;
 use crate::codes::HeadingRange;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 fn parse_date(src: &Sources, s: &S, key: &str) -> Result<Date> {
     Date::parse(&s.value).map_err(|e| {
@@ -70,7 +71,7 @@ fn check_citation(src: &Sources, s: &S, key: &str) -> Result<String> {
 
 struct Ctx<'a> {
     src: &'a Sources,
-    list_index: BTreeMap<String, usize>,
+    list_index: &'a BTreeMap<String, usize>,
     groups: BTreeMap<String, CountrySet>,
 }
 
@@ -164,7 +165,58 @@ impl Ctx<'_> {
     }
 }
 
-pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
+/// A scenario's product lists, compiled once for every scenario of a loading session whose merged
+/// lists are the same (the variants of a sweep that do not redefine a list share their parent's).
+pub(super) struct CompiledLists {
+    lists: Arc<Vec<ProductList>>,
+    /// The lists' prefixes indexed together; `None` when there are more lists than a
+    /// [`ListMask`] holds (the scenario is then refused).
+    index: Option<Arc<ListIndex>>,
+    /// The index of each list by name.
+    by_name: BTreeMap<String, usize>,
+}
+
+/// The compiled lists of the scenarios that share them, compiled by the first that needs them.
+pub(super) type ListsSlot = std::sync::OnceLock<Result<CompiledLists>>;
+
+/// Compiles the merged product lists of a scenario.
+fn compile_lists(raw: &BTreeMap<String, RawList>, src: &Sources) -> Result<CompiledLists> {
+    let mut lists = Vec::new();
+    let mut by_name = BTreeMap::new();
+    let flat = flatten_lists(raw, src)?;
+    for (lname, l) in raw {
+        let (include, exclude) = flat[lname].clone();
+        let key = format!("lists.{lname}");
+        let from = l.from.as_ref().map(|d| parse_date(src, d, &format!("{key}.from"))).transpose()?;
+        let until = l.until.as_ref().map(|d| parse_date(src, d, &format!("{key}.until"))).transpose()?;
+        if let (Some(f), Some(u), Some(us)) = (from, until, &l.until)
+            && u <= f
+        {
+            return Err(src.err(
+                us,
+                &format!("{key}.until"),
+                format!("window ends on {u}, not after its start {f}"),
+                "`until` is the first day after the window; make it later than `from`",
+            ));
+        }
+        by_name.insert(lname.clone(), lists.len());
+        lists.push(ProductList {
+            name: lname.clone(),
+            title: l.title.clone(),
+            source: l.source.clone(),
+            note: l.note.clone(),
+            include,
+            exclude,
+            window: Window { from, until },
+        });
+    }
+    let index = (lists.len() <= ListMask::CAPACITY).then(|| Arc::new(ListIndex::new(&lists)));
+    Ok(CompiledLists { lists: Arc::new(lists), index, by_name })
+}
+
+/// Compiles a merged scenario; `files` are the indices in `src` of the files it was built from, and
+/// `lists` holds its compiled product lists (made here when no scenario sharing them made them).
+pub(super) fn compile(merged: Merged, src: &Sources, files: &[usize], lists: &ListsSlot) -> Result<Scenario> {
     let name = merged.name.clone().map(|n| n.value).unwrap_or_default();
     let freeze_on = merged.freeze_on.as_ref().map(|s| parse_date(src, s, "scenario.freeze_on")).transpose()?;
     let law = LawStatus {
@@ -192,45 +244,21 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
             countries: set,
         });
     }
-    let mut lists = Vec::new();
-    let mut list_index = BTreeMap::new();
-    let flat = flatten_lists(&merged, src)?;
-    for (lname, l) in &merged.lists {
-        let (include, exclude) = flat[lname].clone();
-        let key = format!("lists.{lname}");
-        let from = l.from.as_ref().map(|d| parse_date(src, d, &format!("{key}.from"))).transpose()?;
-        let until = l.until.as_ref().map(|d| parse_date(src, d, &format!("{key}.until"))).transpose()?;
-        if let (Some(f), Some(u), Some(us)) = (from, until, &l.until)
-            && u <= f
-        {
-            return Err(src.err(
-                us,
-                &format!("{key}.until"),
-                format!("window ends on {u}, not after its start {f}"),
-                "`until` is the first day after the window; make it later than `from`",
-            ));
-        }
-        list_index.insert(lname.clone(), lists.len());
-        lists.push(ProductList {
-            name: lname.clone(),
-            title: l.title.clone(),
-            source: l.source.clone(),
-            note: l.note.clone(),
-            include,
-            exclude,
-            window: Window { from, until },
-        });
-    }
-    if lists.len() > ListMask::CAPACITY {
+    let compiled = lists.get_or_init(|| compile_lists(&merged.lists, src)).as_ref().map_err(|e| e.clone())?;
+    let Some(list_index) = &compiled.index else {
         let first = merged.name.clone().unwrap_or_else(unreachable_name);
         return Err(src.err(
             &first,
             "lists",
-            format!("the scenario has {} product lists; at most {} are supported", lists.len(), ListMask::CAPACITY),
+            format!(
+                "the scenario has {} product lists; at most {} are supported",
+                compiled.lists.len(),
+                ListMask::CAPACITY
+            ),
             "merge some lists",
         ));
-    }
-    let ctx = Ctx { src, list_index, groups: group_sets };
+    };
+    let ctx = Ctx { src, list_index: &compiled.by_name, groups: group_sets };
     let ids: Vec<String> = merged.measures.iter().map(|(m, _)| m.id.value.clone()).collect();
     let mut measures = Vec::new();
     for (m, file_idx) in &merged.measures {
@@ -387,14 +415,14 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
         freeze_on,
         law,
         note: merged.note,
-        list_index: ListIndex::new(&lists),
-        lists,
+        list_index: Arc::clone(list_index),
+        lists: Arc::clone(&compiled.lists),
         groups,
         measures,
         exemptions,
         base_rates,
         eval_order,
-        files: src.files.iter().map(|f| f.name.clone()).collect(),
+        files: files.iter().map(|&i| src.files[i].name.clone()).collect(),
     })
 }
 
@@ -403,10 +431,10 @@ pub(super) fn compile(merged: Merged, src: &Sources) -> Result<Scenario> {
 /// list with its excludes (and then no prefixes of its own beside it); it may exclude lists that have
 /// no `exclude` of their own; a named list must not carry its own window (the naming list's governs).
 /// Any other combination would change the meaning when flattened, and is refused with the fix.
-fn flatten_lists(merged: &Merged, src: &Sources) -> Result<BTreeMap<String, (PrefixSet, PrefixSet)>> {
+fn flatten_lists(lists: &BTreeMap<String, RawList>, src: &Sources) -> Result<BTreeMap<String, (PrefixSet, PrefixSet)>> {
     fn visit(
         name: &str,
-        merged: &Merged,
+        lists: &BTreeMap<String, RawList>,
         src: &Sources,
         done: &mut BTreeMap<String, (PrefixSet, PrefixSet)>,
         stack: &mut Vec<String>,
@@ -414,7 +442,7 @@ fn flatten_lists(merged: &Merged, src: &Sources) -> Result<BTreeMap<String, (Pre
         if done.contains_key(name) {
             return Ok(());
         }
-        let l = &merged.lists[name];
+        let l = &lists[name];
         stack.push(name.to_string());
         let mut include = PrefixSet::default();
         let mut exclude = PrefixSet::default();
@@ -433,8 +461,8 @@ fn flatten_lists(merged: &Merged, src: &Sources) -> Result<BTreeMap<String, (Pre
                     }
                     continue;
                 };
-                let Some(o) = merged.lists.get(other) else {
-                    let known: Vec<&str> = merged.lists.keys().map(String::as_str).collect();
+                let Some(o) = lists.get(other) else {
+                    let known: Vec<&str> = lists.keys().map(String::as_str).collect();
                     return Err(src.err(
                         e,
                         &key,
@@ -458,7 +486,7 @@ fn flatten_lists(merged: &Merged, src: &Sources) -> Result<BTreeMap<String, (Pre
                         "remove the window from the named list, or name its codes instead",
                     ));
                 }
-                visit(other, merged, src, done, stack)?;
+                visit(other, lists, src, done, stack)?;
                 let (inc, exc) = &done[other];
                 if !is_include && !exc.prefixes().is_empty() {
                     return Err(src.err(
@@ -502,8 +530,8 @@ fn flatten_lists(merged: &Merged, src: &Sources) -> Result<BTreeMap<String, (Pre
         Ok(())
     }
     let mut done = BTreeMap::new();
-    for name in merged.lists.keys() {
-        visit(name, merged, src, &mut done, &mut Vec::new())?;
+    for name in lists.keys() {
+        visit(name, lists, src, &mut done, &mut Vec::new())?;
     }
     Ok(done)
 }

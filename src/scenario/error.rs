@@ -46,6 +46,23 @@ pub(super) type Result<T> = std::result::Result<T, Box<ScenarioError>>;
 pub(super) struct SourceFile {
     pub(super) name: String,
     pub(super) text: String,
+    /// The byte offset of the start of every line (the first is 0), to place a value quickly.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub(super) fn new(name: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceFile { name, text, line_starts }
+    }
+
+    /// The 1-based line and column of byte `offset`, as [`line_col`] finds them.
+    pub(super) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
 }
 
 /// The files read so far, so that located values can be turned into file:line:column.
@@ -57,7 +74,7 @@ pub(super) struct Sources {
 impl Sources {
     pub(super) fn locate(&self, s: &S) -> (String, Option<usize>, Option<usize>) {
         let Some(f) = self.files.get(s.file) else { return (String::from("?"), None, None) };
-        let (l, c) = line_col(&f.text, s.span.start);
+        let (l, c) = f.line_col(s.span.start);
         (f.name.clone(), Some(l), Some(c))
     }
 

@@ -16,7 +16,7 @@ mod resolve;
 pub use builtin::{bundled_names, bundled_text};
 pub use error::ScenarioError;
 pub use lint::never_applies;
-pub use resolve::{load_scenario, load_scenario_str};
+pub use resolve::{MergedScenario, ScenarioLoader, load_scenario, load_scenario_str};
 
 use crate::codes::{Country, CountrySet, HtsCode, HtsKeyHash};
 use crate::date::Date;
@@ -24,7 +24,7 @@ use crate::money::Rate;
 use std::collections::{HashMap, HashSet};
 
 /// A set of HTS prefixes, matched by looking up each prefix length of a code.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixSet {
     keys: HashSet<u64, HtsKeyHash>,
     /// Bit n set when some prefix has n digits.
@@ -244,7 +244,7 @@ impl ListIndex {
 }
 
 /// Which goods a measure (or one of its rates) covers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductScope {
     /// `"*"` was included.
     pub all: bool,
@@ -363,7 +363,7 @@ impl std::fmt::Display for Window {
 }
 
 /// A suspension of a measure.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Suspension {
     /// When it is suspended.
     pub window: Window,
@@ -375,7 +375,7 @@ pub struct Suspension {
 
 /// An exemption heading that lifts the duties of some measures for some goods (e.g. 9903.01.32,
 /// Annex II of EO 14257, for the reciprocal measures).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Exemption {
     /// Id (unique among measures and exemptions).
     pub id: String,
@@ -417,7 +417,7 @@ impl Exemption {
 
 /// An in-transit ("savings") clause: goods loaded before `loaded_before` and entered before
 /// `entered_before` are not subject to the measure.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InTransit {
     /// Loaded onto the vessel (final mode of transport) before this date.
     pub loaded_before: Date,
@@ -495,7 +495,7 @@ pub enum Duty {
 }
 
 /// One rate of a measure, with the narrowing that selects it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MeasureRate {
     /// Applies only when this heading is declared on the line (`None`: no declaration needed).
     pub declared: Option<crate::codes::Heading>,
@@ -523,7 +523,7 @@ pub struct MeasureRate {
 }
 
 /// A checked measure.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Measure {
     /// Fixed id (`docs/contracts.md`), e.g. `ieepa_reciprocal_baseline`.
     pub id: String,
@@ -630,7 +630,7 @@ pub enum BaseDuty {
 /// 117-110), and some Russian goods a rate in lieu of Column 2 (9903.90.08/.09). The first rule in
 /// file order that covers the flow's origin, code and rule date applies; the row's own `mfn_rate`
 /// still wins over every rule.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BaseRate {
     /// Id (lower-case letters, digits and `_`), shown in the `measures` column after `mfn`.
     pub id: String,
@@ -717,10 +717,10 @@ pub struct Scenario {
     pub extends: Option<String>,
     /// Entries after this date are assessed under the rules in force on it.
     pub freeze_on: Option<Date>,
-    /// Product lists.
-    pub lists: Vec<ProductList>,
+    /// Product lists (shared by the scenarios loaded together whose lists are the same).
+    pub lists: std::sync::Arc<Vec<ProductList>>,
     /// The lists' prefixes indexed together.
-    pub list_index: ListIndex,
+    pub list_index: std::sync::Arc<ListIndex>,
     /// Country groups.
     pub groups: Vec<CountryGroup>,
     /// Notes on the scenario's assumptions.

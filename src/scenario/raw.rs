@@ -136,7 +136,7 @@ pub(crate) struct RawListsFile {
     pub base_rate: Vec<RawBaseRate>,
 }
 
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawList {
     pub title: String,

@@ -2,12 +2,13 @@
 //! then compiled ([`super::compile`]) into a checked [`Scenario`].
 
 use super::builtin::bundled_text;
-use super::compile::compile;
+use super::compile::{ListsSlot, compile};
 use super::error::{Result, SourceFile, Sources, line_col, plain_err};
 use super::raw::{CURRENT_FILE, RawBaseRate, RawExemption, RawFile, RawGroup, RawList, RawListsFile, RawMeasure, S};
 use super::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Where a file comes from: the bundled set or the disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +75,10 @@ impl Origin {
     }
 }
 
-#[derive(Default)]
+/// The merged product lists of a scenario, by name.
+pub(super) type RawLists = Arc<BTreeMap<String, RawList>>;
+
+#[derive(Clone, Default)]
 pub(super) struct Merged {
     pub(super) name: Option<S>,
     pub(super) title: String,
@@ -86,19 +90,38 @@ pub(super) struct Merged {
     pub(super) hts_revision: Option<String>,
     pub(super) covers_from: Option<S>,
     pub(super) known_gaps: Option<Vec<String>>,
-    pub(super) lists: BTreeMap<String, RawList>,
+    /// Shared with the parent's until a file changes them (a sweep's variants rarely do).
+    pub(super) lists: RawLists,
     pub(super) groups: BTreeMap<String, RawGroup>,
     pub(super) measures: Vec<(RawMeasure, usize)>,
     pub(super) exemptions: Vec<(RawExemption, usize)>,
     pub(super) base_rates: Vec<(RawBaseRate, usize)>,
 }
 
-struct Loader {
-    sources: Sources,
-    stack: Vec<Origin>,
+/// A scenario file already loaded (with its ancestors and included parts) in this session.
+#[derive(Clone)]
+struct Loaded {
+    /// The merged result of the file, its ancestors and its included parts.
+    merged: Merged,
+    /// The files it was built from, in the order read (indices in the session's sources).
+    files: Vec<usize>,
+    /// The identities of the scenario files in its `extends` chain (the file's own first).
+    chain: Vec<String>,
 }
 
-impl Loader {
+/// Reads, parses and merges the files of one scenario, in a session's sources and with its cache.
+struct Loader<'s> {
+    sources: &'s mut Sources,
+    /// Scenario files already loaded in the session, by identity ([`Origin::identity`]).
+    loaded: &'s mut HashMap<String, Loaded>,
+    stack: Vec<Origin>,
+    /// The files this scenario is built from so far, in the order read (indices in `sources`).
+    files: Vec<usize>,
+    /// The identities of the scenario files loaded so far (not their included parts).
+    chain: Vec<String>,
+}
+
+impl Loader<'_> {
     fn read(&mut self, origin: &Origin, what: &str) -> Result<usize> {
         let text = match origin {
             Origin::Bundled(p) => bundled_text(p).map(str::to_string).ok_or_else(|| {
@@ -113,7 +136,8 @@ impl Loader {
                 plain_err(&origin.display(), "", format!("cannot read the {what}: {e}"), "check the path")
             })?,
         };
-        self.sources.files.push(SourceFile { name: origin.display(), text });
+        self.sources.files.push(SourceFile::new(origin.display(), text));
+        self.files.push(self.sources.files.len() - 1);
         Ok(self.sources.files.len() - 1)
     }
 
@@ -141,6 +165,9 @@ impl Loader {
         })
     }
 
+    /// Loads a scenario file and its ancestors, merged; a file loaded before in the session (the
+    /// parent of several variants) is taken from the session's cache, not read and parsed again,
+    /// unless its chain holds a file being loaded (then it is loaded again, and the cycle refused).
     fn load(&mut self, origin: Origin) -> Result<Merged> {
         let identity = origin.identity();
         if self.stack.iter().any(|o| o.identity() == identity) {
@@ -152,6 +179,26 @@ impl Loader {
                 "make one of these files stop extending the other",
             ));
         }
+        if let Some(hit) = self.loaded.get(&identity)
+            && !self.stack.iter().any(|o| hit.chain.contains(&o.identity()))
+        {
+            self.files.extend_from_slice(&hit.files);
+            self.chain.extend(hit.chain.iter().cloned());
+            return Ok(hit.merged.clone());
+        }
+        let (first_file, first_chain) = (self.files.len(), self.chain.len());
+        self.chain.push(identity.clone());
+        let merged = self.load_uncached(origin)?;
+        let loaded = Loaded {
+            merged: merged.clone(),
+            files: self.files[first_file..].to_vec(),
+            chain: self.chain[first_chain..].to_vec(),
+        };
+        self.loaded.insert(identity, loaded);
+        Ok(merged)
+    }
+
+    fn load_uncached(&mut self, origin: Origin) -> Result<Merged> {
         let idx = self.read(&origin, "scenario file")?;
         let raw: RawFile = self.parse(idx)?;
         let header = &raw.scenario;
@@ -246,7 +293,7 @@ impl Loader {
                         "rename one of them",
                     ));
                 }
-                merged.lists.insert(name, list);
+                Arc::make_mut(&mut merged.lists).insert(name, list);
             }
             for (name, group) in file.groups {
                 merged.groups.insert(name, group);
@@ -255,7 +302,9 @@ impl Loader {
             included_exemptions.extend(file.exemption.into_iter().map(|e| (e, inc_idx)));
             included_base_rates.extend(file.base_rate.into_iter().map(|b| (b, inc_idx)));
         }
-        merged.lists.extend(lists);
+        if !lists.is_empty() {
+            Arc::make_mut(&mut merged.lists).extend(lists);
+        }
         merged.groups.extend(groups);
         let mut removed: BTreeSet<String> = BTreeSet::new();
         for r in &header.remove {
@@ -396,11 +445,10 @@ pub(super) fn abbreviate(items: &[&str]) -> String {
     format!("{}, ... {} in all", items[..12].join(", "), items.len())
 }
 
-/// Loads a scenario by bundled name (`historical`) or path (`my/scenario.toml`).
-/// Errors are boxed to keep `Result` small (the error carries file, position, key, message and fix).
-pub fn load_scenario(spec: &str) -> Result<Scenario> {
+/// The bundled file or the file on disk that `--scenario SPEC` names.
+fn origin_of(spec: &str) -> Result<Origin> {
     let is_name = !spec.contains('/') && !spec.ends_with(".toml");
-    let origin = if is_name && bundled_text(&format!("{spec}.toml")).is_some() {
+    Ok(if is_name && bundled_text(&format!("{spec}.toml")).is_some() {
         Origin::Bundled(format!("{spec}.toml"))
     } else if is_name && !Path::new(spec).exists() {
         return Err(plain_err(
@@ -411,15 +459,84 @@ pub fn load_scenario(spec: &str) -> Result<Scenario> {
         ));
     } else {
         Origin::Disk(PathBuf::from(spec))
-    };
-    compile_origin(origin)
+    })
+}
+
+/// Loads a scenario by bundled name (`historical`) or path (`my/scenario.toml`).
+/// Errors are boxed to keep `Result` small (the error carries file, position, key, message and fix).
+pub fn load_scenario(spec: &str) -> Result<Scenario> {
+    ScenarioLoader::default().load(spec)
+}
+
+/// Loads several scenarios, each file read and parsed once: the variants of a sweep that all
+/// extend `historical` share one reading of it and its parts (merged again for each, then each
+/// compiled on its own). A scenario loads exactly as [`load_scenario`] loads it, errors included.
+#[derive(Default)]
+pub struct ScenarioLoader {
+    sources: Sources,
+    loaded: HashMap<String, Loaded>,
+    /// The merged product lists of the scenarios merged so far, each with the slot of its compiled
+    /// lists: scenarios with the same lists share one compilation (and one copy in memory).
+    lists: Vec<(RawLists, Arc<ListsSlot>)>,
+}
+
+/// A scenario's files read and merged, not yet compiled ([`ScenarioLoader::merge`]).
+pub struct MergedScenario {
+    merged: Merged,
+    files: Vec<usize>,
+    lists: Arc<ListsSlot>,
+}
+
+impl ScenarioLoader {
+    /// Loads a scenario by bundled name or path (see [`load_scenario`]).
+    pub fn load(&mut self, spec: &str) -> Result<Scenario> {
+        let merged = self.merge(spec)?;
+        self.compile(merged)
+    }
+
+    /// Reads and merges a scenario's files (taking the files loaded before from the cache): the
+    /// first half of [`ScenarioLoader::load`], for compiling several scenarios in parallel
+    /// ([`ScenarioLoader::compile`] takes `&self`).
+    pub fn merge(&mut self, spec: &str) -> Result<MergedScenario> {
+        let origin = origin_of(spec)?;
+        let mut loader = self.loader();
+        let merged = loader.load(origin)?;
+        let files = loader.files;
+        let same = |raw: &RawLists| Arc::ptr_eq(raw, &merged.lists) || *raw == merged.lists;
+        let lists = match self.lists.iter().find(|(raw, _)| same(raw)) {
+            Some((_, slot)) => Arc::clone(slot),
+            None => {
+                let slot = Arc::new(ListsSlot::new());
+                self.lists.push((Arc::clone(&merged.lists), Arc::clone(&slot)));
+                slot
+            }
+        };
+        Ok(MergedScenario { merged, files, lists })
+    }
+
+    /// Compiles a merged scenario into a checked [`Scenario`].
+    pub fn compile(&self, m: MergedScenario) -> Result<Scenario> {
+        compile(m.merged, &self.sources, &m.files, &m.lists)
+    }
+
+    fn loader(&mut self) -> Loader<'_> {
+        Loader {
+            sources: &mut self.sources,
+            loaded: &mut self.loaded,
+            stack: Vec::new(),
+            files: Vec::new(),
+            chain: Vec::new(),
+        }
+    }
 }
 
 /// Loads a scenario from text, as if it were the file `file_name` (relative `extends` and
 /// `include` resolve against the current directory; bundled names resolve to bundled files).
 pub fn load_scenario_str(file_name: &str, text: &str) -> Result<Scenario> {
-    let mut loader = Loader { sources: Sources::default(), stack: Vec::new() };
-    loader.sources.files.push(SourceFile { name: file_name.into(), text: text.into() });
+    let mut session = ScenarioLoader::default();
+    let mut loader = session.loader();
+    loader.sources.files.push(SourceFile::new(file_name.into(), text.into()));
+    loader.files.push(0);
     let origin = Origin::Disk(PathBuf::from(file_name));
     let raw: RawFile = loader.parse(0)?;
     loader.stack.push(origin.clone());
@@ -446,11 +563,61 @@ pub fn load_scenario_str(file_name: &str, text: &str) -> Result<Scenario> {
     };
     loader.stack.pop();
     loader.apply(&origin, 0, raw, &mut merged)?;
-    compile(merged, &loader.sources)
+    let files = std::mem::take(&mut loader.files);
+    compile(merged, &session.sources, &files, &ListsSlot::new())
 }
 
-fn compile_origin(origin: Origin) -> Result<Scenario> {
-    let mut loader = Loader { sources: Sources::default(), stack: Vec::new() };
-    let merged = loader.load(origin)?;
-    compile(merged, &loader.sources)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every bundled scenario, the sweep variants of `tests/data/sweep` and the refused files of
+    /// `tests/data/bad-scenarios`, in one session and each alone.
+    fn specs() -> Vec<String> {
+        let mut specs: Vec<String> = super::super::bundled_names().iter().map(|n| n.to_string()).collect();
+        for dir in ["tests/data/sweep", "tests/data/bad-scenarios"] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .map(|p| p.display().to_string())
+                .collect();
+            files.sort();
+            specs.extend(files);
+        }
+        specs
+    }
+
+    #[test]
+    fn a_session_loads_every_scenario_as_it_loads_alone() {
+        let specs = specs();
+        let mut session = ScenarioLoader::default();
+        let mut refused = 0;
+        for spec in &specs {
+            let together = session.load(spec);
+            let alone = load_scenario(spec);
+            refused += usize::from(alone.is_err());
+            match (together, alone) {
+                (Ok(t), Ok(a)) => assert_eq!(format!("{t:?}"), format!("{a:?}"), "{spec}"),
+                (Err(t), Err(a)) => assert_eq!(t, a, "{spec}"),
+                (t, a) => panic!("{spec}: {:?} in a session, {:?} alone", t.err(), a.err()),
+            }
+        }
+        assert!(refused > 0, "some refused files were loaded");
+        // The variants extending `historical` share its compiled lists.
+        let mut session = ScenarioLoader::default();
+        let a = session.load("historical").unwrap();
+        let b = session.load(&specs.iter().find(|s| s.ends_with("jp-10.toml")).unwrap().clone()).unwrap();
+        assert!(Arc::ptr_eq(&a.lists, &b.lists) && Arc::ptr_eq(&a.list_index, &b.list_index));
+    }
+
+    #[test]
+    fn a_value_is_placed_as_by_counting_lines() {
+        let text = "a = 1\n\nb = \"é\"\r\nc = [\n  2 ]\n";
+        let f = SourceFile::new("t.toml".into(), text.into());
+        for offset in (0..=text.len() + 2).filter(|&o| text.is_char_boundary(o.min(text.len()))) {
+            assert_eq!(f.line_col(offset), line_col(text, offset), "{offset}");
+        }
+    }
 }
