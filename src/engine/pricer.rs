@@ -154,8 +154,24 @@ impl<'e> Pricer<'e> {
                 out.lines.push((i, l));
             }
         }
+        Self::close(engine, flow, applied_bits, mfn_duty, additional_cents, out)?;
+        out.customs_value = flow.customs_value;
+        Ok(())
+    }
+
+    /// Ends a pricing: sorts the lines, refuses a prohibited import, and sets the MFN and the totals
+    /// (`additional_cents`: the lines' sum in integer cents, `None` when an amount has more than two
+    /// places; then summed as a `Decimal`).
+    fn close(
+        engine: &Engine,
+        flow: &Flow,
+        applied_bits: u128,
+        mfn_duty: Decimal,
+        additional_cents: Option<i128>,
+        out: &mut Priced,
+    ) -> Result<(), PricingError> {
         out.lines.sort_unstable_by_key(|(i, _)| *i);
-        if applied_bits & index.prohibited_mask != 0
+        if applied_bits & engine.index.prohibited_mask != 0
             && let Some(e) = out.lines.iter().find_map(|(i, l)| engine.prohibition(*i, l, flow))
         {
             return Err(e);
@@ -175,7 +191,6 @@ impl<'e> Pricer<'e> {
             }
         };
         out.mfn_duty = mfn_duty;
-        out.customs_value = flow.customs_value;
         Ok(())
     }
 
@@ -237,29 +252,8 @@ impl<'e> Pricer<'e> {
                 out.lines.push((i, l));
             }
         }
-        out.lines.sort_unstable_by_key(|(i, _)| *i);
-        if applied_bits & variant.index.prohibited_mask != 0
-            && let Some(e) = out.lines.iter().find_map(|(i, l)| variant.prohibition(*i, l, flow))
-        {
-            return Err(e);
-        }
-        let mfn_duty = last.mfn_duty;
         let additional_cents = out.lines.iter().try_fold(0i128, |a, (_, l)| Some(a + cents(l.amount)?));
-        let in_cents = additional_cents.and_then(|a| {
-            let total = a + cents(mfn_duty)?;
-            Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))
-        });
-        (out.additional_duty, out.total_duty) = match in_cents {
-            Some(sums) => sums,
-            None => {
-                let mut additional: Decimal = out.lines.iter().map(|(_, l)| l.amount).sum();
-                additional.rescale(2);
-                let mut total = mfn_duty + additional;
-                total.rescale(2);
-                (additional, total)
-            }
-        };
-        out.mfn_duty = mfn_duty;
+        Self::close(variant, flow, applied_bits, last.mfn_duty, additional_cents, out)?;
         out.customs_value = last.customs_value;
         out.base_rule = last.base_rule;
         out.short_code_split = last.short_code_split;
