@@ -182,10 +182,8 @@ def _price_table(table: pa.Table, opts: dict) -> pa.Table:
         table, opts["scenario"], opts["as_of"], opts["assume"], opts["hts"], ranges=opts["ranges"], errors="return"
     )
     n = table.num_rows
-    # The result columns are priced's last ones, taken by position: an input `scenario` column has the
-    # same name as the first.
-    first = priced.num_columns - len(names)
-    result_cols = [priced.column(first + i) for i in range(len(names))]
+    # The result columns are priced's last ones (`price` names an input `scenario` `input_scenario`).
+    result_cols = [priced.column(c) for c in names]
     if rejects.num_rows and errors == "raise":
         raise tariffstack.RowError(rejects)
     if rejects.num_rows == 0:

@@ -163,6 +163,9 @@ def price(
     if rejects:
         out = t.filter(result.column(_PRICED))
         result = result.filter(result.column(_PRICED))
+    # As `run` writes it: an input `scenario` column (a test-case file's) becomes `input_scenario`,
+    # so that the result's own `scenario` is never duplicated.
+    out = out.rename_columns(["input_scenario" if n.lower() == "scenario" else n for n in out.column_names])
     for name in result.column_names[1:]:
         out = out.append_column(result.schema.field(name), result.column(name))
     meta = dict(out.schema.metadata or {})

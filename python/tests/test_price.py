@@ -221,3 +221,13 @@ def test_empty_table():
     t = pa.table({c: pa.array([], pa.string()) for c in ["hts", "origin", "entry_date", "customs_value"]})
     r = tariffstack.price(t, "historical")
     assert r.num_rows == 0 and r.column_names[4:] == RESULT
+
+
+def test_an_input_scenario_column_is_renamed_as_run_does(cli, tmp_path):
+    """A test-case file's own `scenario` column comes back as `input_scenario`, as `run` writes it."""
+    path = tmp_path / "cases.csv"
+    path.write_text("scenario,hts,origin,entry_date,customs_value\nx,8703.23.01,JP,2025-04-16,10000\n")
+    r = tariffstack.price(strings_table(path), "historical")
+    assert r.column_names[:6] == ["input_scenario", "hts", "origin", "entry_date", "customs_value", "scenario"]
+    out = cli("run", str(path), "-s", "historical", "-q").stdout
+    assert_same_as_run(r, out)
