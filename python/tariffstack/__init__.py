@@ -135,7 +135,8 @@ def price(
 ):
     """Prices every row of ``table`` under ``scenario``, as ``tariffstack run`` does.
 
-    Returns a ``pyarrow.Table``: the input columns, unchanged, then ``scenario, mfn_duty,
+    Returns a ``pyarrow.Table``: the input columns, unchanged (a ``scenario`` column named
+    ``input_scenario``, as ``run`` writes it), then ``scenario, mfn_duty,
     additional_duty, total_duty, effective_rate, measures, citations`` (money ``decimal128(38, 2)``,
     the effective rate ``decimal128(38, 6)``, null for a customs value of 0); with ``assume`` also
     ``answer, estimated``, with ``ranges=True`` also ``total_duty_low, total_duty_high, unknown``.
