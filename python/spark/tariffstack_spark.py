@@ -182,8 +182,10 @@ def _price_table(table: pa.Table, opts: dict) -> pa.Table:
         table, opts["scenario"], opts["as_of"], opts["assume"], opts["hts"], ranges=opts["ranges"], errors="return"
     )
     n = table.num_rows
-    # The result columns are priced's last ones (`price` names an input `scenario` `input_scenario`).
-    result_cols = [priced.column(c) for c in names]
+    # The result columns are priced's last ones, taken by position: an input column may share a result
+    # column's name (a table priced before, with its `total_duty`), and a name would be ambiguous.
+    first = priced.num_columns - len(names)
+    result_cols = [priced.column(first + i) for i in range(len(names))]
     if rejects.num_rows and errors == "raise":
         raise tariffstack.RowError(rejects)
     if rejects.num_rows == 0:
@@ -254,7 +256,7 @@ def price_dataframe(
 
     # An input `scenario` column (a test-case file's) is named `input_scenario`, as run names it.
     fields = [
-        T.StructField("input_scenario", f.dataType, f.nullable, f.metadata) if f.name == "scenario" else f
+        T.StructField("input_scenario", f.dataType, f.nullable, f.metadata) if f.name.lower() == "scenario" else f
         for f in df.schema.fields
     ]
     fields += _spark_fields(result_fields)

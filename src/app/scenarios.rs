@@ -137,6 +137,8 @@ pub fn summarise(s: &Scenario) -> String {
                 r.origins.as_ref().map(|o| format!("{} origins", o.len())),
                 r.products.as_ref().map(|p| format!("products {}", p.text)),
                 (r.window != crate::scenario::Window::ALWAYS).then(|| r.window.to_string()),
+                r.declared.map(|h| format!("when {h} is declared")),
+                (!r.spi.is_empty()).then(|| format!("claiming {}", r.spi.join(" or "))),
             ]
             .into_iter()
             .flatten()
@@ -212,6 +214,7 @@ pub fn in_force_on(s: Scenario, date: crate::date::Date) -> String {
                     format!("{}{more}", names.join(" "))
                 }),
                 r.products.as_ref().map(|p| format!("products {}", p.text)),
+                (!r.spi.is_empty()).then(|| format!("claiming {}", r.spi.join(" or "))),
                 r.declared.map(|h| {
                     let spanned = if r.spanned { "" } else { ", never spanned by --ranges" };
                     format!("when {h} is declared{spanned}")

@@ -309,11 +309,11 @@ impl Assumptions {
             match &s.estimates {
                 Estimates::Metal(map) => {
                     let Some(m) = lookup(map, code) else { return Vec::new() };
-                    return bases.iter().map(|&b| (b, (m.of(b) * value).round_dp(2))).collect();
+                    return bases.iter().map(|&b| (b, crate::money::mul_round_cents(m.of(b), value))).collect();
                 }
                 Estimates::FlatMetal(total) if !bases.is_empty() => {
                     let each = *total / Decimal::from(bases.len());
-                    return bases.iter().map(|&b| (b, (each * value).round_dp(2))).collect();
+                    return bases.iter().map(|&b| (b, crate::money::mul_round_cents(each, value))).collect();
                 }
                 _ => {}
             }

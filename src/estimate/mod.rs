@@ -399,7 +399,9 @@ impl<'e> Estimator<'e> {
                 }
                 if let Ok(claimed) = self.pricer.price_into(&f, &mut self.alternative) {
                     let central = &mut self.estimate_priced;
-                    let blend = |a: Decimal, b: Decimal| (share * a + (Decimal::ONE - share) * b).round_dp(2);
+                    // Rounded as every duty line is: half away from zero, to the cent.
+                    let blend =
+                        |a: Decimal, b: Decimal| crate::money::round_cents(share * a + (Decimal::ONE - share) * b);
                     let mfn = blend(claimed.mfn_duty, central.mfn_duty);
                     let additional = blend(claimed.additional_duty, central.additional_duty);
                     if share > Decimal::new(5, 1) {

@@ -612,20 +612,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
         }),
         None => None,
     };
-    let mut exempt_spi = Vec::new();
-    for p in &m.exempt_spi {
-        let ok = (1..=3).contains(&p.value.len())
-            && p.value.bytes().all(|b| b.is_ascii_uppercase() || b == b'+' || b == b'*');
-        if !ok {
-            return Err(src.err(
-                p,
-                &key("exempt_spi"),
-                format!("`{}` is not a special program code", p.value),
-                "use the HTS code, e.g. \"S\" (USMCA)",
-            ));
-        }
-        exempt_spi.push(p.value.clone());
-    }
+    let exempt_spi = special_programs(src, &m.exempt_spi, &key("exempt_spi"))?;
     if m.rate.is_empty() {
         return Err(src.err(
             &m.id,
@@ -751,6 +738,7 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
             declared,
             declared_also,
             spanned: r.spanned.unwrap_or(true),
+            spi: special_programs(src, &r.spi, &key("rate.spi"))?,
             citation,
             duty,
             origins: origins_n,
@@ -768,7 +756,9 @@ fn compile_measure(ctx: &Ctx<'_>, m: &RawMeasure, file: &str) -> Result<Measure>
             };
             // A rate that needs a declaration may stand before one that does not (the declared branch
             // first, the default after it); the other way round it could never apply.
-            let told_apart = other.declared.is_some() && other.declared != rate.declared;
+            // Likewise a rate for flows claiming a program before one for any flow.
+            let told_apart = (other.declared.is_some() && other.declared != rate.declared)
+                || (!other.spi.is_empty() && other.spi != rate.spi);
             if origins_a.intersects(origins_b) && other.window.overlaps(&rate.window) && products_overlap && !told_apart
             {
                 let mut common = origins_a.clone();
@@ -1006,24 +996,7 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
             "`until` is the first day after the window; make it later than `from`",
         ));
     }
-    let programs = |list: &[S], k: &str| -> Result<Vec<String>> {
-        list.iter()
-            .map(|p| {
-                let ok = (1..=3).contains(&p.value.len())
-                    && p.value.bytes().all(|b| b.is_ascii_uppercase() || b == b'+' || b == b'*');
-                if ok {
-                    Ok(p.value.clone())
-                } else {
-                    Err(src.err(
-                        p,
-                        &key(k),
-                        format!("`{}` is not a special program code", p.value),
-                        "use the HTS code, e.g. \"S\" (USMCA)",
-                    ))
-                }
-            })
-            .collect()
-    };
+    let programs = |list: &[S], k: &str| special_programs(src, list, &key(k));
     let citation = check_citation(src, &e.citation, &key("citation"))?;
     Ok(Exemption {
         declared: match &e.declared_run {
@@ -1054,6 +1027,26 @@ fn compile_exemption(ctx: &Ctx<'_>, e: &RawExemption, ids: &[String]) -> Result<
         origins: e.origins.as_ref().map(|o| ctx.origins(o, &key("origins"), &e.id).map(|x| x.0)).transpose()?,
         window: Window { from, until },
     })
+}
+
+/// Special program codes as written (`S`, `S+`, `A*`), each checked.
+fn special_programs(src: &Sources, list: &[S], key: &str) -> Result<Vec<String>> {
+    list.iter()
+        .map(|p| {
+            let ok = (1..=3).contains(&p.value.len())
+                && p.value.bytes().all(|b| b.is_ascii_uppercase() || b == b'+' || b == b'*');
+            if ok {
+                Ok(p.value.clone())
+            } else {
+                Err(src.err(
+                    p,
+                    key,
+                    format!("`{}` is not a special program code", p.value),
+                    "use the HTS code, e.g. \"S\" (USMCA)",
+                ))
+            }
+        })
+        .collect()
 }
 
 /// The heading a branch needs declared: its own citation, when `declared = true`.

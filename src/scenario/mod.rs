@@ -506,6 +506,9 @@ pub struct MeasureRate {
     /// aluminum smelted in Russia, is priced only when declared and never widens a range; `explain`
     /// still names it).
     pub spanned: bool,
+    /// Applies only to a flow claiming one of these special programs (empty: any flow), as the
+    /// HTS's special-column-only headings do (9903.82.18/.19 need a USMCA claim).
+    pub spi: Vec<String>,
     /// Chapter 99 heading of the duty line.
     pub citation: String,
     /// The duty.

@@ -201,6 +201,9 @@ pub(crate) struct RawRate {
     /// With `declared`: `false` when `--ranges` must not try the declaration (see
     /// [`crate::scenario::MeasureRate::spanned`]).
     pub spanned: Option<bool>,
+    /// Only for flows claiming one of these special programs.
+    #[serde(default)]
+    pub spi: Vec<S>,
     pub origins: Option<RawScope>,
     pub products: Option<RawScope>,
     pub from: Option<S>,
