@@ -108,31 +108,6 @@ impl Engine {
         &self.mfn
     }
 
-    /// What [`Pricer::reprice_claim`] needs to price a row again with another program claimed, or
-    /// `None` when the scenario does not fit the bit sets (the row is then priced in full).
-    pub(crate) fn claim_plan(&self) -> Option<ClaimPlan> {
-        if !self.index.bits_fit {
-            return None;
-        }
-        let s = &*self.scenario;
-        let rank_of = &self.index.rank_of;
-        let mut plan = ClaimPlan { sensitive: 0, readers: vec![0; rank_of.len()] };
-        for (i, m) in s.measures.iter().enumerate() {
-            let on_claim = !m.exempt_spi.is_empty()
-                || m.exemptions
-                    .iter()
-                    .any(|&k| !s.exemptions[k].spi.is_empty() || !s.exemptions[k].unless_spi.is_empty())
-                || m.rates.iter().any(|r| !r.spi.is_empty() || matches!(r.duty, Duty::Inclusive { .. }));
-            if on_claim {
-                plan.sensitive |= 1u128 << rank_of[i];
-            }
-            for &j in m.excluded_by.iter().chain(&m.replaced_by) {
-                plan.readers[rank_of[j]] |= 1u128 << rank_of[i];
-            }
-        }
-        Some(plan)
-    }
-
     /// Every prefix of 9 or 10 digits the scenario's scopes name, sorted: the lines a measure may
     /// split a shorter code at.
     pub fn long_prefixes(&self) -> &[crate::codes::HtsCode] {
@@ -504,32 +479,6 @@ struct Codes<'k> {
     exemptions: u128,
 }
 
-/// The measures a claim of a special program can move, for [`Pricer::reprice_claim`] (see
-/// [`Engine::claim_plan`]): by evaluation rank, those whose decision can turn on the claim or on
-/// the MFN duty (a claim condition of an exemption or a rate, `exempt_spi`, an inclusive rate), and
-/// per rank the measures that read it (it is in their `excluded_by`, or it replaces them).
-#[derive(Clone, Debug)]
-pub(crate) struct ClaimPlan {
-    sensitive: u128,
-    readers: Vec<u128>,
-}
-
-impl ClaimPlan {
-    /// The measures to decide again for a row whose candidates (by rank) are `candidates`: the
-    /// sensitive candidates and, transitively, the candidates that read one of them.
-    pub(crate) fn redo(&self, candidates: u128) -> u128 {
-        let mut redo = self.sensitive & candidates;
-        let mut next = redo;
-        while next != 0 {
-            let r = next.trailing_zeros() as usize;
-            next &= next - 1;
-            let more = self.readers[r] & candidates & !redo;
-            redo |= more;
-            next |= more;
-        }
-        redo
-    }
-}
 #[cfg(test)]
 mod tests {
     //! The engine's rules, one by one, on a small scenario written for the purpose. MFN is set per

@@ -102,7 +102,34 @@ impl<'e> Pricer<'e> {
             exemptions,
         };
         let base = engine.base_rule(flow, &codes);
-        let mfn_duty = Self::mfn_duty(engine, entry, flow, base, &mut out.warnings)?;
+        let mfn_duty = match entry.mfn_ad_valorem() {
+            Some((mantissa, scale)) if flow.mfn_rate.is_none() && flow.spi.is_none() && base.is_none() => {
+                // The usual case: the general rate of the line, ad valorem only, remembered with the code.
+                mul_round_cents(Decimal::from_parts(mantissa, 0, 0, false, scale), flow.customs_value)
+            }
+            _ => {
+                let rate = match (&flow.mfn_rate, entry.mfn_line(), base) {
+                    (None, Some(l), None) => {
+                        let line = &engine.mfn_table().lines()[l];
+                        match (&line.general, flow.spi) {
+                            (Ok(general), None) => Cow::Borrowed(general),
+                            // A claim, on the line the memo remembers: what `select_mfn` chooses.
+                            (Ok(general), Some(p)) => {
+                                Cow::Borrowed(engine.claimed_mfn(line, p, &mut out.warnings).unwrap_or(general))
+                            }
+                            _ => engine.select_mfn(flow, None, &mut out.warnings)?.1,
+                        }
+                    }
+                    _ => engine.select_mfn(flow, base, &mut out.warnings)?.1,
+                };
+                if rate.specific.iter().all(|part| part.usd_per_unit.is_zero()) {
+                    // Ad valorem only: exactly `round_cents(rate x value)`, in integers when it can be.
+                    mul_round_cents(rate.ad_valorem, flow.customs_value)
+                } else {
+                    round_cents(Engine::mfn_amount(&rate, flow)?.0)
+                }
+            }
+        };
         codes.mfn_duty = mfn_duty;
         out.base_rule = base;
         out.short_code_split = entry.splits();
@@ -130,44 +157,6 @@ impl<'e> Pricer<'e> {
         Self::close(engine, flow, applied_bits, mfn_duty, additional_cents, out)?;
         out.customs_value = flow.customs_value;
         Ok(())
-    }
-
-    /// The MFN duty of a flow whose code has the memo entry `entry`, under the base rule `base`.
-    fn mfn_duty(
-        engine: &Engine,
-        entry: super::memo::MemoEntry,
-        flow: &Flow,
-        base: Option<usize>,
-        warnings: &mut Vec<super::Warning>,
-    ) -> Result<Decimal, PricingError> {
-        Ok(match entry.mfn_ad_valorem() {
-            Some((mantissa, scale)) if flow.mfn_rate.is_none() && flow.spi.is_none() && base.is_none() => {
-                // The usual case: the general rate of the line, ad valorem only, remembered with the code.
-                mul_round_cents(Decimal::from_parts(mantissa, 0, 0, false, scale), flow.customs_value)
-            }
-            _ => {
-                let rate = match (&flow.mfn_rate, entry.mfn_line(), base) {
-                    (None, Some(l), None) => {
-                        let line = &engine.mfn_table().lines()[l];
-                        match (&line.general, flow.spi) {
-                            (Ok(general), None) => Cow::Borrowed(general),
-                            // A claim, on the line the memo remembers: what `select_mfn` chooses.
-                            (Ok(general), Some(p)) => {
-                                Cow::Borrowed(engine.claimed_mfn(line, p, warnings).unwrap_or(general))
-                            }
-                            _ => engine.select_mfn(flow, None, warnings)?.1,
-                        }
-                    }
-                    _ => engine.select_mfn(flow, base, warnings)?.1,
-                };
-                if rate.specific.iter().all(|part| part.usd_per_unit.is_zero()) {
-                    // Ad valorem only: exactly `round_cents(rate x value)`, in integers when it can be.
-                    mul_round_cents(rate.ad_valorem, flow.customs_value)
-                } else {
-                    round_cents(Engine::mfn_amount(&rate, flow)?.0)
-                }
-            }
-        })
     }
 
     /// Ends a pricing: sorts the lines, refuses a prohibited import, and sets the MFN and the totals
@@ -222,41 +211,10 @@ impl<'e> Pricer<'e> {
         redo: u128,
         out: &mut Priced,
     ) -> Result<(), PricingError> {
-        debug_assert!(self.priced.warnings.is_empty());
-        out.warnings.clear();
-        let mfn_duty = self.priced.mfn_duty;
-        self.reprice_with(variant, flow, redo, mfn_duty, out)
-    }
-
-    /// The total of the last row this pricer priced (by [`Pricer::price`]) with another program
-    /// claimed, `flow` being that row with its new `spi`: the MFN layer is priced anew, and only the
-    /// measures of `redo` (by evaluation rank) are decided again, as [`Pricer::reprice`] does under
-    /// a variant. `redo` must hold every candidate whose decision can turn on the claim or on the
-    /// MFN duty (a claim condition, `exempt_spi`, an inclusive rate) and, transitively, the
-    /// candidates that read one of them (see [`Pricer::reprice`]). Warnings are not kept: the
-    /// ranges need the total only. The scenario must fit the bit sets.
-    pub(crate) fn reprice_claim(&mut self, flow: &Flow, redo: u128, out: &mut Priced) -> Result<(), PricingError> {
-        let engine = self.engine;
-        debug_assert!(engine.index.bits_fit);
-        out.warnings.clear();
-        let entry = self.memo.entry(engine, &flow.hts);
-        let mfn_duty = Self::mfn_duty(engine, entry, flow, self.priced.base_rule, &mut out.warnings)?;
-        self.reprice_with(engine, flow, redo, mfn_duty, out)
-    }
-
-    /// [`Pricer::reprice`] with the MFN duty `mfn_duty`.
-    fn reprice_with(
-        &mut self,
-        variant: &Engine,
-        flow: &Flow,
-        redo: u128,
-        mfn_duty: Decimal,
-        out: &mut Priced,
-    ) -> Result<(), PricingError> {
         let engine = self.engine;
         let index = &engine.index;
         let last = &self.priced;
-        debug_assert!(index.bits_fit);
+        debug_assert!(last.warnings.is_empty() && index.bits_fit);
         let entry = self.memo.entry(engine, &flow.hts);
         let members = self.memo.members(entry);
         let segment = index.segment(flow.entry_date);
@@ -269,7 +227,7 @@ impl<'e> Pricer<'e> {
             } else {
                 ListMask::default()
             },
-            mfn_duty,
+            mfn_duty: last.mfn_duty,
             exemptions: u128::MAX,
         };
         let mut redo_bits = 0u128;
@@ -295,7 +253,7 @@ impl<'e> Pricer<'e> {
             }
         }
         let additional_cents = out.lines.iter().try_fold(0i128, |a, (_, l)| Some(a + cents(l.amount)?));
-        Self::close(variant, flow, applied_bits, mfn_duty, additional_cents, out)?;
+        Self::close(variant, flow, applied_bits, last.mfn_duty, additional_cents, out)?;
         out.customs_value = last.customs_value;
         out.base_rule = last.base_rule;
         out.short_code_split = last.short_code_split;

@@ -145,9 +145,6 @@ pub struct Estimator<'e> {
     /// owe nothing; when none of them is named so, nothing else moves and that span needs no pricing
     /// (see [`non_us_linked`]).
     non_us_linked: Vec<bool>,
-    /// What a USMCA claim can move (see [`crate::engine::ClaimPlan`]): the claimed alternative is
-    /// the compliance pricing with those measures and the MFN layer decided again.
-    claim_plan: Option<crate::engine::ClaimPlan>,
     out: Span,
 }
 
@@ -322,7 +319,6 @@ impl<'e> Estimator<'e> {
             choices: Vec::new(),
             exhaustive: false,
             non_us_linked: non_us_linked(engine),
-            claim_plan: engine.claim_plan(),
             out: Span::default(),
         }
     }
@@ -505,19 +501,6 @@ impl<'e> Estimator<'e> {
                         // as no other measure turns on them, nothing else moves.
                         (Choice::UsContent, Some(lines)) if non_us_separable && !capped && !self.exhaustive => {
                             compliance_total - lines
-                        }
-                        // A claim moves only the MFN layer and the measures of the claim plan (and
-                        // those that read them): those are decided again on the compliance pricing.
-                        (Choice::Usmca, _)
-                            if !self.exhaustive
-                                && let Some(plan) = &self.claim_plan =>
-                        {
-                            c.apply(f, &bases);
-                            let redo = plan.redo(self.pricer.candidates());
-                            let priced = self.pricer.reprice_claim(f, redo, &mut self.alternative);
-                            c.undo(f, flow);
-                            let Ok(()) = priced else { continue };
-                            self.alternative.total_duty
                         }
                         _ => {
                             c.apply(f, &bases);
