@@ -311,8 +311,8 @@ impl Engine {
                     flow.declared.contains(h) || r.declared_also.is_some_and(|a| flow.declared.contains(a))
                 })
                 && r.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && (r.spi.is_empty() || flow.spi.is_some_and(|p| r.spi.iter().any(|s| s.as_bytes() == p.as_bytes())))
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(codes.keys, codes.len, lists))
+                && (r.spi.is_empty() || flow.spi.is_some_and(|p| r.spi.iter().any(|s| s.as_bytes() == p.as_bytes())))
         };
         // The first rate that matches, in file order; for measures with many rates (one per
         // country), among those that can cover the origin only.
