@@ -38,10 +38,17 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// True when a CSV field must be quoted: it holds a comma, a quote or a line end.
+pub fn csv_needs_quotes(field: &[u8]) -> bool {
+    field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
 /// Appends one CSV field, quoted (with `"` doubled) only when it must be, as the `csv` crate writes
-/// it: the one field writer of every record the tool makes up (results, converted inputs).
-pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
-    if field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+/// it: the one field writer of every record the tool makes up (results, converted inputs). True
+/// when the field was quoted.
+pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) -> bool {
+    let quoted = csv_needs_quotes(field);
+    if quoted {
         line.push(b'"');
         for &b in field {
             if b == b'"' {
@@ -53,6 +60,7 @@ pub fn push_csv_field(line: &mut Vec<u8>, field: &[u8]) {
     } else {
         line.extend_from_slice(field);
     }
+    quoted
 }
 
 #[cfg(test)]

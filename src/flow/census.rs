@@ -312,42 +312,26 @@ impl Converter {
         };
         let unit = unit(&unit_text);
         let start = b.len();
-        push_field(b, text(cols.hts).as_bytes());
+        crate::text::push_csv_field(b, text(cols.hts).as_bytes());
         b.push(b',');
         b.extend_from_slice(origin.as_str().as_bytes());
         b.push(b',');
         b.extend_from_slice(date.to_string().as_bytes());
         b.push(b',');
-        push_field(b, value.as_bytes());
+        crate::text::push_csv_field(b, value.as_bytes());
         b.push(b',');
         if let Some(u) = unit {
-            push_field(b, quantity.as_bytes());
+            crate::text::push_csv_field(b, quantity.as_bytes());
             b.push(b',');
-            push_field(b, u.as_bytes());
+            crate::text::push_csv_field(b, u.as_bytes());
         } else {
             b.push(b',');
         }
         b.push(b',');
-        push_field(b, code.as_bytes());
+        crate::text::push_csv_field(b, code.as_bytes());
         b.push(b',');
         b.extend_from_slice(format!("{y:04}-{m:02}").as_bytes());
         Ok(start)
-    }
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line end.
-fn push_field(out: &mut Vec<u8>, f: &[u8]) {
-    if f.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for &c in f {
-            if c == b'"' {
-                out.push(b'"');
-            }
-            out.push(c);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(f);
     }
 }
 

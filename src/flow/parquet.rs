@@ -201,7 +201,7 @@ impl ChunkSource for ParquetSource {
                     if !fast[c].push(r, &mut out.bytes, &mut self.date) {
                         text.clear();
                         cell_text(col, r, self.kinds[c], &mut text);
-                        quoted |= push_field(&mut out.bytes, text.as_bytes());
+                        quoted |= crate::text::push_csv_field(&mut out.bytes, text.as_bytes());
                     }
                 }
                 let end = out.bytes.len();
@@ -249,7 +249,7 @@ impl<'a> FastColumn<'a> {
         match self {
             FastColumn::Utf8(a) if a.is_valid(r) => {
                 let v = a.value(r).as_bytes();
-                if v.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+                if crate::text::csv_needs_quotes(v) {
                     return false;
                 }
                 out.extend_from_slice(v);
@@ -315,24 +315,6 @@ fn push_scaled_u64(out: &mut Vec<u8>, mut v: u64, scale: usize) {
         }
     }
     out.extend_from_slice(&buf[i..]);
-}
-
-/// Appends a CSV field, quoted when it holds a comma, a quote or a line end; true when quoted.
-fn push_field(out: &mut Vec<u8>, f: &[u8]) -> bool {
-    if f.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for &c in f {
-            if c == b'"' {
-                out.push(b'"');
-            }
-            out.push(c);
-        }
-        out.push(b'"');
-        true
-    } else {
-        out.extend_from_slice(f);
-        false
-    }
 }
 
 /// Writes the cell at row `r` of `col` as text (nothing for a null).
