@@ -12,36 +12,35 @@
 //! A row that cannot be read or priced is a [`Reject`] with its row number and the reason, as
 //! `run --rejects` reports it; it is never priced as zero.
 
-use crate::app::totals::DutyTotals;
+use crate::app::totals::{DutyTotals, GroupTotals, add_to_groups, write_group_key};
 use crate::date::Date;
 use crate::engine::{Engine, Priced, Pricer};
 use crate::estimate::{Assumptions, Estimator};
 use crate::flow::{FieldSource, Flow, FlowColumns, Reject};
 use crate::mfn::MfnTable;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// The column names a row pricer reads (the flow columns, and `entry_number` for
 /// [`GroupBy::Entry`]); other columns pass through and are never read.
-pub const READ_COLUMNS: [&str; 15] = [
-    "hts",
-    "origin",
-    "entry_date",
-    "customs_value",
-    "quantity",
-    "quantity_unit",
-    "spi",
-    "us_content_value",
-    "loaded_date",
-    "mfn_rate",
-    "steel_content_value",
-    "aluminum_content_value",
-    "copper_content_value",
-    "declared",
-    "entry_number",
-];
+pub const READ_COLUMNS: [&str; 15] = {
+    use crate::flow::{OPTIONAL, REQUIRED};
+    let mut out = [ENTRY_NUMBER; REQUIRED.len() + OPTIONAL.len() + 1];
+    let mut i = 0;
+    while i < REQUIRED.len() {
+        out[i] = REQUIRED[i];
+        i += 1;
+    }
+    while i < REQUIRED.len() + OPTIONAL.len() {
+        out[i] = OPTIONAL[i - REQUIRED.len()];
+        i += 1;
+    }
+    out
+};
+
+/// The column `compare --by entry` groups by (and `refund` reports by).
+pub const ENTRY_NUMBER: &str = "entry_number";
 
 /// True when a column of this name is read (matched as a CSV header is: trimmed, any case).
 pub fn is_read_column(name: &str) -> bool {
@@ -208,7 +207,7 @@ impl FlowTable {
     pub fn new<S: AsRef<str>>(names: &[S]) -> Result<FlowTable, String> {
         let header: csv::ByteRecord = names.iter().map(|n| n.as_ref()).collect();
         let columns = FlowColumns::from_header(&header)?;
-        let entry_number = names.iter().position(|n| n.as_ref().trim().eq_ignore_ascii_case("entry_number"));
+        let entry_number = names.iter().position(|n| n.as_ref().trim().eq_ignore_ascii_case(ENTRY_NUMBER));
         Ok(FlowTable { columns, entry_number })
     }
 
@@ -364,20 +363,20 @@ fn push_priced(engine: &Engine, p: &Priced, out: &mut ResultColumns) {
     out.citations.offsets.push(c.len());
 }
 
-/// How `compare` breaks its totals down (`--by`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How `compare` breaks its totals down (`--by`; its help is these variants' comments).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupBy {
     /// Country of origin.
     Origin,
     /// HTS chapter (2 digits).
     Chapter,
-    /// Measure (duty by measure id; `mfn` is a group).
+    /// Measure (duty by measure id).
     Measure,
     /// HTS heading (4 digits).
     Hts4,
-    /// Month of entry (`YYYY-MM`, of the date each row is assessed at).
+    /// Month of entry (`YYYY-MM`, of the date each flow is assessed at).
     Month,
-    /// The `entry_number` column (rows without one: `(no entry number)`).
+    /// Entry number (the `entry_number` column; rows without one are grouped as `(no entry number)`).
     Entry,
 }
 
@@ -423,7 +422,7 @@ pub struct Comparison<'e> {
     ranges: bool,
     by: Option<GroupBy>,
     totals: Vec<DutyTotals>,
-    groups: BTreeMap<String, Vec<DutyTotals>>,
+    groups: GroupTotals,
     flow: Flow,
     key: String,
 }
@@ -485,7 +484,7 @@ impl<'e> Comparison<'e> {
             ranges,
             by,
             totals: vec![DutyTotals::default(); engines.len()],
-            groups: BTreeMap::new(),
+            groups: GroupTotals::new(),
             flow: Flow::placeholder(),
             key: String::new(),
         })
@@ -525,53 +524,11 @@ impl<'e> Comparison<'e> {
             t.add(flow.customs_value, priced(i));
         }
         let Some(by) = self.by else { return Ok(()) };
-        let n = self.engines.len();
-        let value = flow.customs_value;
-        let groups = &mut self.groups;
-        fn group<'g>(
-            groups: &'g mut BTreeMap<String, Vec<DutyTotals>>,
-            key: &str,
-            n: usize,
-        ) -> &'g mut Vec<DutyTotals> {
-            if !groups.contains_key(key) {
-                groups.insert(key.to_string(), vec![DutyTotals::default(); n]);
-            }
-            groups.get_mut(key).unwrap_or_else(|| unreachable!("inserted above"))
-        }
-        if by == GroupBy::Measure {
-            for i in 0..n {
-                let p = priced(i);
-                group(groups, "mfn", n)[i].add_amounts(value, p.mfn_duty, Decimal::ZERO);
-                for (m, line) in &p.lines {
-                    group(groups, &self.engines[i].measure(*m).id, n)[i].add_amounts(value, Decimal::ZERO, line.amount);
-                }
-            }
-            return Ok(());
-        }
-        let key = &mut self.key;
-        key.clear();
-        match by {
-            GroupBy::Origin => key.push_str(flow.origin.as_str()),
-            GroupBy::Chapter => key.push_str(flow.hts.chapter()),
-            GroupBy::Hts4 => key.push_str(flow.hts.prefix(4).digits()),
-            GroupBy::Month => key.push_str(&flow.entry_date.to_string()[..7]),
-            GroupBy::Entry => {
-                let number = self.table.entry_number.map(|c| String::from_utf8_lossy(fields.field(c)));
-                key.push_str(number.as_deref().unwrap_or_default().trim());
-                if key.is_empty() {
-                    key.push_str(NO_ENTRY_NUMBER);
-                }
-            }
-            GroupBy::Measure => unreachable!("handled above"),
-        }
-        let g = group(groups, key, n);
-        for (i, t) in g.iter_mut().enumerate() {
-            t.add(value, priced(i));
-            if !estimators.is_empty() {
-                let e = estimators[i].last();
-                t.add_range(e.low, e.high);
-            }
-        }
+        let entry_column = self.table.entry_number;
+        let entry_number =
+            || entry_column.map(|c| String::from_utf8_lossy(fields.field(c)).into_owned()).unwrap_or_default();
+        write_group_key(&mut self.key, by, flow, entry_number);
+        add_to_groups(&mut self.groups, &self.key, by, flow, self.engines, priced, estimators);
         Ok(())
     }
 

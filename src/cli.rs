@@ -162,22 +162,8 @@ pub struct EstimateArgs {
     pub ranges: bool,
 }
 
-/// How to break a comparison down.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum By {
-    /// Country of origin.
-    Origin,
-    /// HTS chapter (2 digits).
-    Chapter,
-    /// Measure (duty by measure id).
-    Measure,
-    /// HTS heading (4 digits).
-    Hts4,
-    /// Month of entry (`YYYY-MM`, of the date each flow is assessed at).
-    Month,
-    /// Entry number (the `entry_number` column; rows without one are grouped as `(no entry number)`).
-    Entry,
-}
+/// How to break a comparison down (the library's [`GroupBy`]).
+pub use crate::api::GroupBy as By;
 
 /// Output formats for reports.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,9 +11,10 @@ use super::AppError;
 use super::batch::{Batch, Row};
 use super::io::Output;
 use super::table::Table;
-use super::totals::DutyTotals;
+use super::totals::{DutyTotals, GroupTotals, add_to_groups, write_group_key};
 use super::warnings::WarningTally;
-use crate::cli::{By, CompareArgs, CompareFormat};
+use crate::api::GroupBy;
+use crate::cli::{CompareArgs, CompareFormat};
 use crate::engine::{Assessment, Engine, Priced, Sweep, SweepPricer};
 use crate::estimate::{Assumptions, Estimator};
 use crate::flow::{FieldSource, Flow, Reject};
@@ -23,7 +24,6 @@ use crate::reasons::short_state;
 use crate::result_columns::push_csv_field;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -56,9 +56,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     let input_name = batch.name().to_string();
     let dims = dimensions(args.by, args.format == CompareFormat::Html);
     let entry_column = batch.header().iter().position(|h| {
-        String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case("entry_number")
+        String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(crate::api::ENTRY_NUMBER)
     });
-    if dims.contains(&By::Entry) && entry_column.is_none() {
+    if dims.contains(&GroupBy::Entry) && entry_column.is_none() {
         return Err(AppError::fatal(format!(
             "--by entry groups by the `entry_number` column, and {input_name} has none (its header: {})",
             crate::text::shown(&String::from_utf8_lossy(batch.header_raw()))
@@ -126,7 +126,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         out.commit()?;
     }
     let mut totals = vec![DutyTotals::default(); engines.len()];
-    let mut breakdowns: Vec<(By, GroupTotals)> = dims.iter().map(|&by| (by, GroupTotals::new())).collect();
+    let mut breakdowns: Vec<(GroupBy, GroupTotals)> = dims.iter().map(|&by| (by, GroupTotals::new())).collect();
     let mut tally = WarningTally::default();
     for w in &end.states {
         tally.merge(&w.tally);
@@ -150,7 +150,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     for (by, groups) in &breakdowns {
         for (key, g) in groups {
             for (t, name) in g.iter().zip(&names) {
-                t.check_exact(&format!("{} {key} under {name}", by_name(*by)))?;
+                t.check_exact(&format!("{} {key} under {name}", by.name()))?;
             }
         }
     }
@@ -187,16 +187,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
     end.close()
 }
 
-/// Totals per group of one breakdown (the group's key, then one entry per scenario, in order).
-type GroupTotals = BTreeMap<String, Vec<DutyTotals>>;
-
 /// The breakdowns to keep: `--by`'s, and for the HTML page origin, chapter and measure as well (its
 /// charts need them whatever `--by` says). The other formats keep only `--by`'s, so they cost no more
 /// than before.
-fn dimensions(by: Option<By>, html: bool) -> Vec<By> {
-    let mut dims: Vec<By> = by.into_iter().collect();
+fn dimensions(by: Option<GroupBy>, html: bool) -> Vec<GroupBy> {
+    let mut dims: Vec<GroupBy> = by.into_iter().collect();
     if html {
-        for d in [By::Origin, By::Chapter, By::Measure] {
+        for d in [GroupBy::Origin, GroupBy::Chapter, GroupBy::Measure] {
             if !dims.contains(&d) {
                 dims.push(d);
             }
@@ -217,7 +214,7 @@ struct Worker<'e> {
     estimated: super::run::FactCounts,
     totals: Vec<DutyTotals>,
     /// One set of group totals per breakdown kept (see [`dimensions`]), in that order.
-    breakdowns: Vec<(By, GroupTotals)>,
+    breakdowns: Vec<(GroupBy, GroupTotals)>,
     /// The `entry_number` column (for `--by entry`).
     entry_column: Option<usize>,
     key: String,
@@ -225,7 +222,7 @@ struct Worker<'e> {
 }
 
 impl<'e> Worker<'e> {
-    fn new(engines: &'e [Engine], sweep: &'e Sweep, dims: &[By], entry_column: Option<usize>) -> Worker<'e> {
+    fn new(engines: &'e [Engine], sweep: &'e Sweep, dims: &[GroupBy], entry_column: Option<usize>) -> Worker<'e> {
         Worker {
             pricers: SweepPricer::new(sweep, engines),
             estimators: Vec::new(),
@@ -282,25 +279,11 @@ impl<'e> Worker<'e> {
             self.tally.add(&p.warnings);
         }
         for (by, groups) in &mut self.breakdowns {
-            let by = *by;
-            if by == By::Entry {
-                self.key.clear();
-                let number =
-                    self.entry_column.map(|c| String::from_utf8_lossy(row.fields.field(c))).unwrap_or_default();
-                self.key.push_str(number.trim());
-                if self.key.is_empty() {
-                    self.key.push_str(NO_ENTRY_NUMBER);
-                }
-            }
-            add_groups(groups, &mut self.key, by, flow, engines, &priced);
-            if !estimators.is_empty()
-                && by != By::Measure
-                && let Some(g) = groups.get_mut(&self.key)
-            {
-                for (t, est) in g.iter_mut().zip(estimators) {
-                    t.add_range(est.last().low, est.last().high);
-                }
-            }
+            let entry_column = self.entry_column;
+            let entry_number =
+                || entry_column.map(|c| String::from_utf8_lossy(row.fields.field(c)).into_owned()).unwrap_or_default();
+            write_group_key(&mut self.key, *by, flow, entry_number);
+            add_to_groups(groups, &self.key, *by, flow, engines, priced, estimators);
         }
         if let Some(pass) = lines {
             // The causes need every measure's status: assess fully (only with --lines).
@@ -319,59 +302,6 @@ impl<'e> Worker<'e> {
             }
         }
         Ok(())
-    }
-}
-
-/// The group of the rows without an entry number (`--by entry`), as `refund` names it.
-const NO_ENTRY_NUMBER: &str = "(no entry number)";
-
-/// Adds a priced row to its group of breakdown `by` (to each of its measures' groups, by measure).
-/// For `By::Entry`, `key` already holds the entry number.
-fn add_groups<'p>(
-    groups: &mut GroupTotals,
-    key: &mut String,
-    by: By,
-    flow: &Flow,
-    engines: &[Engine],
-    priced: &impl Fn(usize) -> &'p Priced,
-) {
-    let n = engines.len();
-    let value = flow.customs_value;
-    // Look up before inserting: a key is allocated only once per group.
-    fn group<'g>(groups: &'g mut GroupTotals, key: &str, n: usize) -> &'g mut Vec<DutyTotals> {
-        if !groups.contains_key(key) {
-            groups.insert(key.to_string(), vec![DutyTotals::default(); n]);
-        }
-        groups.get_mut(key).unwrap_or_else(|| unreachable!("inserted above"))
-    }
-    match by {
-        By::Measure => {
-            for (i, p) in (0..n).map(priced).enumerate() {
-                group(groups, "mfn", n)[i].add_amounts(value, p.mfn_duty, Decimal::ZERO);
-                for (m, line) in &p.lines {
-                    group(groups, &engines[i].measure(*m).id, n)[i].add_amounts(value, Decimal::ZERO, line.amount);
-                }
-            }
-        }
-        _ => {
-            if by != By::Entry {
-                key.clear();
-            }
-            match by {
-                By::Entry => {}
-                By::Origin => key.push_str(flow.origin.as_str()),
-                By::Chapter => key.push_str(flow.hts.chapter()),
-                By::Month => {
-                    let _ = write!(key, "{}", flow.entry_date);
-                    key.truncate(7);
-                }
-                _ => key.push_str(flow.hts.prefix(4).digits()),
-            };
-            let g = group(groups, key, n);
-            for (i, p) in (0..n).map(priced).enumerate() {
-                g[i].add(value, p);
-            }
-        }
     }
 }
 
@@ -447,22 +377,11 @@ struct Report<'a> {
     as_of: Option<&'a str>,
     names: &'a [String],
     totals: &'a [DutyTotals],
-    by: Option<By>,
+    by: Option<GroupBy>,
     /// The group totals of every breakdown kept (`--by`'s first).
-    breakdowns: &'a [(By, GroupTotals)],
+    breakdowns: &'a [(GroupBy, GroupTotals)],
     /// Each scenario's law status, in the order of `names`.
     laws: Vec<&'a crate::scenario::LawStatus>,
-}
-
-fn by_name(by: By) -> &'static str {
-    match by {
-        By::Origin => "origin",
-        By::Chapter => "chapter",
-        By::Measure => "measure",
-        By::Hts4 => "hts4",
-        By::Month => "month",
-        By::Entry => "entry",
-    }
 }
 
 use crate::money::thousands;
@@ -490,7 +409,7 @@ static NO_GROUPS: GroupTotals = GroupTotals::new();
 
 impl Report<'_> {
     /// The group totals of breakdown `by` (empty when it was not kept).
-    fn groups(&self, by: By) -> &GroupTotals {
+    fn groups(&self, by: GroupBy) -> &GroupTotals {
         self.breakdowns.iter().find(|(b, _)| *b == by).map_or(&NO_GROUPS, |(_, g)| g)
     }
 
@@ -541,9 +460,9 @@ impl Report<'_> {
     }
 
     /// The breakdown `by` as text cells.
-    fn breakdown_table(&self, by: By) -> Table {
-        let mut header = vec![by_name(by), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
-        let with_range = self.ranges && by != By::Measure;
+    fn breakdown_table(&self, by: GroupBy) -> Table {
+        let mut header = vec![by.name(), "scenario", "rows", "customs value", "duty", "effective rate", "difference"];
+        let with_range = self.ranges && by != GroupBy::Measure;
         if with_range {
             header.extend(RANGE_HEADER);
         }
@@ -594,7 +513,7 @@ impl Report<'_> {
         let (summary, breakdown) = self.tables();
         summary.render_aligned(&mut o);
         if let Some(b) = breakdown {
-            let _ = writeln!(o, "\nBy {}:", by_name(self.by.unwrap_or(By::Origin)));
+            let _ = writeln!(o, "\nBy {}:", self.by.unwrap_or(GroupBy::Origin).name());
             b.render_aligned(&mut o);
         }
         o
@@ -611,7 +530,7 @@ impl Report<'_> {
         let (summary, breakdown) = self.tables();
         summary.render_markdown(&mut o);
         if let Some(b) = breakdown {
-            let _ = writeln!(o, "\n**By {}**\n", by_name(self.by.unwrap_or(By::Origin)));
+            let _ = writeln!(o, "\n**By {}**\n", self.by.unwrap_or(GroupBy::Origin).name());
             b.render_markdown(&mut o);
         }
         o
@@ -693,7 +612,7 @@ impl Report<'_> {
                 .iter()
                 .map(|(k, per)| json!({ "group": k, "scenarios": self.names.iter().zip(per).map(|(n, t)| t_json(n, t, per[0].total())).collect::<Vec<_>>() }))
                 .collect();
-            json!({ "by": by_name(by), "groups": groups })
+            json!({ "by": by.name(), "groups": groups })
         });
         let answer = json!({
             "kind": if self.assumptions.is_empty() { "compliance" } else { "estimate" },
@@ -708,12 +627,12 @@ impl Report<'_> {
 /// A breakdown as CSV (`compare --format csv --by BY`): one row per group and scenario, in the order
 /// of `groups`, plain decimals; the difference is from the group's reference total.
 fn breakdown_csv<'g>(
-    by: By,
+    by: GroupBy,
     names: &[String],
     groups: impl IntoIterator<Item = (&'g String, &'g Vec<DutyTotals>)>,
 ) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([by_name(by), "scenario"].into_iter().chain(TOTALS_CSV_COLUMNS));
+    let _ = w.write_record([by.name(), "scenario"].into_iter().chain(TOTALS_CSV_COLUMNS));
     for (key, per) in groups {
         for (n, t) in names.iter().zip(per) {
             let _ = w.write_record([

@@ -1,9 +1,14 @@
 //! Running duty totals, the one totals type of every summary (`run`'s, `compare`'s and its
 //! groups'): exact sums kept per worker and merged at the end (sums do not depend on the order).
 
-use crate::engine::Priced;
+use crate::api::{GroupBy, NO_ENTRY_NUMBER};
+use crate::engine::{Engine, Priced};
+use crate::estimate::Estimator;
+use crate::flow::Flow;
 use crate::money::{MoneySum, effective_rate};
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// Rows, customs value, MFN and additional duty of a set of assessed rows. The total duty is not
 /// summed: every row's total is its MFN plus its additional duty, so the sums are too.
@@ -94,5 +99,72 @@ impl DutyTotals {
     /// Total duty / customs value, 6 places; `None` for a zero value.
     pub(crate) fn rate(&self) -> Option<Decimal> {
         effective_rate(self.total(), self.value())
+    }
+}
+
+/// Totals per group of one breakdown (the group's key, then one entry per scenario, in order).
+pub(crate) type GroupTotals = BTreeMap<String, Vec<DutyTotals>>;
+
+/// The group of a row of breakdown `by` (any but [`GroupBy::Measure`], whose rows go to several
+/// groups), written into `key`; `entry_number` is the row's `entry_number` field, read only for
+/// [`GroupBy::Entry`] (empty, the row goes to [`NO_ENTRY_NUMBER`]).
+pub(crate) fn write_group_key(key: &mut String, by: GroupBy, flow: &Flow, entry_number: impl FnOnce() -> String) {
+    key.clear();
+    match by {
+        GroupBy::Origin => key.push_str(flow.origin.as_str()),
+        GroupBy::Chapter => key.push_str(flow.hts.chapter()),
+        GroupBy::Hts4 => key.push_str(flow.hts.prefix(4).digits()),
+        GroupBy::Month => {
+            let _ = write!(key, "{}", flow.entry_date);
+            key.truncate(7);
+        }
+        GroupBy::Entry => {
+            key.push_str(entry_number().trim());
+            if key.is_empty() {
+                key.push_str(NO_ENTRY_NUMBER);
+            }
+        }
+        GroupBy::Measure => {}
+    }
+}
+
+/// Adds a priced row (of `flow`, priced under each of `engines` as `priced(i)` says) to its groups of
+/// breakdown `by`: by measure, each line to its measure's group and the MFN duty to `mfn`'s; else to
+/// the group [`write_group_key`] wrote into `key`, with each scenario's range when `estimators`
+/// priced the row (the same rows as `priced`).
+pub(crate) fn add_to_groups<'p>(
+    groups: &mut GroupTotals,
+    key: &str,
+    by: GroupBy,
+    flow: &Flow,
+    engines: &[Engine],
+    priced: impl Fn(usize) -> &'p Priced,
+    estimators: &[Estimator<'_>],
+) {
+    let n = engines.len();
+    let value = flow.customs_value;
+    // Look up before inserting: a key is allocated only once per group.
+    fn group<'g>(groups: &'g mut GroupTotals, key: &str, n: usize) -> &'g mut Vec<DutyTotals> {
+        if !groups.contains_key(key) {
+            groups.insert(key.to_string(), vec![DutyTotals::default(); n]);
+        }
+        groups.get_mut(key).unwrap_or_else(|| unreachable!("inserted above"))
+    }
+    if by == GroupBy::Measure {
+        for (i, p) in (0..n).map(priced).enumerate() {
+            group(groups, "mfn", n)[i].add_amounts(value, p.mfn_duty, Decimal::ZERO);
+            for (m, line) in &p.lines {
+                group(groups, &engines[i].measure(*m).id, n)[i].add_amounts(value, Decimal::ZERO, line.amount);
+            }
+        }
+        return;
+    }
+    let g = group(groups, key, n);
+    for (i, t) in g.iter_mut().enumerate() {
+        t.add(value, priced(i));
+        if let Some(e) = estimators.get(i) {
+            let e = e.last();
+            t.add_range(e.low, e.high);
+        }
     }
 }

@@ -10,7 +10,8 @@
 //! with one scenario its duty by measure; and `--by`'s breakdown table when it asks for another one.
 
 use super::svg::{Bar, Chart, DOWN, Group, TOTAL, UP, Unit, escape, series_colour};
-use super::{By, DutyTotals, Report, breakdown_csv, by_name, percent, signed, thousands};
+use super::{DutyTotals, Report, breakdown_csv, percent, signed, thousands};
+use crate::api::GroupBy;
 use crate::app::table::Table;
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
@@ -66,11 +67,11 @@ pub(super) fn page(r: &Report<'_>) -> String {
     rate_by_scenario(r).render(&mut o);
     let _ = writeln!(o, "<p class=\"note\">Data: the block <code>data-summary</code> above.</p>");
 
-    for (by, what) in [(By::Origin, "origin"), (By::Chapter, "HTS chapter")] {
+    for (by, what) in [(GroupBy::Origin, "origin"), (GroupBy::Chapter, "HTS chapter")] {
         let (chart, plotted) = rate_by_group(r, by, what);
-        section(&mut o, &format!("rate-by-{}", by_name(by)), &format!("Effective rate by {what}"));
+        section(&mut o, &format!("rate-by-{}", by.name()), &format!("Effective rate by {what}"));
         chart.render(&mut o);
-        let name = by_name(by);
+        let name = by.name();
         data_block(
             &mut o,
             &format!("data-chart-{name}"),
@@ -115,14 +116,14 @@ pub(super) fn page(r: &Report<'_>) -> String {
         &mut o,
         "data-by-measure",
         "every measure (compare --format csv --by measure)",
-        &breakdown_csv(By::Measure, r.names, r.groups(By::Measure)),
+        &breakdown_csv(GroupBy::Measure, r.names, r.groups(GroupBy::Measure)),
     );
 
     if let (Some(by), Some(b)) = (r.by, breakdown) {
-        let name = by_name(by);
+        let name = by.name();
         section(&mut o, &format!("by-{name}"), &format!("By {name}"));
         table(&mut o, &format!("by-{name}-table"), &b);
-        if !matches!(by, By::Origin | By::Chapter | By::Measure) {
+        if !matches!(by, GroupBy::Origin | GroupBy::Chapter | GroupBy::Measure) {
             data_block(
                 &mut o,
                 &format!("data-by-{name}"),
@@ -232,7 +233,7 @@ fn rate_by_scenario(r: &Report<'_>) -> Chart {
 
 /// The groups of `by` to plot: the [`TOP`] of most customs value (under the reference scenario; it is
 /// the same under all), in that order, then the rest summed as `(other)`.
-fn top_groups(r: &Report<'_>, by: By) -> Vec<(String, Vec<DutyTotals>)> {
+fn top_groups(r: &Report<'_>, by: GroupBy) -> Vec<(String, Vec<DutyTotals>)> {
     let mut all: Vec<(&String, &Vec<DutyTotals>)> = r.groups(by).iter().collect();
     all.sort_by(|a, b| b.1[0].value().cmp(&a.1[0].value()).then_with(|| a.0.cmp(b.0)));
     let mut out: Vec<(String, Vec<DutyTotals>)> =
@@ -250,7 +251,7 @@ fn top_groups(r: &Report<'_>, by: By) -> Vec<(String, Vec<DutyTotals>)> {
 }
 
 /// Effective rate by origin or chapter, a bar per scenario in each group; and the groups plotted.
-fn rate_by_group(r: &Report<'_>, by: By, what: &str) -> (Chart, Vec<(String, Vec<DutyTotals>)>) {
+fn rate_by_group(r: &Report<'_>, by: GroupBy, what: &str) -> (Chart, Vec<(String, Vec<DutyTotals>)>) {
     let plotted = top_groups(r, by);
     let all = r.groups(by).len();
     let groups = plotted
@@ -267,7 +268,7 @@ fn rate_by_group(r: &Report<'_>, by: By, what: &str) -> (Chart, Vec<(String, Vec
             Group { label, bars }
         })
         .collect();
-    let name = by_name(by);
+    let name = by.name();
     let chart = Chart {
         id: format!("chart-rate-by-{name}"),
         title: format!("Effective rate by {what}, per scenario"),
@@ -293,7 +294,7 @@ struct Step {
 fn steps(r: &Report<'_>, i: usize) -> Vec<Step> {
     let start = r.totals[0].total();
     let mut changes: Vec<(&String, Decimal)> = r
-        .groups(By::Measure)
+        .groups(GroupBy::Measure)
         .iter()
         .map(|(k, per)| (k, per[i].total() - per[0].total()))
         .filter(|(_, d)| !d.is_zero())
@@ -371,7 +372,7 @@ fn waterfall_csv(r: &Report<'_>) -> String {
 
 /// With one scenario: the duty of each measure (and MFN), largest first.
 fn duty_by_measure(r: &Report<'_>) -> Chart {
-    let mut measures: Vec<(&String, &Vec<DutyTotals>)> = r.groups(By::Measure).iter().collect();
+    let mut measures: Vec<(&String, &Vec<DutyTotals>)> = r.groups(GroupBy::Measure).iter().collect();
     measures.sort_by(|a, b| b.1[0].total().cmp(&a.1[0].total()).then_with(|| a.0.cmp(b.0)));
     let groups = measures
         .into_iter()
