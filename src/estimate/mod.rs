@@ -482,13 +482,16 @@ impl<'e> Estimator<'e> {
             // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
             let (mut lowest, mut highest): ([Option<Choice>; 5], [Option<Choice>; 5]) = ([None; 5], [None; 5]);
             let (mut n_low, mut n_high) = (0usize, 0usize);
-            let f = match &mut self.scratch {
-                Some(f) => {
-                    f.clone_from(flow);
-                    f
+            // The row with a choice applied, copied from the row only once a choice is priced.
+            let mut copied = false;
+            fn scratch<'s>(slot: &'s mut Option<Flow>, flow: &Flow, copied: &mut bool) -> &'s mut Flow {
+                let f = slot.get_or_insert_with(|| flow.clone());
+                if !*copied {
+                    f.copy_from(flow);
+                    *copied = true;
                 }
-                None => self.scratch.insert(flow.clone()),
-            };
+                f
+            }
             let mut start = 0;
             while start < choices.len() {
                 let fact = choices[start].0;
@@ -503,6 +506,7 @@ impl<'e> Estimator<'e> {
                             compliance_total - lines
                         }
                         _ => {
+                            let f = scratch(&mut self.scratch, flow, &mut copied);
                             c.apply(f, &bases);
                             let priced = self.pricer.price_into(f, &mut self.alternative).map(|p| p.total_duty);
                             c.undo(f, flow);
@@ -538,6 +542,7 @@ impl<'e> Estimator<'e> {
             }
             for (picks, is_low) in [(&lowest[..n_low], true), (&highest[..n_high], false)] {
                 if picks.len() > 1 {
+                    let f = scratch(&mut self.scratch, flow, &mut copied);
                     for c in picks.iter().flatten() {
                         c.apply(f, &bases);
                     }
@@ -545,7 +550,9 @@ impl<'e> Estimator<'e> {
                         let t = p.total_duty;
                         if is_low { low = low.min(t) } else { high = high.max(t) }
                     }
-                    f.clone_from(flow);
+                    for c in picks.iter().flatten() {
+                        c.undo(f, flow);
+                    }
                 }
             }
             self.choices = choices;

@@ -95,6 +95,44 @@ impl Flow {
 }
 
 impl Flow {
+    /// Makes this flow equal to `other`, keeping this one's allocations: the derived `clone_from`
+    /// builds a whole new flow and moves it in, a cost on the per-row path of ranges. Every field
+    /// is named, so a new field cannot be forgotten here.
+    pub fn copy_from(&mut self, other: &Flow) {
+        let Flow {
+            hts,
+            origin,
+            entry_date,
+            customs_value,
+            quantity,
+            quantity_unit,
+            unknown_unit,
+            spi,
+            us_content_value,
+            loaded_date,
+            mfn_rate,
+            steel_content_value,
+            aluminum_content_value,
+            copper_content_value,
+            declared,
+        } = other;
+        self.hts = *hts;
+        self.origin = *origin;
+        self.entry_date = *entry_date;
+        self.customs_value = *customs_value;
+        self.quantity = *quantity;
+        self.quantity_unit = *quantity_unit;
+        self.unknown_unit.clone_from(unknown_unit);
+        self.spi = *spi;
+        self.us_content_value = *us_content_value;
+        self.loaded_date = *loaded_date;
+        self.mfn_rate.clone_from(mfn_rate);
+        self.steel_content_value = *steel_content_value;
+        self.aluminum_content_value = *aluminum_content_value;
+        self.copper_content_value = *copper_content_value;
+        self.declared = *declared;
+    }
+
     /// An empty flow to be filled by [`FlowColumns::parse_into`].
     pub fn placeholder() -> Flow {
         Flow::new(HtsCode::default(), Country::from_index(0), Date::default(), Decimal::ZERO)
@@ -134,5 +172,38 @@ impl Flow {
             reason,
         })?;
         columns.parse(&record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_from_makes_every_field_equal() {
+        let mut full = Flow::new(
+            HtsCode::parse("7308.90.95").unwrap(),
+            Country::parse("CA").unwrap(),
+            Date::parse("2025-06-04").unwrap(),
+            Decimal::new(123_456, 2),
+        );
+        full.quantity = Some(Decimal::new(7, 0));
+        full.quantity_unit = Some(Unit::Kilogram);
+        full.unknown_unit = Some("lbs".into());
+        full.spi = Some(Program::USMCA);
+        full.us_content_value = Some(Decimal::new(10, 0));
+        full.loaded_date = Some(Date::parse("2025-06-01").unwrap());
+        full.mfn_rate = Some(RateExpr::parse("2.5%").unwrap());
+        full.steel_content_value = Some(Decimal::new(20, 0));
+        full.aluminum_content_value = Some(Decimal::new(30, 0));
+        full.copper_content_value = Some(Decimal::new(40, 0));
+        full.declared = Declared::parse("9903.81.91").unwrap();
+        // Into an empty flow and back into one that had other values.
+        let mut copy = Flow::placeholder();
+        copy.copy_from(&full);
+        assert_eq!(format!("{copy:?}"), format!("{full:?}"));
+        let plain = Flow::placeholder();
+        copy.copy_from(&plain);
+        assert_eq!(format!("{copy:?}"), format!("{plain:?}"));
     }
 }
