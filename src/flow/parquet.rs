@@ -19,7 +19,7 @@
 //! else is held, whatever its length. Parquet is read from a file (the reader starts from its
 //! footer): standard input is refused.
 
-use super::reader::{CHUNK_BYTES, Chunk, ChunkSource, ReadError, RecordKind, Span};
+use super::reader::{ArrowRows, CHUNK_BYTES, Chunk, ChunkSource, ReadError, RecordKind, Span};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal32Type, Decimal64Type, Decimal128Type, Decimal256Type, Float16Type, Float32Type,
@@ -168,9 +168,13 @@ impl ChunkSource for ParquetSource {
     fn fill(&mut self, out: &mut Chunk) -> Result<bool, ReadError> {
         out.clear();
         let mut text = String::new();
+        // The chunk's rows lie in one batch, from this row of it.
+        let mut first: Option<usize> = None;
         while out.bytes.len() < CHUNK_BYTES {
             let batch = match &self.batch {
                 Some(b) if self.next < b.num_rows() => b,
+                // A chunk ends with its batch.
+                _ if !out.spans.is_empty() => break,
                 _ => match self.reader.next() {
                     Some(Ok(b)) => {
                         self.batch = Some(b);
@@ -187,6 +191,7 @@ impl ChunkSource for ParquetSource {
                     None => break,
                 },
             };
+            first.get_or_insert(self.next);
             let columns = batch.columns();
             let fast: Vec<FastColumn<'_>> =
                 columns.iter().zip(&self.kinds).map(|(c, k)| FastColumn::of(c, *k)).collect();
@@ -211,6 +216,9 @@ impl ChunkSource for ParquetSource {
                 out.spans.push(Span { start, end, line: self.rows, kind });
             }
             self.next = end;
+        }
+        if let (Some(batch), Some(span), Some(first)) = (&self.batch, out.spans.first(), first) {
+            out.arrow = Some(ArrowRows { first_line: span.line, batch: batch.slice(first, out.spans.len()) });
         }
         Ok(!out.spans.is_empty())
     }
@@ -317,6 +325,12 @@ fn push_scaled_u64(out: &mut Vec<u8>, mut v: u64, scale: usize) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// Writes the cell at row `r` of `col` as the text a record of the file holds (nothing for a
+/// null), before any CSV quoting.
+pub(crate) fn cell_text_plain(col: &ArrayRef, r: usize, out: &mut String) {
+    cell_text(col, r, CellKind::Plain, out);
+}
+
 /// Writes the cell at row `r` of `col` as text (nothing for a null).
 fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
     use std::fmt::Write;
@@ -387,10 +401,31 @@ fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
         }
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
-            let key = dict.normalized_keys()[r];
-            cell_text(dict.values(), key, kind, out);
+            if let Some(key) = dictionary_key(dict.keys(), r) {
+                cell_text(dict.values(), key, kind, out);
+            }
         }
         _ => {}
+    }
+}
+
+/// The key at row `r` of a dictionary's `keys` (one cell, where `normalized_keys` converts them all).
+fn dictionary_key(keys: &dyn Array, r: usize) -> Option<usize> {
+    macro_rules! key {
+        ($t:ty) => {
+            usize::try_from(keys.as_primitive::<$t>().value(r)).ok()
+        };
+    }
+    match keys.data_type() {
+        DataType::Int8 => key!(Int8Type),
+        DataType::Int16 => key!(Int16Type),
+        DataType::Int32 => key!(Int32Type),
+        DataType::Int64 => key!(Int64Type),
+        DataType::UInt8 => key!(UInt8Type),
+        DataType::UInt16 => key!(UInt16Type),
+        DataType::UInt32 => key!(UInt32Type),
+        DataType::UInt64 => key!(UInt64Type),
+        _ => None,
     }
 }
 
