@@ -17,7 +17,7 @@ use crate::flow::reader::{ArrowRows, Chunk};
 use crate::result_columns::ResultSink;
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, StringArray};
+use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, Int32Array, Int32DictionaryArray, StringArray};
 use arrow_buffer::{Buffer, NullBuffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
@@ -28,6 +28,8 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -60,10 +62,145 @@ fn output_type(t: &DataType) -> DataType {
 
 /// One result column of a chunk being filled, row by row, from the priced values.
 enum ResultColumn {
-    /// UTF-8 text: the values' bytes end to end, where each ends, and which are not null (empty).
-    Text { values: Vec<u8>, offsets: Vec<i32>, nulls: NullBufferBuilder },
+    Text(TextColumn),
     /// A decimal with `places` places: the values in units of 10^-`places`.
-    Decimal { values: Vec<i128>, nulls: NullBufferBuilder, places: u32, data_type: DataType },
+    Decimal {
+        values: Vec<i128>,
+        nulls: NullBufferBuilder,
+        places: u32,
+        data_type: DataType,
+    },
+}
+
+/// The most distinct values a worker's text column keeps in its dictionary; past it, the next
+/// chunk starts a new one (memory stays flat whatever the rows).
+const DICTIONARY_VALUES: usize = 4096;
+
+/// A text result column as a dictionary: its distinct values (few: the scenario, the measures and
+/// the citations of the pricings met) and each row's key. The Parquet writer takes an Arrow
+/// dictionary for a UTF-8 column as it is and hashes each distinct value once per chunk, not once
+/// per row; the pages and the schema are those of the same text written plainly.
+struct TextColumn {
+    /// The distinct values, end to end, and where each ends (after a first 0).
+    values: Vec<u8>,
+    offsets: Vec<i32>,
+    /// The key of each distinct value.
+    keys_of: HashMap<Box<[u8]>, i32, BuildHasherDefault<TextHasher>>,
+    /// The distinct values as an array, kept while none is added (the writer knows a dictionary by
+    /// its array).
+    dictionary: Option<ArrayRef>,
+    /// Each row's key (0 for a null), and which rows are not null (not empty).
+    keys: Vec<i32>,
+    nulls: NullBufferBuilder,
+    /// The field being written, and the key of the last one.
+    field: Vec<u8>,
+    last: Option<i32>,
+}
+
+impl TextColumn {
+    fn new() -> TextColumn {
+        TextColumn {
+            values: Vec::new(),
+            offsets: vec![0],
+            keys_of: HashMap::default(),
+            dictionary: None,
+            keys: Vec::new(),
+            nulls: NullBufferBuilder::new(0),
+            field: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// Appends the field `write` writes (empty: null).
+    #[inline]
+    fn push(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), &'static str> {
+        self.field.clear();
+        write(&mut self.field);
+        if self.field.is_empty() {
+            self.keys.push(0);
+            self.nulls.append_null();
+            return Ok(());
+        }
+        let key = match self.last {
+            Some(k) if self.value(k) == self.field.as_slice() => k,
+            _ => match self.keys_of.get(self.field.as_slice()) {
+                Some(k) => *k,
+                None => self.insert()?,
+            },
+        };
+        self.last = Some(key);
+        self.keys.push(key);
+        self.nulls.append_non_null();
+        Ok(())
+    }
+
+    fn value(&self, k: i32) -> &[u8] {
+        &self.values[self.offsets[k as usize] as usize..self.offsets[k as usize + 1] as usize]
+    }
+
+    /// Adds the field to the distinct values; its key.
+    fn insert(&mut self) -> Result<i32, &'static str> {
+        let key = i32::try_from(self.offsets.len() - 1).map_err(|_| "too many distinct values")?;
+        self.values.extend_from_slice(&self.field);
+        self.offsets.push(i32::try_from(self.values.len()).map_err(|_| "more than 2 GiB of text")?);
+        self.keys_of.insert(self.field.as_slice().into(), key);
+        self.dictionary = None;
+        Ok(key)
+    }
+
+    /// The chunk's column; empties it, keeping room for `capacity` rows (the dictionary is kept,
+    /// unless it has grown past [`DICTIONARY_VALUES`]).
+    fn finish(&mut self, capacity: usize) -> Result<ArrayRef, String> {
+        let dictionary = match &self.dictionary {
+            Some(d) => d.clone(),
+            None => {
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
+                let values = StringArray::try_new(offsets, Buffer::from(self.values.as_slice()), None);
+                let d: ArrayRef = Arc::new(values.map_err(|e| e.to_string())?);
+                self.dictionary = Some(d.clone());
+                d
+            }
+        };
+
+        let keys = Int32Array::new(
+            ScalarBuffer::from(std::mem::replace(&mut self.keys, Vec::with_capacity(capacity))),
+            self.nulls.finish(),
+        );
+        let array = Int32DictionaryArray::try_new(keys, dictionary).map_err(|e| e.to_string())?;
+        if self.keys_of.len() > DICTIONARY_VALUES {
+            *self = TextColumn::new();
+        }
+        Ok(Arc::new(array))
+    }
+}
+
+/// The hasher of the distinct values of a [`TextColumn`]: eight bytes at a time, a multiply and a
+/// rotation (the values are the tool's own texts, not adversarial input).
+#[derive(Default, Clone, Copy)]
+struct TextHasher(u64);
+
+impl Hasher for TextHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        let mut last = [0u8; 8];
+        let rest = words.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.0 = (self.0.rotate_left(5) ^ v as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 impl ResultColumn {
@@ -75,23 +212,19 @@ impl ResultColumn {
                 places: *s as u32,
                 data_type: t.clone(),
             },
-            _ => ResultColumn::Text { values: Vec::new(), offsets: vec![0], nulls: NullBufferBuilder::new(0) },
+            _ => ResultColumn::Text(TextColumn::new()),
         }
     }
 
-    /// The column's array; empties the column.
-    fn finish(&mut self) -> Result<ArrayRef, String> {
+    /// The column's array; empties the column, keeping room for `capacity` rows.
+    fn finish(&mut self, capacity: usize) -> Result<ArrayRef, String> {
         Ok(match self {
-            ResultColumn::Text { values, offsets, nulls } => {
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(std::mem::replace(offsets, vec![0])));
-                let values = Buffer::from_vec(std::mem::take(values));
-                Arc::new(StringArray::try_new(offsets, values, nulls.finish()).map_err(|e| e.to_string())?)
+            ResultColumn::Text(t) => t.finish(capacity)?,
+            ResultColumn::Decimal { values, nulls, data_type, .. } => {
+                let values = ScalarBuffer::from(std::mem::replace(values, Vec::with_capacity(capacity)));
+                let array = Decimal128Array::try_new(values, nulls.finish()).map_err(|e| e.to_string())?;
+                Arc::new(array.with_data_type(data_type.clone()))
             }
-            ResultColumn::Decimal { values, nulls, data_type, .. } => Arc::new(
-                Decimal128Array::try_new(ScalarBuffer::from(std::mem::take(values)), nulls.finish())
-                    .map_err(|e| e.to_string())?
-                    .with_data_type(data_type.clone()),
-            ),
         })
     }
 }
@@ -99,7 +232,11 @@ impl ResultColumn {
 /// `v` in units of 10^-`places`, as [`crate::money::push_fixed_bytes`] writes it (rounded half away
 /// from zero past `places` places).
 fn decimal_units(v: Decimal, places: u32) -> i128 {
-    let r = if v.scale() <= places {
+    if v.scale() == places {
+        // The usual case: an amount already rounded to its places.
+        return v.mantissa();
+    }
+    let r = if v.scale() < places {
         v
     } else {
         v.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
@@ -118,8 +255,9 @@ pub(crate) struct ChunkColumns {
     results: Vec<ResultColumn>,
     /// The result column the next field of the row goes to.
     next: usize,
-    /// Rows written.
+    /// Rows written, and the most rows of a chunk so far (the room kept for the next).
     rows: usize,
+    most_rows: usize,
     /// A field that did not match its column (an internal error, reported by `convert`).
     mismatch: Option<String>,
 }
@@ -144,7 +282,7 @@ impl ChunkColumns {
             InputRows::Text { lines: Vec::new(), columns, record: csv::ByteRecord::new() }
         };
         let results = schema.fields()[inputs..].iter().map(|f| ResultColumn::for_type(f.data_type())).collect();
-        ChunkColumns { schema: schema.clone(), input, results, next: 0, rows: 0, mismatch: None }
+        ChunkColumns { schema: schema.clone(), input, results, next: 0, rows: 0, most_rows: 0, mismatch: None }
     }
 
     /// Starts a row: its input record (`line`, and `raw` as the CSV output writes it). The result
@@ -180,6 +318,7 @@ impl ChunkColumns {
     /// from); empties them for the next chunk. `Err` says what did not fit (an internal error).
     pub(crate) fn convert(&mut self, chunk: &Chunk) -> Result<Vec<ArrayRef>, String> {
         let rows = std::mem::take(&mut self.rows);
+        self.most_rows = self.most_rows.max(rows);
         if let Some(m) = self.mismatch.take() {
             return Err(m);
         }
@@ -199,7 +338,7 @@ impl ChunkColumns {
             }
         };
         for c in &mut self.results {
-            arrays.push(c.finish()?);
+            arrays.push(c.finish(self.most_rows)?);
         }
         if let Some(a) = arrays.iter().find(|a| a.len() != rows) {
             return Err(format!("a column of {} rows for {rows} rows", a.len()));
@@ -211,16 +350,12 @@ impl ChunkColumns {
 impl ResultSink for ChunkColumns {
     #[inline]
     fn text(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
-        let Some(ResultColumn::Text { values, offsets, nulls }) = self.results.get_mut(self.next) else {
+        let Some(ResultColumn::Text(column)) = self.results.get_mut(self.next) else {
             return self.mismatched("text");
         };
-        let start = values.len();
-        write(values);
-        match i32::try_from(values.len()) {
-            Ok(end) => offsets.push(end),
-            Err(_) => return self.mismatched("more than 2 GiB of text"),
+        if let Err(what) = column.push(write) {
+            return self.mismatched(what);
         }
-        nulls.append(values.len() > start);
         self.next += 1;
     }
 
@@ -605,5 +740,36 @@ mod tests {
             let back: Decimal = std::str::from_utf8(&text).unwrap().parse().unwrap();
             assert_eq!(decimal_units(d(v), places), back.mantissa() * 10i128.pow(places - back.scale()), "{v}");
         }
+    }
+
+    #[test]
+    fn text_columns_are_dictionaries_of_the_values_written() {
+        let mut col = TextColumn::new();
+        let texts = |a: &ArrayRef| -> Vec<Option<String>> {
+            let d = a.as_any_dictionary();
+            let v = d.values().as_string::<i32>();
+            let keys = d.normalized_keys();
+            (0..a.len()).map(|r| a.is_valid(r).then(|| v.value(keys[r]).to_string())).collect()
+        };
+        for chunk in 0..3 {
+            for t in ["mfn;a", "", "mfn", "mfn;a", "mfn;b"] {
+                col.push(|out| out.extend_from_slice(t.as_bytes())).unwrap();
+            }
+            let a = col.finish(8).unwrap();
+            let want = [Some("mfn;a"), None, Some("mfn"), Some("mfn;a"), Some("mfn;b")];
+            assert_eq!(texts(&a), want.map(|t| t.map(String::from)), "chunk {chunk}");
+            // Three distinct values, kept from chunk to chunk.
+            assert_eq!(a.as_any_dictionary().values().len(), 3);
+        }
+        // Past DICTIONARY_VALUES distinct values, the next chunk starts a new dictionary.
+        for i in 0..=DICTIONARY_VALUES {
+            col.push(|out| out.extend_from_slice(format!("v{i}").as_bytes())).unwrap();
+        }
+        let a = col.finish(8).unwrap();
+        assert_eq!(texts(&a)[DICTIONARY_VALUES], Some(format!("v{DICTIONARY_VALUES}")));
+        col.push(|out| out.extend_from_slice(b"mfn")).unwrap();
+        let a = col.finish(8).unwrap();
+        assert_eq!(a.as_any_dictionary().values().len(), 1);
+        assert_eq!(texts(&a), [Some("mfn".to_string())]);
     }
 }
