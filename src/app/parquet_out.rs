@@ -17,6 +17,7 @@ use crate::flow::reader::{ArrowRows, Chunk};
 use crate::result_columns::ResultSink;
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, Int32Array, Int32DictionaryArray, StringArray};
 use arrow_buffer::{Buffer, NullBuffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -402,8 +403,13 @@ fn input_arrays(schema: &Schema, inputs: usize, rows: &ArrowRows, lines: &[u64])
             None => col.clone(),
         };
         let want = schema.field(i).data_type();
+        let text_dictionary = matches!(col.data_type(), DataType::Dictionary(k, v)
+            if **k == DataType::Int32 && **v == DataType::Utf8);
         let array = if col.data_type() == want {
             if *want == DataType::Utf8 { empty_text_as_null(col) } else { col }
+        } else if *want == DataType::Utf8 && text_dictionary {
+            // A text column read as a dictionary: written from it, as the same text.
+            empty_dictionary_text_as_null(col)?
         } else if *want == DataType::Utf8 {
             let mut b = StringBuilder::with_capacity(col.len(), 0);
             let mut text = String::new();
@@ -432,6 +438,23 @@ fn empty_text_as_null(col: ArrayRef) -> ArrayRef {
     let valid: NullBuffer = (0..text.len()).map(|r| text.is_valid(r) && offsets[r + 1] != offsets[r]).collect();
     let (offsets, values, _) = text.clone().into_parts();
     Arc::new(StringArray::new(offsets, values, Some(valid)))
+}
+
+/// A dictionary of UTF-8 values with its rows whose value is empty (or null) made null.
+fn empty_dictionary_text_as_null(col: ArrayRef) -> Result<ArrayRef, String> {
+    let d = col.as_dictionary::<Int32Type>();
+    let values = d.values().as_string::<i32>();
+    let empty = |k: usize| values.is_null(k) || values.value_length(k) == 0;
+    if !(0..values.len()).any(empty) {
+        return Ok(col);
+    }
+    let keys = d.keys();
+    let valid: NullBuffer = (0..keys.len())
+        .map(|r| keys.is_valid(r) && usize::try_from(keys.value(r)).is_ok_and(|k| k < values.len() && !empty(k)))
+        .collect();
+    let keys = Int32Array::new(keys.values().clone(), Some(valid));
+    let array = Int32DictionaryArray::try_new(keys, d.values().clone()).map_err(|e| e.to_string())?;
+    Ok(Arc::new(array))
 }
 
 /// Reads the records of `lines` (CSV lines, as the CSV output holds them) into the text `columns`.

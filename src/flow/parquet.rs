@@ -27,11 +27,14 @@ use arrow_array::types::{
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
 use csv::ByteRecord;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Rows decoded at a time.
 pub const BATCH_ROWS: usize = 8192;
@@ -105,10 +108,29 @@ impl ParquetSource {
         let name = path.display().to_string();
         let fail = |e: &dyn std::fmt::Display| ReadError(format!("cannot read {name} as Parquet: {e}"));
         let file = File::open(path).map_err(|e| ReadError(format!("cannot open {name}: {e}")))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
-        let meta = builder.metadata().file_metadata();
-        let info = ParquetInfo { rows: meta.num_rows().max(0) as u64, row_groups: builder.metadata().num_row_groups() };
-        let schema = builder.schema().clone();
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| fail(&e))?;
+        let meta = metadata.metadata().file_metadata();
+        let info =
+            ParquetInfo { rows: meta.num_rows().max(0) as u64, row_groups: metadata.metadata().num_row_groups() };
+        let schema = metadata.schema().clone();
+        // Text columns are read as dictionaries (as Parquet writers store them): the reader hands
+        // on each row group's distinct values and the rows' keys instead of copying every value,
+        // and Parquet output encodes them from the dictionary. The schema given to the rest of the
+        // tool stays the file's.
+        let read_as = Schema::new_with_metadata(
+            schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(text_dictionary())),
+                    _ => f.clone(),
+                })
+                .collect::<Vec<_>>(),
+            schema.metadata().clone(),
+        );
+        let options = ArrowReaderOptions::new().with_schema(Arc::new(read_as));
+        let metadata = ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(|e| fail(&e))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
         let mut kinds = Vec::new();
         for field in schema.fields() {
             let lower = field.name().trim().to_ascii_lowercase();
@@ -136,6 +158,11 @@ impl ParquetSource {
             info,
         ))
     }
+}
+
+/// The type text columns are read as: a dictionary of UTF-8 values with 32-bit keys.
+fn text_dictionary() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
 fn is_float(t: &DataType) -> bool {
@@ -229,6 +256,8 @@ impl ChunkSource for ParquetSource {
 /// for the rest (written by [`cell_text`]).
 enum FastColumn<'a> {
     Utf8(&'a StringArray),
+    /// A text column read as a dictionary: the rows' keys and the values.
+    Dictionary(&'a Int32Array, &'a StringArray),
     Int64(&'a Int64Array),
     Int32(&'a Int32Array),
     /// With its scale.
@@ -241,6 +270,13 @@ impl<'a> FastColumn<'a> {
     fn of(col: &'a ArrayRef, kind: CellKind) -> FastColumn<'a> {
         match col.data_type() {
             DataType::Utf8 => FastColumn::Utf8(col.as_string::<i32>()),
+            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                let d = col.as_dictionary::<Int32Type>();
+                match d.values().as_string_opt::<i32>() {
+                    Some(values) if values.null_count() == 0 => FastColumn::Dictionary(d.keys(), values),
+                    _ => FastColumn::Other,
+                }
+            }
             DataType::Int64 if kind == CellKind::Plain => FastColumn::Int64(col.as_primitive()),
             DataType::Int32 if kind == CellKind::Plain => FastColumn::Int32(col.as_primitive()),
             DataType::Decimal128(_, s) if *s >= 0 => FastColumn::Decimal128(col.as_primitive(), *s as usize),
@@ -257,6 +293,14 @@ impl<'a> FastColumn<'a> {
         match self {
             FastColumn::Utf8(a) if a.is_valid(r) => {
                 let v = a.value(r).as_bytes();
+                if crate::text::csv_needs_quotes(v) {
+                    return false;
+                }
+                out.extend_from_slice(v);
+            }
+            FastColumn::Dictionary(keys, values) if keys.is_valid(r) => {
+                let Some(v) = usize::try_from(keys.value(r)).ok().filter(|k| *k < values.len()) else { return false };
+                let v = values.value(v).as_bytes();
                 if crate::text::csv_needs_quotes(v) {
                     return false;
                 }
