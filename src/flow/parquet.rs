@@ -75,6 +75,29 @@ pub struct ParquetSource {
     kinds: Vec<CellKind>,
     /// The last date written (dates repeat from row to row).
     date: DateCache,
+    /// For each column read as a dictionary, which of its values need quotes (or are null).
+    quotes: Vec<QuoteCache>,
+}
+
+/// Which values of a text dictionary need more than a copy (quotes, or a null value), found once
+/// per dictionary (a row group's) rather than for each cell.
+#[derive(Default)]
+struct QuoteCache {
+    /// The dictionary's values the flags are of.
+    values: Option<ArrayRef>,
+    slow: Vec<bool>,
+}
+
+impl QuoteCache {
+    /// The flags of `values`, found again when they are another dictionary's.
+    fn of(&mut self, values: &ArrayRef, text: &StringArray) -> &[bool] {
+        if !self.values.as_ref().is_some_and(|v| Arc::ptr_eq(v, values)) {
+            self.slow.clear();
+            self.slow.extend(text.iter().map(|v| v.is_none_or(|v| crate::text::csv_needs_quotes(v.as_bytes()))));
+            self.values = Some(values.clone());
+        }
+        &self.slow
+    }
 }
 
 /// The text of the last day number written.
@@ -152,7 +175,16 @@ impl ParquetSource {
         let header: ByteRecord = schema.fields().iter().map(|f| f.name().as_bytes()).collect();
         let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| fail(&e))?;
         Ok((
-            ParquetSource { reader, name, batch: None, next: 0, rows: 0, kinds, date: DateCache::default() },
+            ParquetSource {
+                reader,
+                name,
+                batch: None,
+                next: 0,
+                rows: 0,
+                quotes: kinds.iter().map(|_| QuoteCache::default()).collect(),
+                kinds,
+                date: DateCache::default(),
+            },
             header,
             schema,
             info,
@@ -220,8 +252,12 @@ impl ChunkSource for ParquetSource {
             };
             first.get_or_insert(self.next);
             let columns = batch.columns();
-            let fast: Vec<FastColumn<'_>> =
-                columns.iter().zip(&self.kinds).map(|(c, k)| FastColumn::of(c, *k)).collect();
+            let fast: Vec<FastColumn<'_>> = columns
+                .iter()
+                .zip(&self.kinds)
+                .zip(&mut self.quotes)
+                .map(|((c, k), q)| FastColumn::of(c, *k, q))
+                .collect();
             let end = (self.next + 1024).min(batch.num_rows());
             for r in self.next..end {
                 let start = out.bytes.len();
@@ -256,8 +292,9 @@ impl ChunkSource for ParquetSource {
 /// for the rest (written by [`cell_text`]).
 enum FastColumn<'a> {
     Utf8(&'a StringArray),
-    /// A text column read as a dictionary: the rows' keys and the values.
-    Dictionary(&'a Int32Array, &'a StringArray),
+    /// A text column read as a dictionary: the rows' keys, the values, and which values need
+    /// more than a copy.
+    Dictionary(&'a Int32Array, &'a StringArray, &'a [bool]),
     Int64(&'a Int64Array),
     Int32(&'a Int32Array),
     /// With its scale.
@@ -267,14 +304,14 @@ enum FastColumn<'a> {
 }
 
 impl<'a> FastColumn<'a> {
-    fn of(col: &'a ArrayRef, kind: CellKind) -> FastColumn<'a> {
+    fn of(col: &'a ArrayRef, kind: CellKind, quotes: &'a mut QuoteCache) -> FastColumn<'a> {
         match col.data_type() {
             DataType::Utf8 => FastColumn::Utf8(col.as_string::<i32>()),
             DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
                 let d = col.as_dictionary::<Int32Type>();
                 match d.values().as_string_opt::<i32>() {
-                    Some(values) if values.null_count() == 0 => FastColumn::Dictionary(d.keys(), values),
-                    _ => FastColumn::Other,
+                    Some(values) => FastColumn::Dictionary(d.keys(), values, quotes.of(d.values(), values)),
+                    None => FastColumn::Other,
                 }
             }
             DataType::Int64 if kind == CellKind::Plain => FastColumn::Int64(col.as_primitive()),
@@ -298,23 +335,26 @@ impl<'a> FastColumn<'a> {
                 }
                 out.extend_from_slice(v);
             }
-            FastColumn::Dictionary(keys, values) if keys.is_valid(r) => {
-                let Some(v) = usize::try_from(keys.value(r)).ok().filter(|k| *k < values.len()) else { return false };
-                let v = values.value(v).as_bytes();
-                if crate::text::csv_needs_quotes(v) {
+            FastColumn::Dictionary(keys, values, slow) if keys.is_valid(r) => {
+                let key = usize::try_from(keys.value(r)).unwrap_or(usize::MAX);
+                if slow.get(key) != Some(&false) {
                     return false;
                 }
-                out.extend_from_slice(v);
+                out.extend_from_slice(values.value(key).as_bytes());
             }
             FastColumn::Int64(a) if a.is_valid(r) => push_i64(out, a.value(r)),
             FastColumn::Int32(a) if a.is_valid(r) => push_i64(out, a.value(r).into()),
             FastColumn::Decimal128(a, scale) if a.is_valid(r) => {
                 let v = a.value(r);
                 let Ok(abs) = u64::try_from(v.unsigned_abs()) else { return false };
-                if v < 0 {
-                    out.push(b'-');
+                if *scale <= 18 {
+                    crate::money::push_scaled_integer(out, abs, *scale, v < 0);
+                } else {
+                    if v < 0 {
+                        out.push(b'-');
+                    }
+                    push_scaled_u64(out, abs, *scale);
                 }
-                push_scaled_u64(out, abs, *scale);
             }
             FastColumn::Date32(a) if a.is_valid(r) => {
                 let d = i64::from(a.value(r));
@@ -342,10 +382,7 @@ impl<'a> FastColumn<'a> {
 }
 
 fn push_i64(out: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    push_scaled_u64(out, v.unsigned_abs(), 0);
+    crate::money::push_scaled_integer(out, v.unsigned_abs(), 0, v < 0);
 }
 
 /// Appends `v` / 10^`scale` with exactly `scale` places.
@@ -570,6 +607,17 @@ mod tests {
         assert_eq!(f(7, 0), "7");
         assert_eq!(f(u64::MAX, 0), u64::MAX.to_string());
         assert_eq!(f(u64::MAX, 30), "0.000000000018446744073709551615");
+        // The money formatter writes the same digits up to 18 places.
+        for v in [0, 1, 5, 99, 100, 123450, 9_999_999_999, u64::MAX] {
+            for scale in [0, 1, 2, 6, 18] {
+                let mut out = Vec::new();
+                crate::money::push_scaled_integer(&mut out, v, scale, false);
+                assert_eq!(String::from_utf8(out).unwrap(), f(v, scale), "{v} {scale}");
+            }
+        }
+        let mut out = Vec::new();
+        push_i64(&mut out, i64::MIN);
+        assert_eq!(String::from_utf8(out).unwrap(), i64::MIN.to_string());
     }
 
     #[test]
