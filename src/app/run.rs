@@ -2,9 +2,9 @@
 //!
 //! Each output line is the input record exactly as written (quotes and all) followed by the seven
 //! result columns; rows are priced in parallel chunks and written in input order. With Parquet
-//! output (`-o FILE.parquet`, `--format parquet`) the same lines are made, and the worker that made
-//! a chunk's reads them into typed columns, which are encoded in parallel and written in input order
-//! ([`super::parquet_out`]).
+//! output (`-o FILE.parquet`, `--format parquet`) the same fields go into the worker's typed columns
+//! instead of a line (one row writer, [`RowPricing::row`], for both), which are encoded in parallel
+//! and written in input order ([`super::parquet_out`]).
 
 use super::AppError;
 use super::batch::{Batch, Row};
