@@ -94,7 +94,9 @@ fn main() {
         } else {
             parquet_vs_csv(bin.to_str().unwrap(), &flows, rows, runs, &dir, only == "parquet-keep");
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        if only != "parquet-keep" {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         return;
     }
     let f = flows.to_str().unwrap();

@@ -16,26 +16,67 @@ pub const RESULT_COLUMNS: [&str; 7] =
 /// loaded, so they never need quotes and are written as they are.
 #[derive(Debug, Clone)]
 pub struct ResultColumnWriter {
+    /// The scenario name as a CSV field (quoted when it needs quotes).
     scenario: Vec<u8>,
+    /// The scenario name as it is.
+    name: Vec<u8>,
+}
+
+/// Where the result fields of a row go, one after the other: a CSV line (`Vec<u8>`: each field
+/// after a comma, as text) or typed columns (Parquet output). The writers of the result columns call
+/// it, so that both outputs hold the same values.
+pub trait ResultSink {
+    /// A text field whose bytes `write` appends: text that never needs CSV quotes (measure ids,
+    /// citations, names). An empty field is null in typed columns.
+    fn text(&mut self, write: impl FnOnce(&mut Vec<u8>));
+    /// A text field that may need quotes: `value` as it is, `csv` as a CSV field (quoted if needed).
+    fn quoted_text(&mut self, value: &[u8], csv: &[u8]);
+    /// A decimal with exactly `places` places (rounded half away from zero, as
+    /// [`push_fixed_bytes`] writes it), or an empty field (null) for `None`.
+    fn fixed(&mut self, v: Option<Decimal>, places: u32);
+}
+
+impl ResultSink for Vec<u8> {
+    #[inline]
+    fn text(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.push(b',');
+        write(self);
+    }
+
+    #[inline]
+    fn quoted_text(&mut self, _value: &[u8], csv: &[u8]) {
+        self.push(b',');
+        self.extend_from_slice(csv);
+    }
+
+    #[inline]
+    fn fixed(&mut self, v: Option<Decimal>, places: u32) {
+        self.push(b',');
+        if let Some(v) = v {
+            push_fixed_bytes(self, v, places);
+        }
+    }
 }
 
 impl ResultColumnWriter {
     /// A writer for the rows of `engine`.
     pub fn new(engine: &Engine) -> ResultColumnWriter {
+        let name = engine.scenario().name.as_bytes().to_vec();
         let mut scenario = Vec::new();
-        push_csv_field(&mut scenario, engine.scenario().name.as_bytes());
-        ResultColumnWriter { scenario }
+        push_csv_field(&mut scenario, &name);
+        ResultColumnWriter { scenario, name }
     }
 
-    /// Appends `,scenario,mfn_duty,...,citations` for a priced row to `line`.
-    pub fn append_priced(&self, engine: &Engine, p: &Priced, line: &mut Vec<u8>) {
+    /// Appends `,scenario,mfn_duty,...,citations` for a priced row to `line` (a CSV line, or
+    /// another [`ResultSink`]).
+    pub fn append_priced<S: ResultSink>(&self, engine: &Engine, p: &Priced, line: &mut S) {
         let lines = || p.lines.iter().map(|(i, l)| (*i, l));
         let duties = [p.mfn_duty, p.additional_duty, p.total_duty];
         self.append(engine, duties, p.effective_rate(), p.base_rule, lines, line);
     }
 
     /// Appends the same columns for a full assessment.
-    pub fn append_assessment(&self, engine: &Engine, a: &Assessment<'_>, line: &mut Vec<u8>) {
+    pub fn append_assessment<S: ResultSink>(&self, engine: &Engine, a: &Assessment<'_>, line: &mut S) {
         let duties = [a.mfn_duty, a.additional_duty, a.total_duty];
         self.append(engine, duties, a.effective_rate(), a.base_rule(), || a.applied(), line);
     }
@@ -43,48 +84,46 @@ impl ResultColumnWriter {
     /// `lines` gives the applied lines (measure index, line), in file order, each time it is called;
     /// `base_rule` is the rule that replaced the column 1 rate, if any (its id follows `mfn`, and its
     /// Chapter 99 heading, when it has one, comes first in the citations).
-    fn append<'l, I: Iterator<Item = (usize, &'l DutyLine)>>(
+    fn append<'l, I: Iterator<Item = (usize, &'l DutyLine)>, S: ResultSink>(
         &self,
         engine: &Engine,
         duties: [Decimal; 3],
         rate: Option<Decimal>,
         base_rule: Option<usize>,
         lines: impl Fn() -> I,
-        line: &mut Vec<u8>,
+        line: &mut S,
     ) {
-        line.push(b',');
-        line.extend_from_slice(&self.scenario);
+        line.quoted_text(&self.name, &self.scenario);
         for v in duties {
-            line.push(b',');
-            push_fixed_bytes(line, v, 2);
+            line.fixed(Some(v), 2);
         }
-        line.push(b',');
-        if let Some(r) = rate {
-            push_fixed_bytes(line, r, 6);
-        }
-        line.extend_from_slice(b",mfn");
+        line.fixed(rate, 6);
         let base = base_rule.map(|b| &engine.scenario().base_rates[b]);
-        if let Some(b) = base {
-            line.push(b';');
-            line.extend_from_slice(b.id.as_bytes());
-        }
-        for (i, _) in lines() {
-            line.push(b';');
-            line.extend_from_slice(engine.measure(i).id.as_bytes());
-        }
-        line.push(b',');
-        let mut first = true;
-        if let Some(c) = base.and_then(|b| b.citation.as_deref()) {
-            line.extend_from_slice(c.as_bytes());
-            first = false;
-        }
-        for (i, l) in lines() {
-            if !first {
+        line.text(|line| {
+            line.extend_from_slice(b"mfn");
+            if let Some(b) = base {
                 line.push(b';');
+                line.extend_from_slice(b.id.as_bytes());
             }
-            first = false;
-            line.extend_from_slice(engine.citation(i, l).as_bytes());
-        }
+            for (i, _) in lines() {
+                line.push(b';');
+                line.extend_from_slice(engine.measure(i).id.as_bytes());
+            }
+        });
+        line.text(|line| {
+            let mut first = true;
+            if let Some(c) = base.and_then(|b| b.citation.as_deref()) {
+                line.extend_from_slice(c.as_bytes());
+                first = false;
+            }
+            for (i, l) in lines() {
+                if !first {
+                    line.push(b';');
+                }
+                first = false;
+                line.extend_from_slice(engine.citation(i, l).as_bytes());
+            }
+        });
     }
 }
 

@@ -358,3 +358,153 @@ fn compare_and_refund_read_parquet() {
     assert_eq!(got.status.code(), want.status.code(), "{}", stderr(&got));
     assert_eq!(stdout(&got), stdout(&want));
 }
+
+/// A cell of any type these tests write, as the CSV output writes it.
+fn any_cell(c: &ArrayRef, r: usize) -> String {
+    use arrow_array::types::{Float64Type, Int32Type};
+    if c.is_null(r) {
+        return String::new();
+    }
+    match c.data_type() {
+        DataType::Boolean => c.as_boolean().value(r).to_string(),
+        DataType::Int32 => c.as_primitive::<Int32Type>().value(r).to_string(),
+        DataType::Float64 => c.as_primitive::<Float64Type>().value(r).to_string(),
+        _ => cell(c, r),
+    }
+}
+
+#[test]
+fn typed_parquet_columns_pass_through_and_rejected_rows_are_left_out() {
+    use arrow_array::types::Int32Type;
+    use arrow_array::{BooleanArray, DictionaryArray, Int32Array, LargeStringArray, TimestampMillisecondArray};
+    let wd = Workdir::new();
+    let n = 3000;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("hts", DataType::Utf8, true),
+        Field::new("origin", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true),
+        Field::new("entry_date", DataType::Date32, true),
+        Field::new("customs_value", DataType::Decimal128(18, 2), true),
+        Field::new("quantity", DataType::Int64, true),
+        Field::new("quantity_unit", DataType::Utf8, true),
+        Field::new("checked", DataType::Boolean, true),
+        Field::new("weight", DataType::Float64, true),
+        Field::new("code", DataType::Int32, true),
+        Field::new("share", DataType::Decimal128(30, 4), true),
+        Field::new("loaded_at", DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, None), true),
+        Field::new("note", DataType::LargeUtf8, true),
+    ]));
+    // Every 7th row a country that is not a code (rejected), so that the rows priced are not all
+    // of a chunk's; nulls and empty strings here and there.
+    let origins: DictionaryArray<Int32Type> = (0..n)
+        .map(|i| {
+            Some(if i % 7 == 3 {
+                "UK"
+            } else if i % 2 == 0 {
+                "JP"
+            } else {
+                "CN"
+            })
+        })
+        .collect();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values((0..n).map(|i| if i % 3 == 0 { "8703230120" } else { "7326908688" }))),
+        Arc::new(origins),
+        Arc::new(Date32Array::from_iter_values((0..n).map(|i| days("2025-04-01") + i % 200))),
+        Arc::new(
+            Decimal128Array::from_iter_values((0..n).map(|i| 100_000 + i as i128 * 37))
+                .with_data_type(DataType::Decimal128(18, 2)),
+        ),
+        Arc::new(Int64Array::from_iter((0..n).map(|i| (i % 5 != 0).then_some(i as i64)))),
+        Arc::new(StringArray::from_iter((0..n).map(|i| match i % 4 {
+            0 => None,
+            1 => Some(""),
+            2 => Some("kg"),
+            _ => Some("a, \"b\""),
+        }))),
+        Arc::new(BooleanArray::from_iter((0..n).map(|i| (i % 6 != 0).then_some(i % 2 == 0)))),
+        Arc::new(Float64Array::from_iter((0..n).map(|i| (i % 9 != 0).then_some(i as f64 / 8.0)))),
+        Arc::new(Int32Array::from_iter((0..n).map(|i| (i % 11 != 0).then_some(-i)))),
+        Arc::new(
+            Decimal128Array::from_iter((0..n).map(|i| (i % 13 != 0).then_some(i as i128 * 123_456_789_012)))
+                .with_data_type(DataType::Decimal128(30, 4)),
+        ),
+        Arc::new(TimestampMillisecondArray::from_iter((0..n).map(|i| {
+            (i % 10 != 0).then_some(i64::from(days("2025-03-01")) * 86_400_000 + (i as i64 % 3) * 3_600_500)
+        }))),
+        Arc::new(LargeStringArray::from_iter((0..n).map(|i| (i % 8 != 0).then(|| format!("n{i}"))))),
+    ];
+    write_batch(&wd.path("t.parquet"), RecordBatch::try_new(schema, columns).unwrap(), 1000);
+    for extra in [&[][..], &["--ranges", "--assume", "bea", "--fees"][..]] {
+        let run = |out: &[&str]| {
+            let args = [&["run", "t.parquet", "-s", "historical", "-q"][..], extra, out].concat();
+            wd.command(&args).output().unwrap()
+        };
+        let want = run(&[]);
+        assert_eq!(want.status.code(), Some(1), "{}", stderr(&want));
+        let (want_header, want_rows) = csv_rows(&stdout(&want));
+        let got = run(&["-o", "t-out.parquet"]);
+        assert_eq!(got.status.code(), Some(1), "{}", stderr(&got));
+        assert!(stderr(&got).contains("rows read: 3000 = assessed 2571 + rejected 429"), "{}", stderr(&got));
+        let builder = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(wd.path("t-out.parquet")).unwrap());
+        let builder = builder.unwrap();
+        let types: Vec<(String, DataType)> =
+            builder.schema().fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect();
+        let names: Vec<&str> = types.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, want_header);
+        // Kept types as read; the others (a dictionary, a timestamp, large text) as text.
+        let kept = [
+            DataType::Utf8,
+            DataType::Utf8,
+            DataType::Date32,
+            DataType::Decimal128(18, 2),
+            DataType::Int64,
+            DataType::Utf8,
+            DataType::Boolean,
+            DataType::Float64,
+            DataType::Int32,
+            DataType::Decimal128(30, 4),
+            DataType::Utf8,
+            DataType::Utf8,
+        ];
+        assert_eq!(types[..12].iter().map(|(_, t)| t.clone()).collect::<Vec<_>>(), kept);
+        let mut got_rows: Vec<Vec<String>> = Vec::new();
+        for batch in builder.build().unwrap() {
+            let batch = batch.unwrap();
+            for r in 0..batch.num_rows() {
+                // An empty text is null, as an empty CSV field reads back.
+                for c in batch.columns() {
+                    if c.data_type() == &DataType::Utf8 && c.is_valid(r) {
+                        assert!(!c.as_string::<i32>().value(r).is_empty());
+                    }
+                }
+                got_rows.push(batch.columns().iter().map(|c| any_cell(c, r)).collect());
+            }
+        }
+        assert_eq!(got_rows.len(), 2571);
+        for (g, w) in got_rows.iter().zip(&want_rows) {
+            assert_eq!(g, w);
+        }
+    }
+}
+
+#[test]
+fn csv_in_parquet_out_leaves_rejected_rows_out_and_replaces_bytes_that_are_not_utf8() {
+    let wd = Workdir::new();
+    let mut text = b"hts,origin,entry_date,customs_value,note\n".to_vec();
+    text.extend_from_slice(b"8703230120,JP,2025-10-17,100.00,caf\xe9\n");
+    text.extend_from_slice(b"8703230120,UK,2025-10-17,100.00,x\n");
+    text.extend_from_slice(b"8703230120,JP,2025-10-17,\xff,y\n");
+    text.extend_from_slice(b"7326908688,CN,2025-10-17,5.5,\n");
+    std::fs::write(wd.path("l.csv"), &text).unwrap();
+    let out = wd.command(&["run", "l.csv", "-s", "historical", "-o", "l.parquet", "-q"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rows read: 4 = assessed 2 + rejected 2"), "{}", stderr(&out));
+    let (fields, rows) = read_back(&wd.path("l.parquet"));
+    assert!(fields[..5].iter().all(|(_, t)| *t == DataType::Utf8), "{fields:?}");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][..5], ["8703230120", "JP", "2025-10-17", "100.00", "caf\u{fffd}"]);
+    assert_eq!(rows[1][..5], ["7326908688", "CN", "2025-10-17", "5.5", ""]);
+    let csv = wd.command(&["run", "l.csv", "-s", "historical", "-q"]).output().unwrap();
+    let csv_text = String::from_utf8_lossy(&csv.stdout).into_owned();
+    assert_eq!(csv_rows(&csv_text).1, rows);
+}

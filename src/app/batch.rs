@@ -147,13 +147,13 @@ impl Batch {
         F: Fn(&mut S, Row<'_>, &mut Vec<u8>) -> Result<(), Reject> + Sync,
         W: FnMut(&[u8]) -> Result<(), AppError>,
     {
-        self.run_chunks(init, row, |_, _, _: &mut ()| {}, |output, _| write(output))
+        self.run_chunks(init, row, |_, _, _, _: &mut ()| {}, |output, _| write(output))
     }
 
     /// [`Batch::run`] with a hook per chunk: `finish` runs on the worker after a chunk's last row,
-    /// with the worker's state and the chunk's output bytes, and may turn those bytes into something
-    /// else (`made`: Parquet output builds the chunk's columns there, in parallel); `write` then gets
-    /// the output bytes and `made`, on the calling thread, in input order.
+    /// with the worker's state, the chunk read and the chunk's output bytes, and may make something
+    /// else of them (`made`: Parquet output builds the chunk's columns there, in parallel); `write`
+    /// then gets the output bytes and `made`, on the calling thread, in input order.
     pub(crate) fn run_chunks<S, P, I, F, E, W>(
         self,
         init: I,
@@ -166,7 +166,7 @@ impl Batch {
         P: Default + Send,
         I: Fn() -> S + Sync,
         F: Fn(&mut S, Row<'_>, &mut Vec<u8>) -> Result<(), Reject> + Sync,
-        E: Fn(&mut S, &mut Vec<u8>, &mut P) + Sync,
+        E: Fn(&mut S, &Chunk, &mut Vec<u8>, &mut P) + Sync,
         W: FnMut(&[u8], &mut P) -> Result<(), AppError>,
     {
         let Batch { source, parser, mut rejects, as_of, quiet, delimiter, columns, .. } = self;
@@ -211,7 +211,7 @@ impl Batch {
                     out.rejects.extend(chunk.rejected.iter().cloned());
                     out.rejects.sort_by_key(|r| r.line);
                 }
-                finish(state, &mut out.output, &mut out.made);
+                finish(state, chunk, &mut out.output, &mut out.made);
             },
             |_, out| {
                 rows += out.rows;

@@ -5,7 +5,8 @@
 
 use crate::fees::{MPF_YEARS, MpfLine, TransportMode, hmf, mpf_entry, mpf_year};
 use crate::flow::{FieldError, FieldSource, Flow};
-use crate::money::{MoneySum, push_fixed_bytes};
+use crate::money::MoneySum;
+use crate::result_columns::ResultSink;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -75,7 +76,7 @@ impl FeeTally {
         })
     }
 
-    /// Counts a row's fees and appends its two columns (`,mpf,hmf`) to `out`; `mode` is from
+    /// Counts a row's fees and appends its two columns (`mpf_ad_valorem`, `hmf`) to `out`; `mode` is from
     /// [`FeeTally::mode`].
     pub(super) fn add_row(
         &mut self,
@@ -83,7 +84,7 @@ impl FeeTally {
         fields: &impl FieldSource,
         flow: &Flow,
         mode: Option<TransportMode>,
-        out: &mut Vec<u8>,
+        out: &mut impl ResultSink,
     ) {
         let value = flow.customs_value;
         let line = MpfLine::of(value, flow.origin, flow.spi, flow.entry_date);
@@ -119,19 +120,18 @@ impl FeeTally {
                 }
             }
         }
-        out.push(b',');
-        if let Some(a) = line.amount() {
-            push_fixed_bytes(out, a, 2);
-        }
-        out.push(b',');
+        out.fixed(line.amount(), 2);
         match mode {
             Some(m) => {
                 let h = hmf(value, m);
                 self.hmf.add(h);
                 self.vessel_rows += u64::from(m == TransportMode::Vessel);
-                push_fixed_bytes(out, h, 2);
+                out.fixed(Some(h), 2);
             }
-            None => self.no_mode_rows += 1,
+            None => {
+                self.no_mode_rows += 1;
+                out.fixed(None, 2);
+            }
         }
     }
 

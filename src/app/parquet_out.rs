@@ -1,22 +1,25 @@
 //! `run`'s output as Parquet: the rows the CSV path writes (input record, then the result columns)
-//! read back into typed Arrow columns by the worker that priced the chunk ([`ChunkColumns`]), so
-//! that the pricing loop is the same for both; the columns are encoded in parallel and written in
-//! input order ([`ParquetSink`]).
+//! as typed Arrow columns, made by the worker that priced the chunk ([`ChunkColumns`]): the input
+//! columns of a Parquet file taken as read, the result columns filled from the priced values (the
+//! writers of the CSV fields write into them, a [`ResultSink`]); the columns are encoded in
+//! parallel and written in input order ([`ParquetSink`]).
 //!
 //! Columns: the input's as they came from a Parquet file (strings, integers, floats, booleans,
 //! decimals and `date32` keep their type; other types, and every column of a CSV input, are text);
 //! the money result columns as `DECIMAL(38,2)`, `effective_rate` as `DECIMAL(38,6)`, the others as
-//! UTF-8 text. An empty field is null. The file is written to a temporary name and renamed into
-//! place (an [`Output`]), in row groups of [`ROW_GROUP_ROWS`] rows, Snappy-compressed.
+//! UTF-8 text. An empty field (an empty text, as the CSV output would read back) is null. The file
+//! is written to a temporary name and renamed into place (an [`Output`]), in row groups of
+//! [`ROW_GROUP_ROWS`] rows, Snappy-compressed.
 
 use super::AppError;
 use super::io::Output;
-use arrow_array::ArrayRef;
-use arrow_array::builder::{BooleanBuilder, PrimitiveBuilder, StringBuilder};
-use arrow_array::types::{
-    ArrowPrimitiveType, Date32Type, Decimal32Type, Decimal64Type, Decimal128Type, Float32Type, Float64Type, Int8Type,
-    Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
+use crate::flow::reader::{ArrowRows, Chunk};
+use crate::result_columns::ResultSink;
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, BooleanArray, Decimal128Array, Int32Array, Int32DictionaryArray, StringArray};
+use arrow_buffer::{Buffer, NullBuffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
@@ -25,6 +28,9 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -43,229 +49,430 @@ pub(crate) fn is_parquet_path(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
 }
 
-/// One output column being filled.
-enum Column {
-    Text(StringBuilder),
-    Bool(BooleanBuilder),
-    I8(PrimitiveBuilder<Int8Type>),
-    I16(PrimitiveBuilder<Int16Type>),
-    I32(PrimitiveBuilder<Int32Type>),
-    I64(PrimitiveBuilder<Int64Type>),
-    U8(PrimitiveBuilder<UInt8Type>),
-    U16(PrimitiveBuilder<UInt16Type>),
-    U32(PrimitiveBuilder<UInt32Type>),
-    U64(PrimitiveBuilder<UInt64Type>),
-    F32(PrimitiveBuilder<Float32Type>),
-    F64(PrimitiveBuilder<Float64Type>),
-    /// With the last date read (text, day number): dates repeat from row to row.
-    Date(PrimitiveBuilder<Date32Type>, Option<([u8; 10], i32)>),
-    D32(PrimitiveBuilder<Decimal32Type>, i8),
-    D64(PrimitiveBuilder<Decimal64Type>, i8),
-    D128(PrimitiveBuilder<Decimal128Type>, i8),
+/// The type a column of a Parquet input is written as: its own for the types kept (booleans,
+/// integers, floats, `date32`, decimals of up to 128 bits, UTF-8 text), else UTF-8 text (its cells
+/// as the CSV output writes them).
+fn output_type(t: &DataType) -> DataType {
+    use DataType::*;
+    match t {
+        Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32 | Float64 | Date32
+        | Decimal32(..) | Decimal64(..) | Decimal128(..) | Utf8 => t.clone(),
+        _ => Utf8,
+    }
 }
 
-impl Column {
-    /// The column for a field of type `t` (its type as written), and that type.
-    fn for_type(t: &DataType) -> (Column, DataType) {
-        fn p<T: ArrowPrimitiveType>() -> PrimitiveBuilder<T> {
-            PrimitiveBuilder::<T>::new()
+/// One result column of a chunk being filled, row by row, from the priced values.
+enum ResultColumn {
+    Text(TextColumn),
+    /// A decimal with `places` places: the values in units of 10^-`places`.
+    Decimal {
+        values: Vec<i128>,
+        nulls: NullBufferBuilder,
+        places: u32,
+        data_type: DataType,
+    },
+}
+
+/// The most distinct values a worker's text column keeps in its dictionary; past it, the next
+/// chunk starts a new one (memory stays flat whatever the rows).
+const DICTIONARY_VALUES: usize = 4096;
+
+/// A text result column as a dictionary: its distinct values (few: the scenario, the measures and
+/// the citations of the pricings met) and each row's key. The Parquet writer takes an Arrow
+/// dictionary for a UTF-8 column as it is and hashes each distinct value once per chunk, not once
+/// per row; the pages and the schema are those of the same text written plainly.
+struct TextColumn {
+    /// The distinct values, end to end, and where each ends (after a first 0).
+    values: Vec<u8>,
+    offsets: Vec<i32>,
+    /// The key of each distinct value.
+    keys_of: HashMap<Box<[u8]>, i32, BuildHasherDefault<TextHasher>>,
+    /// The distinct values as an array, kept while none is added (the writer knows a dictionary by
+    /// its array).
+    dictionary: Option<ArrayRef>,
+    /// Each row's key (0 for a null), and which rows are not null (not empty).
+    keys: Vec<i32>,
+    nulls: NullBufferBuilder,
+    /// The field being written, and the key of the last one.
+    field: Vec<u8>,
+    last: Option<i32>,
+}
+
+impl TextColumn {
+    fn new() -> TextColumn {
+        TextColumn {
+            values: Vec::new(),
+            offsets: vec![0],
+            keys_of: HashMap::default(),
+            dictionary: None,
+            keys: Vec::new(),
+            nulls: NullBufferBuilder::new(0),
+            field: Vec::new(),
+            last: None,
         }
-        let col = match t {
-            DataType::Boolean => Column::Bool(BooleanBuilder::new()),
-            DataType::Int8 => Column::I8(p()),
-            DataType::Int16 => Column::I16(p()),
-            DataType::Int32 => Column::I32(p()),
-            DataType::Int64 => Column::I64(p()),
-            DataType::UInt8 => Column::U8(p()),
-            DataType::UInt16 => Column::U16(p()),
-            DataType::UInt32 => Column::U32(p()),
-            DataType::UInt64 => Column::U64(p()),
-            DataType::Float32 => Column::F32(p()),
-            DataType::Float64 => Column::F64(p()),
-            DataType::Date32 => Column::Date(p(), None),
-            DataType::Decimal32(_, s) => Column::D32(p::<Decimal32Type>().with_data_type(t.clone()), *s),
-            DataType::Decimal64(_, s) => Column::D64(p::<Decimal64Type>().with_data_type(t.clone()), *s),
-            DataType::Decimal128(_, s) => Column::D128(p::<Decimal128Type>().with_data_type(t.clone()), *s),
-            _ => return (Column::Text(StringBuilder::new()), DataType::Utf8),
-        };
-        (col, t.clone())
     }
 
-    /// Appends a field's text (empty: null); `Err` with the expected kind when it does not read.
-    fn push(&mut self, text: &str) -> Result<(), &'static str> {
-        fn num<T: ArrowPrimitiveType>(b: &mut PrimitiveBuilder<T>, text: &str) -> Result<(), &'static str>
-        where
-            T::Native: std::str::FromStr,
-        {
-            b.append_value(text.parse().map_err(|_| "a number of the column's type")?);
-            Ok(())
-        }
-        if text.is_empty() {
-            match self {
-                Column::Text(b) => b.append_null(),
-                Column::Bool(b) => b.append_null(),
-                Column::I8(b) => b.append_null(),
-                Column::I16(b) => b.append_null(),
-                Column::I32(b) => b.append_null(),
-                Column::I64(b) => b.append_null(),
-                Column::U8(b) => b.append_null(),
-                Column::U16(b) => b.append_null(),
-                Column::U32(b) => b.append_null(),
-                Column::U64(b) => b.append_null(),
-                Column::F32(b) => b.append_null(),
-                Column::F64(b) => b.append_null(),
-                Column::Date(b, _) => b.append_null(),
-                Column::D32(b, _) => b.append_null(),
-                Column::D64(b, _) => b.append_null(),
-                Column::D128(b, _) => b.append_null(),
-            }
+    /// Appends the field `write` writes (empty: null).
+    #[inline]
+    fn push(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), &'static str> {
+        self.field.clear();
+        write(&mut self.field);
+        if self.field.is_empty() {
+            self.keys.push(0);
+            self.nulls.append_null();
             return Ok(());
         }
-        match self {
-            Column::Text(b) => b.append_value(text),
-            Column::Bool(b) => b.append_value(match text {
-                "true" => true,
-                "false" => false,
-                _ => return Err("true or false"),
-            }),
-            Column::I8(b) => num(b, text)?,
-            Column::I16(b) => num(b, text)?,
-            Column::I32(b) => num(b, text)?,
-            Column::I64(b) => num(b, text)?,
-            Column::U8(b) => num(b, text)?,
-            Column::U16(b) => num(b, text)?,
-            Column::U32(b) => num(b, text)?,
-            Column::U64(b) => num(b, text)?,
-            Column::F32(b) => num(b, text)?,
-            Column::F64(b) => num(b, text)?,
-            Column::Date(b, last) => {
-                let days = match last {
-                    Some((t, days)) if t.as_slice() == text.as_bytes() => *days,
-                    _ => {
-                        let days = crate::date::Date::parse(text).map_err(|_| "a date YYYY-MM-DD")?.days();
-                        *last = <[u8; 10]>::try_from(text.as_bytes()).ok().map(|t| (t, days));
-                        days
-                    }
-                };
-                b.append_value(days);
-            }
-            Column::D32(b, s) => {
-                let v = scaled(text, *s).ok_or("a decimal of the column's scale")?;
-                b.append_value(i32::try_from(v).map_err(|_| "a decimal of the column's precision")?);
-            }
-            Column::D64(b, s) => {
-                let v = scaled(text, *s).ok_or("a decimal of the column's scale")?;
-                b.append_value(i64::try_from(v).map_err(|_| "a decimal of the column's precision")?);
-            }
-            Column::D128(b, s) => b.append_value(scaled(text, *s).ok_or("a decimal of the column's scale")?),
-        }
+        let key = match self.last {
+            Some(k) if self.value(k) == self.field.as_slice() => k,
+            _ => match self.keys_of.get(self.field.as_slice()) {
+                Some(k) => *k,
+                None => self.insert()?,
+            },
+        };
+        self.last = Some(key);
+        self.keys.push(key);
+        self.nulls.append_non_null();
         Ok(())
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            Column::Text(b) => Arc::new(b.finish()),
-            Column::Bool(b) => Arc::new(b.finish()),
-            Column::I8(b) => Arc::new(b.finish()),
-            Column::I16(b) => Arc::new(b.finish()),
-            Column::I32(b) => Arc::new(b.finish()),
-            Column::I64(b) => Arc::new(b.finish()),
-            Column::U8(b) => Arc::new(b.finish()),
-            Column::U16(b) => Arc::new(b.finish()),
-            Column::U32(b) => Arc::new(b.finish()),
-            Column::U64(b) => Arc::new(b.finish()),
-            Column::F32(b) => Arc::new(b.finish()),
-            Column::F64(b) => Arc::new(b.finish()),
-            Column::Date(b, _) => Arc::new(b.finish()),
-            Column::D32(b, _) => Arc::new(b.finish()),
-            Column::D64(b, _) => Arc::new(b.finish()),
-            Column::D128(b, _) => Arc::new(b.finish()),
+    fn value(&self, k: i32) -> &[u8] {
+        &self.values[self.offsets[k as usize] as usize..self.offsets[k as usize + 1] as usize]
+    }
+
+    /// Adds the field to the distinct values; its key.
+    fn insert(&mut self) -> Result<i32, &'static str> {
+        let key = i32::try_from(self.offsets.len() - 1).map_err(|_| "too many distinct values")?;
+        self.values.extend_from_slice(&self.field);
+        self.offsets.push(i32::try_from(self.values.len()).map_err(|_| "more than 2 GiB of text")?);
+        self.keys_of.insert(self.field.as_slice().into(), key);
+        self.dictionary = None;
+        Ok(key)
+    }
+
+    /// The chunk's column; empties it, keeping room for `capacity` rows (the dictionary is kept,
+    /// unless it has grown past [`DICTIONARY_VALUES`]).
+    fn finish(&mut self, capacity: usize) -> Result<ArrayRef, String> {
+        let dictionary = match &self.dictionary {
+            Some(d) => d.clone(),
+            None => {
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets.clone()));
+                let values = StringArray::try_new(offsets, Buffer::from(self.values.as_slice()), None);
+                let d: ArrayRef = Arc::new(values.map_err(|e| e.to_string())?);
+                self.dictionary = Some(d.clone());
+                d
+            }
+        };
+
+        let keys = Int32Array::new(
+            ScalarBuffer::from(std::mem::replace(&mut self.keys, Vec::with_capacity(capacity))),
+            self.nulls.finish(),
+        );
+        let array = Int32DictionaryArray::try_new(keys, dictionary).map_err(|e| e.to_string())?;
+        if self.keys_of.len() > DICTIONARY_VALUES {
+            *self = TextColumn::new();
         }
+        Ok(Arc::new(array))
     }
 }
 
-/// A plain decimal (`-12.5`, `1200`) as an integer scaled by 10^`scale`, exactly: `None` when it
-/// has more places than the scale (it would be rounded) or is not a plain decimal.
-pub(crate) fn scaled(text: &str, scale: i8) -> Option<i128> {
-    scaled_short(text.as_bytes(), scale).or_else(|| scaled_long(text, scale))
+/// The hasher of the distinct values of a [`TextColumn`]: eight bytes at a time, a multiply and a
+/// rotation (the values are the tool's own texts, not adversarial input).
+#[derive(Default, Clone, Copy)]
+struct TextHasher(u64);
+
+impl Hasher for TextHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        let mut last = [0u8; 8];
+        let rest = words.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.0 = (self.0.rotate_left(5) ^ v as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
-/// [`scaled`] for any length and scale.
-fn scaled_long(text: &str, scale: i8) -> Option<i128> {
-    let (negative, body) = match text.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, text),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut v: i128 = 0;
-    for b in int.bytes() {
-        v = v.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
-    }
-    if scale >= 0 {
-        let s = scale as usize;
-        let frac = frac.trim_end_matches('0');
-        if frac.len() > s {
-            return None;
+impl ResultColumn {
+    fn for_type(t: &DataType) -> ResultColumn {
+        match t {
+            DataType::Decimal128(_, s) if *s >= 0 => ResultColumn::Decimal {
+                values: Vec::new(),
+                nulls: NullBufferBuilder::new(0),
+                places: *s as u32,
+                data_type: t.clone(),
+            },
+            _ => ResultColumn::Text(TextColumn::new()),
         }
-        for k in 0..s {
-            let d = frac.as_bytes().get(k).map_or(0, |b| b - b'0');
-            v = v.checked_mul(10)?.checked_add(i128::from(d))?;
-        }
+    }
+
+    /// The column's array; empties the column, keeping room for `capacity` rows.
+    fn finish(&mut self, capacity: usize) -> Result<ArrayRef, String> {
+        Ok(match self {
+            ResultColumn::Text(t) => t.finish(capacity)?,
+            ResultColumn::Decimal { values, nulls, data_type, .. } => {
+                let values = ScalarBuffer::from(std::mem::replace(values, Vec::with_capacity(capacity)));
+                let array = Decimal128Array::try_new(values, nulls.finish()).map_err(|e| e.to_string())?;
+                Arc::new(array.with_data_type(data_type.clone()))
+            }
+        })
+    }
+}
+
+/// `v` in units of 10^-`places`, as [`crate::money::push_fixed_bytes`] writes it (rounded half away
+/// from zero past `places` places).
+fn decimal_units(v: Decimal, places: u32) -> i128 {
+    if v.scale() == places {
+        // The usual case: an amount already rounded to its places.
+        return v.mantissa();
+    }
+    let r = if v.scale() < places {
+        v
     } else {
-        if !frac.trim_end_matches('0').is_empty() {
-            return None;
-        }
-        let div = 10i128.checked_pow(u32::from(scale.unsigned_abs()))?;
-        if v % div != 0 {
-            return None;
-        }
-        v /= div;
-    }
-    Some(if negative { -v } else { v })
+        v.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    };
+    // After rounding the scale is at most `places`; a 96-bit mantissa times 10^28 fits 128 bits.
+    r.mantissa() * 10i128.pow(places.saturating_sub(r.scale()))
 }
 
-/// The output columns of one chunk's rows, built on the worker that priced them from the CSV lines
-/// it wrote (the lines the CSV output would hold), so that the conversion runs in parallel.
+/// The output columns of one chunk's rows, filled on the worker that priced them: the input's
+/// columns (a Parquet input's rows taken as read; the records of any other input, as the CSV
+/// output holds them, read into text columns) and the result columns, appended as each row is
+/// priced (a [`ResultSink`]), so that no row is written as text and read back.
 pub(crate) struct ChunkColumns {
     schema: SchemaRef,
-    columns: Vec<Column>,
-    record: csv::ByteRecord,
+    input: InputRows,
+    results: Vec<ResultColumn>,
+    /// The result column the next field of the row goes to.
+    next: usize,
+    /// Rows written, and the most rows of a chunk so far (the room kept for the next).
+    rows: usize,
+    most_rows: usize,
+    /// A field that did not match its column (an internal error, reported by `convert`).
+    mismatch: Option<String>,
+}
+
+/// The input side of a chunk's rows.
+enum InputRows {
+    /// A Parquet input: the lines of the rows priced (the others were rejected).
+    Parquet { lines: Vec<u64> },
+    /// Any other input: the records as the CSV output holds them (each ended by LF), read into
+    /// text columns at the end of the chunk.
+    Text { lines: Vec<u8>, columns: Vec<StringBuilder>, record: csv::ByteRecord },
 }
 
 impl ChunkColumns {
-    /// Empty columns of the output `schema` (a [`ParquetSink::schema`]).
-    pub(crate) fn new(schema: &SchemaRef) -> ChunkColumns {
-        let columns = schema.fields().iter().map(|f| Column::for_type(f.data_type()).0).collect();
-        ChunkColumns { schema: schema.clone(), columns, record: csv::ByteRecord::new() }
+    /// Empty columns of the output `schema` (a [`ParquetSink::schema`]), whose first `inputs`
+    /// columns are the input's: taken from its rows when `parquet_input`.
+    pub(crate) fn new(schema: &SchemaRef, inputs: usize, parquet_input: bool) -> ChunkColumns {
+        let input = if parquet_input {
+            InputRows::Parquet { lines: Vec::new() }
+        } else {
+            let columns = (0..inputs).map(|_| StringBuilder::new()).collect();
+            InputRows::Text { lines: Vec::new(), columns, record: csv::ByteRecord::new() }
+        };
+        let results = schema.fields()[inputs..].iter().map(|f| ResultColumn::for_type(f.data_type())).collect();
+        ChunkColumns { schema: schema.clone(), input, results, next: 0, rows: 0, most_rows: 0, mismatch: None }
     }
 
-    /// Reads the rows of `lines` (CSV lines, as the CSV output would hold them) into the chunk's
-    /// columns, in the order of the schema; `Err` says why a field does not read (an internal error).
-    pub(crate) fn convert(&mut self, lines: &[u8]) -> Result<Vec<ArrayRef>, String> {
-        // Lines without quotes or CR (nearly all) are split at commas and line ends, as the `csv`
-        // crate reads them, once known to be UTF-8; any other chunk is read by the `csv` crate.
-        let plain = lines.last() == Some(&b'\n') && memchr::memchr2(b'"', b'\r', lines).is_none();
-        match std::str::from_utf8(lines) {
-            Ok(text) if plain => self.read_plain(text)?,
-            _ => self.read_csv(lines)?,
+    /// Starts a row: its input record (`line`, and `raw` as the CSV output writes it). The result
+    /// fields follow, then [`ChunkColumns::end_row`].
+    pub(crate) fn start_row(&mut self, line: u64, raw: &[u8]) {
+        match &mut self.input {
+            InputRows::Parquet { lines } => lines.push(line),
+            InputRows::Text { lines, .. } => {
+                lines.extend_from_slice(raw);
+                lines.push(b'\n');
+            }
         }
-        Ok(self.columns.iter_mut().map(Column::finish).collect())
+        self.next = 0;
     }
 
-    /// Reads lines that hold no quote and no CR, each ended by LF: fields end at commas and lines
-    /// at LF (found in one vectorised pass); an empty line is skipped, as the `csv` crate does.
-    fn read_plain(&mut self, text: &str) -> Result<(), String> {
-        let n = self.columns.len();
+    /// Ends a row: every result column has its field.
+    pub(crate) fn end_row(&mut self) {
+        if self.next != self.results.len() && self.mismatch.is_none() {
+            self.mismatch = Some(format!("a row of {} result fields for {} columns", self.next, self.results.len()));
+        }
+        self.rows += 1;
+    }
+
+    fn mismatched(&mut self, what: &str) {
+        if self.mismatch.is_none() {
+            let name = self.schema.fields().get(self.schema.fields().len() - self.results.len() + self.next);
+            self.mismatch = Some(format!("{what} for column `{}`", name.map_or("?", |f| f.name())));
+        }
+        self.next += 1;
+    }
+
+    /// The chunk's columns, in the order of the schema (`chunk`: the chunk the rows were read
+    /// from); empties them for the next chunk. `Err` says what did not fit (an internal error).
+    pub(crate) fn convert(&mut self, chunk: &Chunk) -> Result<Vec<ArrayRef>, String> {
+        let rows = std::mem::take(&mut self.rows);
+        self.most_rows = self.most_rows.max(rows);
+        if let Some(m) = self.mismatch.take() {
+            return Err(m);
+        }
+        let inputs = self.schema.fields().len() - self.results.len();
+        let mut arrays = match &mut self.input {
+            InputRows::Parquet { lines } => {
+                let rows = chunk.arrow.as_ref().ok_or("a Parquet chunk without its rows")?;
+                let arrays = input_arrays(&self.schema, inputs, rows, lines);
+                lines.clear();
+                arrays?
+            }
+            InputRows::Text { lines, columns, record } => {
+                let read = read_text(lines, columns, record);
+                lines.clear();
+                read?;
+                columns.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect()
+            }
+        };
+        for c in &mut self.results {
+            arrays.push(c.finish(self.most_rows)?);
+        }
+        if let Some(a) = arrays.iter().find(|a| a.len() != rows) {
+            return Err(format!("a column of {} rows for {rows} rows", a.len()));
+        }
+        Ok(arrays)
+    }
+}
+
+impl ResultSink for ChunkColumns {
+    #[inline]
+    fn text(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        let Some(ResultColumn::Text(column)) = self.results.get_mut(self.next) else {
+            return self.mismatched("text");
+        };
+        if let Err(what) = column.push(write) {
+            return self.mismatched(what);
+        }
+        self.next += 1;
+    }
+
+    #[inline]
+    fn quoted_text(&mut self, value: &[u8], _csv: &[u8]) {
+        self.text(|out| out.extend_from_slice(value));
+    }
+
+    #[inline]
+    fn fixed(&mut self, v: Option<Decimal>, places: u32) {
+        match self.results.get_mut(self.next) {
+            Some(ResultColumn::Decimal { values, nulls, places: p, .. }) if *p == places => {
+                values.push(v.map_or(0, |v| decimal_units(v, places)));
+                nulls.append(v.is_some());
+                self.next += 1;
+            }
+            _ => self.mismatched("a decimal"),
+        }
+    }
+}
+
+/// The input columns of the priced rows (`lines`, in order) of `rows`: each column as read when
+/// its type is kept (text with its empty values made null, as the CSV output reads back), else
+/// its cells as text.
+fn input_arrays(schema: &Schema, inputs: usize, rows: &ArrowRows, lines: &[u64]) -> Result<Vec<ArrayRef>, String> {
+    let batch = &rows.batch;
+    if batch.num_columns() != inputs {
+        return Err(format!("{} input columns for {inputs}", batch.num_columns()));
+    }
+    // The rows priced: all of them (nearly always), or those kept by a mask.
+    let mask = (lines.len() != batch.num_rows()).then(|| {
+        let mut keep = vec![false; batch.num_rows()];
+        for l in lines {
+            if let Some(k) = l.checked_sub(rows.first_line).and_then(|i| keep.get_mut(i as usize)) {
+                *k = true;
+            }
+        }
+        BooleanArray::from(keep)
+    });
+    let mut arrays = Vec::with_capacity(schema.fields().len());
+    for (i, col) in batch.columns().iter().enumerate() {
+        let col = match &mask {
+            Some(m) => arrow_select::filter::filter(col, m).map_err(|e| e.to_string())?,
+            None => col.clone(),
+        };
+        let want = schema.field(i).data_type();
+        let text_dictionary = matches!(col.data_type(), DataType::Dictionary(k, v)
+            if **k == DataType::Int32 && **v == DataType::Utf8);
+        let array = if col.data_type() == want {
+            if *want == DataType::Utf8 { empty_text_as_null(col) } else { col }
+        } else if *want == DataType::Utf8 && text_dictionary {
+            // A text column read as a dictionary: written from it, as the same text.
+            empty_dictionary_text_as_null(col)?
+        } else if *want == DataType::Utf8 {
+            let mut b = StringBuilder::with_capacity(col.len(), 0);
+            let mut text = String::new();
+            for r in 0..col.len() {
+                text.clear();
+                crate::flow::parquet::cell_text_plain(&col, r, &mut text);
+                if text.is_empty() { b.append_null() } else { b.append_value(&text) }
+            }
+            Arc::new(b.finish())
+        } else {
+            return Err(format!("column `{}` of type {} for {want}", schema.field(i).name(), col.data_type()));
+        };
+        arrays.push(array);
+    }
+    Ok(arrays)
+}
+
+/// A UTF-8 column with its empty values null (an empty CSV field reads back as null).
+fn empty_text_as_null(col: ArrayRef) -> ArrayRef {
+    let text = col.as_string::<i32>();
+    let offsets = text.value_offsets();
+    let empty = |r: usize| offsets[r + 1] == offsets[r] && text.is_valid(r);
+    if !(0..text.len()).any(empty) {
+        return col;
+    }
+    let valid: NullBuffer = (0..text.len()).map(|r| text.is_valid(r) && offsets[r + 1] != offsets[r]).collect();
+    let (offsets, values, _) = text.clone().into_parts();
+    Arc::new(StringArray::new(offsets, values, Some(valid)))
+}
+
+/// A dictionary of UTF-8 values with its rows whose value is empty (or null) made null.
+fn empty_dictionary_text_as_null(col: ArrayRef) -> Result<ArrayRef, String> {
+    let d = col.as_dictionary::<Int32Type>();
+    let values = d.values().as_string::<i32>();
+    let empty = |k: usize| values.is_null(k) || values.value_length(k) == 0;
+    if !(0..values.len()).any(empty) {
+        return Ok(col);
+    }
+    let keys = d.keys();
+    let valid: NullBuffer = (0..keys.len())
+        .map(|r| keys.is_valid(r) && usize::try_from(keys.value(r)).is_ok_and(|k| k < values.len() && !empty(k)))
+        .collect();
+    let keys = Int32Array::new(keys.values().clone(), Some(valid));
+    let array = Int32DictionaryArray::try_new(keys, d.values().clone()).map_err(|e| e.to_string())?;
+    Ok(Arc::new(array))
+}
+
+/// Reads the records of `lines` (CSV lines, as the CSV output holds them) into the text `columns`.
+fn read_text(lines: &[u8], columns: &mut [StringBuilder], record: &mut csv::ByteRecord) -> Result<(), String> {
+    // Lines without quotes or CR (nearly all) are split at commas and line ends, as the `csv`
+    // crate reads them, once known to be UTF-8; any other chunk is read by the `csv` crate.
+    let plain = lines.last() == Some(&b'\n') && memchr::memchr2(b'"', b'\r', lines).is_none();
+    let n = columns.len();
+    let push = |col: &mut StringBuilder, text: &str| {
+        if text.is_empty() { col.append_null() } else { col.append_value(text) }
+    };
+    if let (true, Ok(text)) = (plain, std::str::from_utf8(lines)) {
         let (mut start, mut field) = (0, 0);
         for at in memchr::memchr2_iter(b',', b'\n', text.as_bytes()) {
             let line_end = text.as_bytes()[at] == b'\n';
             if !(line_end && field == 0 && at == start) {
-                let value = &text[start..at];
-                let col = self.columns.get_mut(field).ok_or_else(|| format!("a row of more than {n} fields"))?;
-                col.push(value).map_err(|want| bad_field(&self.schema, field, value, want))?;
+                let col = columns.get_mut(field).ok_or_else(|| format!("a row of more than {n} fields"))?;
+                push(col, &text[start..at]);
                 field += 1;
             }
             start = at + 1;
@@ -276,27 +483,19 @@ impl ChunkColumns {
                 field = 0;
             }
         }
-        Ok(())
+        return Ok(());
     }
-
-    fn read_csv(&mut self, lines: &[u8]) -> Result<(), String> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(lines);
-        while rdr.read_byte_record(&mut self.record).map_err(|e| e.to_string())? {
-            if self.record.len() != self.columns.len() {
-                return Err(format!("a row of {} fields for {} columns", self.record.len(), self.columns.len()));
-            }
-            for (i, (col, field)) in self.columns.iter_mut().zip(self.record.iter()).enumerate() {
-                // Input fields that are not UTF-8 (a Latin-1 CSV file) are written with U+FFFD.
-                let text = String::from_utf8_lossy(field);
-                col.push(&text).map_err(|want| bad_field(&self.schema, i, &text, want))?;
-            }
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(lines);
+    while rdr.read_byte_record(record).map_err(|e| e.to_string())? {
+        if record.len() != n {
+            return Err(format!("a row of {} fields for {n} columns", record.len()));
         }
-        Ok(())
+        for (col, field) in columns.iter_mut().zip(record.iter()) {
+            // Input fields that are not UTF-8 (a Latin-1 CSV file) are written with U+FFFD.
+            push(col, &String::from_utf8_lossy(field));
+        }
     }
-}
-
-fn bad_field(schema: &Schema, i: usize, text: &str, want: &str) -> String {
-    format!("column `{}`: `{text}` is not {want}", schema.field(i).name())
+    Ok(())
 }
 
 /// What an encoding thread is asked to do, in order.
@@ -355,41 +554,6 @@ impl Encoder {
 /// Arrays waiting per encoding thread (memory: a few chunks' rows).
 const ENCODER_QUEUE: usize = 4;
 
-/// [`scaled`] for the usual amounts, in one pass over the bytes and in 64 bits: `[-]digits[.digits]`
-/// of at most 18 digits once scaled, with no more places than `scale` (0 to 18); `None` for any
-/// other text (which [`scaled`] then reads, or refuses).
-fn scaled_short(text: &[u8], scale: i8) -> Option<i128> {
-    let (negative, body) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    if !(0..=18).contains(&scale) {
-        return None;
-    }
-    let (mut v, mut digits, mut places) = (0u64, 0usize, None::<usize>);
-    for &c in body {
-        if c == b'.' && places.is_none() {
-            places = Some(0);
-            continue;
-        }
-        let d = c.wrapping_sub(b'0');
-        if d > 9 || digits == 18 {
-            return None;
-        }
-        v = v * 10 + u64::from(d);
-        digits += 1;
-        if let Some(p) = &mut places {
-            *p += 1;
-        }
-    }
-    let (places, scale) = (places.unwrap_or(0), scale as usize);
-    if digits == 0 || places > scale || digits - places + scale > 18 {
-        return None;
-    }
-    let v = v * 10u64.pow((scale - places) as u32);
-    Some(if negative { -i128::from(v) } else { i128::from(v) })
-}
-
 /// The Parquet file `run` writes: the chunks' columns (made on the workers, [`ChunkColumns`])
 /// arrive in input order; each row group's column chunks are encoded (dictionaries, statistics,
 /// Snappy) on one thread per core, each thread taking every n-th column, then appended in order.
@@ -431,7 +595,7 @@ impl ParquetSink {
             } else {
                 DataType::Utf8
             };
-            let (_, t) = Column::for_type(&t);
+            let t = output_type(&t);
             fields.push(Field::new(name.trim_start_matches('\u{feff}'), t, true));
         }
         let mut props = WriterProperties::builder()
@@ -582,34 +746,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decimals_read_exactly() {
-        assert_eq!(scaled("12.50", 2), Some(1250));
-        assert_eq!(scaled("-0.005", 3), Some(-5));
-        assert_eq!(scaled("7", 2), Some(700));
-        assert_eq!(scaled("0.123456", 6), Some(123456));
-        assert_eq!(scaled("1.005", 2), None);
-        assert_eq!(scaled("1200", -2), Some(12));
-        assert_eq!(scaled("1250", -2), None);
-        assert_eq!(scaled("1e3", 2), None);
-        assert_eq!(scaled("", 2), None);
-        assert_eq!(scaled("-", 2), None);
-        assert_eq!(scaled(".5", 1), Some(5));
-        assert_eq!(scaled("5.", 1), Some(50));
-        assert_eq!(scaled("-0", 2), Some(0));
-        assert_eq!(scaled("+5", 2), None);
-        assert_eq!(scaled("1.2.3", 2), None);
-        assert_eq!(scaled(".", 2), None);
-        assert_eq!(scaled("1.50", 1), Some(15));
-        assert_eq!(scaled("999999999999999999", 0), Some(999_999_999_999_999_999));
-        assert_eq!(scaled("12345678901234567.89", 2), Some(1_234_567_890_123_456_789));
-        assert_eq!(scaled("-123456789012345678901234.5", 1), Some(-1_234_567_890_123_456_789_012_345));
-        // The short path agrees with the full one wherever it answers.
-        for text in ["0", "0.1", "-7.25", "12.500", "003.10", "99999999.999999", "-0.000001"] {
-            for scale in 0..=8 {
-                if let Some(v) = scaled_short(text.as_bytes(), scale) {
-                    assert_eq!(Some(v), scaled_long(text, scale), "{text} {scale}");
-                }
-            }
+    fn decimal_units_as_the_csv_output_writes_them() {
+        let d = |t: &str| t.parse::<Decimal>().unwrap();
+        assert_eq!(decimal_units(d("12.50"), 2), 1250);
+        assert_eq!(decimal_units(d("12.5"), 2), 1250);
+        assert_eq!(decimal_units(d("7"), 2), 700);
+        assert_eq!(decimal_units(d("-0.005"), 2), -1);
+        assert_eq!(decimal_units(d("0.005"), 2), 1);
+        assert_eq!(decimal_units(d("0.0049999"), 2), 0);
+        assert_eq!(decimal_units(d("0.2750004"), 6), 275_000);
+        assert_eq!(decimal_units(d("0.2750005"), 6), 275_001);
+        assert_eq!(decimal_units(Decimal::MAX, 2), Decimal::MAX.mantissa() * 100);
+        for (v, places) in [("1234.5678", 2), ("-0.125", 2), ("0.1234565", 6), ("99999999999.99", 2), ("0", 6)] {
+            let mut text = Vec::new();
+            crate::money::push_fixed_bytes(&mut text, d(v), places);
+            let back: Decimal = std::str::from_utf8(&text).unwrap().parse().unwrap();
+            assert_eq!(decimal_units(d(v), places), back.mantissa() * 10i128.pow(places - back.scale()), "{v}");
         }
+    }
+
+    #[test]
+    fn text_columns_are_dictionaries_of_the_values_written() {
+        let mut col = TextColumn::new();
+        let texts = |a: &ArrayRef| -> Vec<Option<String>> {
+            let d = a.as_any_dictionary();
+            let v = d.values().as_string::<i32>();
+            let keys = d.normalized_keys();
+            (0..a.len()).map(|r| a.is_valid(r).then(|| v.value(keys[r]).to_string())).collect()
+        };
+        for chunk in 0..3 {
+            for t in ["mfn;a", "", "mfn", "mfn;a", "mfn;b"] {
+                col.push(|out| out.extend_from_slice(t.as_bytes())).unwrap();
+            }
+            let a = col.finish(8).unwrap();
+            let want = [Some("mfn;a"), None, Some("mfn"), Some("mfn;a"), Some("mfn;b")];
+            assert_eq!(texts(&a), want.map(|t| t.map(String::from)), "chunk {chunk}");
+            // Three distinct values, kept from chunk to chunk.
+            assert_eq!(a.as_any_dictionary().values().len(), 3);
+        }
+        // Past DICTIONARY_VALUES distinct values, the next chunk starts a new dictionary.
+        for i in 0..=DICTIONARY_VALUES {
+            col.push(|out| out.extend_from_slice(format!("v{i}").as_bytes())).unwrap();
+        }
+        let a = col.finish(8).unwrap();
+        assert_eq!(texts(&a)[DICTIONARY_VALUES], Some(format!("v{DICTIONARY_VALUES}")));
+        col.push(|out| out.extend_from_slice(b"mfn")).unwrap();
+        let a = col.finish(8).unwrap();
+        assert_eq!(a.as_any_dictionary().values().len(), 1);
+        assert_eq!(texts(&a), [Some("mfn".to_string())]);
     }
 }

@@ -2,12 +2,12 @@
 //!
 //! Each output line is the input record exactly as written (quotes and all) followed by the seven
 //! result columns; rows are priced in parallel chunks and written in input order. With Parquet
-//! output (`-o FILE.parquet`, `--format parquet`) the same lines are made, and the worker that made
-//! a chunk's reads them into typed columns, which are encoded in parallel and written in input order
-//! ([`super::parquet_out`]).
+//! output (`-o FILE.parquet`, `--format parquet`) the same fields go into the worker's typed columns
+//! instead of a line (one row writer, [`RowPricing::row`], for both), which are encoded in parallel
+//! and written in input order ([`super::parquet_out`]).
 
 use super::AppError;
-use super::batch::Batch;
+use super::batch::{Batch, Row};
 use super::fees::{FeeColumns, FeeTally};
 use super::io::Output;
 use super::parquet_out::{ChunkColumns, ParquetSink};
@@ -17,8 +17,8 @@ use crate::cli::{RunArgs, RunFormat};
 use crate::engine::{Engine, Pricer};
 use crate::estimate::{Assumptions, Estimator, Facts};
 use crate::flow::Reject;
-use crate::money::{MoneySum, percent, push_fixed_bytes};
-use crate::result_columns::{RESULT_COLUMNS, ResultColumnWriter, push_csv_field};
+use crate::money::{MoneySum, percent};
+use crate::result_columns::{RESULT_COLUMNS, ResultColumnWriter, ResultSink, push_csv_field};
 use std::io::Write;
 use std::path::Path;
 
@@ -36,8 +36,8 @@ struct Worker<'e> {
     tally: WarningTally,
     /// With `--fees`: the rows' fees and the entries' MPF so far.
     fees: FeeTally,
-    /// With Parquet output: the columns each chunk's lines are read into.
-    columns: Option<ChunkColumns>,
+    /// With Parquet output: the columns of the chunk's rows.
+    columns: Option<Box<ChunkColumns>>,
 }
 
 /// Rows counted per fact (metal, short code, declaration, USMCA, US content) and rows with any.
@@ -174,63 +174,15 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         (None, None) => None,
     };
     let out_schema = parquet.as_ref().map(|p| p.schema().clone());
-    let columns = ResultColumnWriter::new(&engine);
-    let row_csv = |w: &mut Worker<'_>, row: &super::batch::Row<'_>, lines: &mut Vec<u8>| -> Result<(), Reject> {
-        let mode = match fees {
-            Some(cols) => FeeTally::mode(cols, row.fields).map_err(|e| Reject::at(row.line, e))?,
-            None => None,
-        };
-        w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
-        let Some(est) = w.estimator.as_mut() else {
-            let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
-            lines.extend_from_slice(row.raw);
-            if p.short_code_split {
-                w.tally.short_code(&row.flow.hts);
-            }
-            w.totals.add(row.flow.customs_value, p);
-            if !p.warnings.is_empty() {
-                w.tally.add(&p.warnings);
-            }
-            columns.append_priced(&engine, p, lines);
-            if let Some(cols) = fees {
-                w.fees.add_row(cols, row.fields, row.flow, mode, lines);
-            }
-            lines.push(b'\n');
-            return Ok(());
-        };
-        let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
-        lines.extend_from_slice(row.raw);
-        if e.central.short_code_split {
-            w.tally.short_code(&row.flow.hts);
-        }
-        let p = &e.central;
-        w.totals.add(row.flow.customs_value, p);
-        w.low.add(e.low);
-        w.high.add(e.high);
-        w.estimated.add(e.estimated);
-        w.unknown.add(e.unknown);
-        if !p.warnings.is_empty() {
-            w.tally.add(&p.warnings);
-        }
-        columns.append_priced(&engine, p, lines);
-        if !assumptions.is_empty() {
-            lines.extend_from_slice(if e.estimated.is_empty() { b",compliance," } else { b",estimate," });
-            e.estimated.push_names(lines);
-        }
-        if ranges {
-            lines.push(b',');
-            push_fixed_bytes(lines, e.low, 2);
-            lines.push(b',');
-            push_fixed_bytes(lines, e.high, 2);
-            lines.push(b',');
-            e.unknown.push_names(lines);
-        }
-        if let Some(cols) = fees {
-            w.fees.add_row(cols, row.fields, row.flow, mode, lines);
-        }
-        lines.push(b'\n');
-        Ok(())
+    let batch_inputs = batch.header().len();
+    let pricing = RowPricing {
+        engine: &engine,
+        columns: ResultColumnWriter::new(&engine),
+        fees,
+        assumptions: &assumptions,
+        ranges,
     };
+    let parquet_input = batch.schema().is_some_and(|s| s.fields().len() == batch.header().len());
     let end = batch.run_chunks(
         || Worker {
             pricer: Pricer::new(&engine),
@@ -242,19 +194,26 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
             unknown: FactCounts::default(),
             tally: WarningTally::default(),
             fees: FeeTally::default(),
-            columns: out_schema.as_ref().map(ChunkColumns::new),
+            columns: out_schema.as_ref().map(|s| Box::new(ChunkColumns::new(s, batch_inputs, parquet_input))),
         },
-        |w, row, lines| {
-            let start = lines.len();
-            row_csv(w, &row, lines)?;
-            shape.finish(lines, start);
-            Ok(())
+        |w, row, lines| match w.columns.take() {
+            // With Parquet output, the row goes into the worker's columns.
+            Some(mut columns) => {
+                let priced = pricing.row(w, &row, columns.as_mut());
+                w.columns = Some(columns);
+                priced
+            }
+            None => {
+                let start = lines.len();
+                pricing.row(w, &row, lines)?;
+                shape.finish(lines, start);
+                Ok(())
+            }
         },
-        // With Parquet output, the worker reads its chunk's lines into columns.
-        |w, lines, made| {
+        // With Parquet output, the worker hands on its chunk's columns.
+        |w, chunk, _, made| {
             if let Some(columns) = &mut w.columns {
-                *made = Some(columns.convert(lines));
-                lines.clear();
+                *made = Some(columns.convert(chunk));
             }
         },
         |lines, made| match (&mut out, &mut parquet) {
@@ -314,6 +273,107 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         tally.report_short_codes(&engine);
     }
     end.close()
+}
+
+/// What `run` writes of each row: the output's shape aside, the same for every output.
+struct RowPricing<'e> {
+    engine: &'e Engine,
+    columns: ResultColumnWriter,
+    fees: Option<FeeColumns>,
+    assumptions: &'e Assumptions,
+    ranges: bool,
+}
+
+/// Where a row goes: a CSV line (`Vec<u8>`) or the typed columns of Parquet output.
+trait RowOut: ResultSink {
+    /// Starts the row with its input record.
+    fn record(&mut self, row: &Row<'_>);
+    /// Ends the row.
+    fn end(&mut self);
+}
+
+impl RowOut for Vec<u8> {
+    #[inline]
+    fn record(&mut self, row: &Row<'_>) {
+        self.extend_from_slice(row.raw);
+    }
+
+    #[inline]
+    fn end(&mut self) {
+        self.push(b'\n');
+    }
+}
+
+impl RowOut for ChunkColumns {
+    #[inline]
+    fn record(&mut self, row: &Row<'_>) {
+        self.start_row(row.line, row.raw);
+    }
+
+    #[inline]
+    fn end(&mut self) {
+        self.end_row();
+    }
+}
+
+impl RowPricing<'_> {
+    /// Prices `row` and writes it (its record, then the result columns) to `out`, counting it in
+    /// `w`'s totals; a row refused writes nothing.
+    fn row<O: RowOut>(&self, w: &mut Worker<'_>, row: &Row<'_>, out: &mut O) -> Result<(), Reject> {
+        let engine = self.engine;
+        let mode = match self.fees {
+            Some(cols) => FeeTally::mode(cols, row.fields).map_err(|e| Reject::at(row.line, e))?,
+            None => None,
+        };
+        w.tally.law_date(0, &engine.scenario().law, row.flow.entry_date);
+        let Some(est) = w.estimator.as_mut() else {
+            let p = w.pricer.price(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
+            out.record(row);
+            if p.short_code_split {
+                w.tally.short_code(&row.flow.hts);
+            }
+            w.totals.add(row.flow.customs_value, p);
+            if !p.warnings.is_empty() {
+                w.tally.add(&p.warnings);
+            }
+            self.columns.append_priced(engine, p, out);
+            if let Some(cols) = self.fees {
+                w.fees.add_row(cols, row.fields, row.flow, mode, out);
+            }
+            out.end();
+            return Ok(());
+        };
+        let e = est.estimate(row.flow).map_err(|e| Reject::at(row.line, e.into()))?;
+        out.record(row);
+        if e.central.short_code_split {
+            w.tally.short_code(&row.flow.hts);
+        }
+        let p = &e.central;
+        w.totals.add(row.flow.customs_value, p);
+        w.low.add(e.low);
+        w.high.add(e.high);
+        w.estimated.add(e.estimated);
+        w.unknown.add(e.unknown);
+        if !p.warnings.is_empty() {
+            w.tally.add(&p.warnings);
+        }
+        self.columns.append_priced(engine, p, out);
+        if !self.assumptions.is_empty() {
+            let answer: &[u8] = if e.estimated.is_empty() { b"compliance" } else { b"estimate" };
+            out.text(|t| t.extend_from_slice(answer));
+            out.text(|t| e.estimated.push_names(t));
+        }
+        if self.ranges {
+            out.fixed(Some(e.low), 2);
+            out.fixed(Some(e.high), 2);
+            out.text(|t| e.unknown.push_names(t));
+        }
+        if let Some(cols) = self.fees {
+            w.fees.add_row(cols, row.fields, row.flow, mode, out);
+        }
+        out.end();
+        Ok(())
+    }
 }
 
 /// The shape of each output line: CSV as written (LF, or CRLF for Excel), or a JSON object.

@@ -19,7 +19,7 @@
 //! else is held, whatever its length. Parquet is read from a file (the reader starts from its
 //! footer): standard input is refused.
 
-use super::reader::{CHUNK_BYTES, Chunk, ChunkSource, ReadError, RecordKind, Span};
+use super::reader::{ArrowRows, CHUNK_BYTES, Chunk, ChunkSource, ReadError, RecordKind, Span};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal32Type, Decimal64Type, Decimal128Type, Decimal256Type, Float16Type, Float32Type,
@@ -27,11 +27,14 @@ use arrow_array::types::{
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Schema, SchemaRef, TimeUnit};
 use csv::ByteRecord;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Rows decoded at a time.
 pub const BATCH_ROWS: usize = 8192;
@@ -72,6 +75,29 @@ pub struct ParquetSource {
     kinds: Vec<CellKind>,
     /// The last date written (dates repeat from row to row).
     date: DateCache,
+    /// For each column read as a dictionary, which of its values need quotes (or are null).
+    quotes: Vec<QuoteCache>,
+}
+
+/// Which values of a text dictionary need more than a copy (quotes, or a null value), found once
+/// per dictionary (a row group's) rather than for each cell.
+#[derive(Default)]
+struct QuoteCache {
+    /// The dictionary's values the flags are of.
+    values: Option<ArrayRef>,
+    slow: Vec<bool>,
+}
+
+impl QuoteCache {
+    /// The flags of `values`, found again when they are another dictionary's.
+    fn of(&mut self, values: &ArrayRef, text: &StringArray) -> &[bool] {
+        if !self.values.as_ref().is_some_and(|v| Arc::ptr_eq(v, values)) {
+            self.slow.clear();
+            self.slow.extend(text.iter().map(|v| v.is_none_or(|v| crate::text::csv_needs_quotes(v.as_bytes()))));
+            self.values = Some(values.clone());
+        }
+        &self.slow
+    }
 }
 
 /// The text of the last day number written.
@@ -105,10 +131,29 @@ impl ParquetSource {
         let name = path.display().to_string();
         let fail = |e: &dyn std::fmt::Display| ReadError(format!("cannot read {name} as Parquet: {e}"));
         let file = File::open(path).map_err(|e| ReadError(format!("cannot open {name}: {e}")))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&e))?;
-        let meta = builder.metadata().file_metadata();
-        let info = ParquetInfo { rows: meta.num_rows().max(0) as u64, row_groups: builder.metadata().num_row_groups() };
-        let schema = builder.schema().clone();
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| fail(&e))?;
+        let meta = metadata.metadata().file_metadata();
+        let info =
+            ParquetInfo { rows: meta.num_rows().max(0) as u64, row_groups: metadata.metadata().num_row_groups() };
+        let schema = metadata.schema().clone();
+        // Text columns are read as dictionaries (as Parquet writers store them): the reader hands
+        // on each row group's distinct values and the rows' keys instead of copying every value,
+        // and Parquet output encodes them from the dictionary. The schema given to the rest of the
+        // tool stays the file's.
+        let read_as = Schema::new_with_metadata(
+            schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(text_dictionary())),
+                    _ => f.clone(),
+                })
+                .collect::<Vec<_>>(),
+            schema.metadata().clone(),
+        );
+        let options = ArrowReaderOptions::new().with_schema(Arc::new(read_as));
+        let metadata = ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(|e| fail(&e))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
         let mut kinds = Vec::new();
         for field in schema.fields() {
             let lower = field.name().trim().to_ascii_lowercase();
@@ -130,12 +175,26 @@ impl ParquetSource {
         let header: ByteRecord = schema.fields().iter().map(|f| f.name().as_bytes()).collect();
         let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| fail(&e))?;
         Ok((
-            ParquetSource { reader, name, batch: None, next: 0, rows: 0, kinds, date: DateCache::default() },
+            ParquetSource {
+                reader,
+                name,
+                batch: None,
+                next: 0,
+                rows: 0,
+                quotes: kinds.iter().map(|_| QuoteCache::default()).collect(),
+                kinds,
+                date: DateCache::default(),
+            },
             header,
             schema,
             info,
         ))
     }
+}
+
+/// The type text columns are read as: a dictionary of UTF-8 values with 32-bit keys.
+fn text_dictionary() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
 fn is_float(t: &DataType) -> bool {
@@ -168,9 +227,13 @@ impl ChunkSource for ParquetSource {
     fn fill(&mut self, out: &mut Chunk) -> Result<bool, ReadError> {
         out.clear();
         let mut text = String::new();
+        // The chunk's rows lie in one batch, from this row of it.
+        let mut first: Option<usize> = None;
         while out.bytes.len() < CHUNK_BYTES {
             let batch = match &self.batch {
                 Some(b) if self.next < b.num_rows() => b,
+                // A chunk ends with its batch.
+                _ if !out.spans.is_empty() => break,
                 _ => match self.reader.next() {
                     Some(Ok(b)) => {
                         self.batch = Some(b);
@@ -187,9 +250,14 @@ impl ChunkSource for ParquetSource {
                     None => break,
                 },
             };
+            first.get_or_insert(self.next);
             let columns = batch.columns();
-            let fast: Vec<FastColumn<'_>> =
-                columns.iter().zip(&self.kinds).map(|(c, k)| FastColumn::of(c, *k)).collect();
+            let fast: Vec<FastColumn<'_>> = columns
+                .iter()
+                .zip(&self.kinds)
+                .zip(&mut self.quotes)
+                .map(|((c, k), q)| FastColumn::of(c, *k, q))
+                .collect();
             let end = (self.next + 1024).min(batch.num_rows());
             for r in self.next..end {
                 let start = out.bytes.len();
@@ -212,6 +280,9 @@ impl ChunkSource for ParquetSource {
             }
             self.next = end;
         }
+        if let (Some(batch), Some(span), Some(first)) = (&self.batch, out.spans.first(), first) {
+            out.arrow = Some(ArrowRows { first_line: span.line, batch: batch.slice(first, out.spans.len()) });
+        }
         Ok(!out.spans.is_empty())
     }
 }
@@ -221,6 +292,9 @@ impl ChunkSource for ParquetSource {
 /// for the rest (written by [`cell_text`]).
 enum FastColumn<'a> {
     Utf8(&'a StringArray),
+    /// A text column read as a dictionary: the rows' keys, the values, and which values need
+    /// more than a copy.
+    Dictionary(&'a Int32Array, &'a StringArray, &'a [bool]),
     Int64(&'a Int64Array),
     Int32(&'a Int32Array),
     /// With its scale.
@@ -230,9 +304,16 @@ enum FastColumn<'a> {
 }
 
 impl<'a> FastColumn<'a> {
-    fn of(col: &'a ArrayRef, kind: CellKind) -> FastColumn<'a> {
+    fn of(col: &'a ArrayRef, kind: CellKind, quotes: &'a mut QuoteCache) -> FastColumn<'a> {
         match col.data_type() {
             DataType::Utf8 => FastColumn::Utf8(col.as_string::<i32>()),
+            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                let d = col.as_dictionary::<Int32Type>();
+                match d.values().as_string_opt::<i32>() {
+                    Some(values) => FastColumn::Dictionary(d.keys(), values, quotes.of(d.values(), values)),
+                    None => FastColumn::Other,
+                }
+            }
             DataType::Int64 if kind == CellKind::Plain => FastColumn::Int64(col.as_primitive()),
             DataType::Int32 if kind == CellKind::Plain => FastColumn::Int32(col.as_primitive()),
             DataType::Decimal128(_, s) if *s >= 0 => FastColumn::Decimal128(col.as_primitive(), *s as usize),
@@ -254,15 +335,26 @@ impl<'a> FastColumn<'a> {
                 }
                 out.extend_from_slice(v);
             }
+            FastColumn::Dictionary(keys, values, slow) if keys.is_valid(r) => {
+                let key = usize::try_from(keys.value(r)).unwrap_or(usize::MAX);
+                if slow.get(key) != Some(&false) {
+                    return false;
+                }
+                out.extend_from_slice(values.value(key).as_bytes());
+            }
             FastColumn::Int64(a) if a.is_valid(r) => push_i64(out, a.value(r)),
             FastColumn::Int32(a) if a.is_valid(r) => push_i64(out, a.value(r).into()),
             FastColumn::Decimal128(a, scale) if a.is_valid(r) => {
                 let v = a.value(r);
                 let Ok(abs) = u64::try_from(v.unsigned_abs()) else { return false };
-                if v < 0 {
-                    out.push(b'-');
+                if *scale <= 18 {
+                    crate::money::push_scaled_integer(out, abs, *scale, v < 0);
+                } else {
+                    if v < 0 {
+                        out.push(b'-');
+                    }
+                    push_scaled_u64(out, abs, *scale);
                 }
-                push_scaled_u64(out, abs, *scale);
             }
             FastColumn::Date32(a) if a.is_valid(r) => {
                 let d = i64::from(a.value(r));
@@ -290,10 +382,7 @@ impl<'a> FastColumn<'a> {
 }
 
 fn push_i64(out: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    push_scaled_u64(out, v.unsigned_abs(), 0);
+    crate::money::push_scaled_integer(out, v.unsigned_abs(), 0, v < 0);
 }
 
 /// Appends `v` / 10^`scale` with exactly `scale` places.
@@ -315,6 +404,12 @@ fn push_scaled_u64(out: &mut Vec<u8>, mut v: u64, scale: usize) {
         }
     }
     out.extend_from_slice(&buf[i..]);
+}
+
+/// Writes the cell at row `r` of `col` as the text a record of the file holds (nothing for a
+/// null), before any CSV quoting.
+pub(crate) fn cell_text_plain(col: &ArrayRef, r: usize, out: &mut String) {
+    cell_text(col, r, CellKind::Plain, out);
 }
 
 /// Writes the cell at row `r` of `col` as text (nothing for a null).
@@ -387,10 +482,31 @@ fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
         }
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
-            let key = dict.normalized_keys()[r];
-            cell_text(dict.values(), key, kind, out);
+            if let Some(key) = dictionary_key(dict.keys(), r) {
+                cell_text(dict.values(), key, kind, out);
+            }
         }
         _ => {}
+    }
+}
+
+/// The key at row `r` of a dictionary's `keys` (one cell, where `normalized_keys` converts them all).
+fn dictionary_key(keys: &dyn Array, r: usize) -> Option<usize> {
+    macro_rules! key {
+        ($t:ty) => {
+            usize::try_from(keys.as_primitive::<$t>().value(r)).ok()
+        };
+    }
+    match keys.data_type() {
+        DataType::Int8 => key!(Int8Type),
+        DataType::Int16 => key!(Int16Type),
+        DataType::Int32 => key!(Int32Type),
+        DataType::Int64 => key!(Int64Type),
+        DataType::UInt8 => key!(UInt8Type),
+        DataType::UInt16 => key!(UInt16Type),
+        DataType::UInt32 => key!(UInt32Type),
+        DataType::UInt64 => key!(UInt64Type),
+        _ => None,
     }
 }
 
@@ -491,6 +607,17 @@ mod tests {
         assert_eq!(f(7, 0), "7");
         assert_eq!(f(u64::MAX, 0), u64::MAX.to_string());
         assert_eq!(f(u64::MAX, 30), "0.000000000018446744073709551615");
+        // The money formatter writes the same digits up to 18 places.
+        for v in [0, 1, 5, 99, 100, 123450, 9_999_999_999, u64::MAX] {
+            for scale in [0, 1, 2, 6, 18] {
+                let mut out = Vec::new();
+                crate::money::push_scaled_integer(&mut out, v, scale, false);
+                assert_eq!(String::from_utf8(out).unwrap(), f(v, scale), "{v} {scale}");
+            }
+        }
+        let mut out = Vec::new();
+        push_i64(&mut out, i64::MIN);
+        assert_eq!(String::from_utf8(out).unwrap(), i64::MIN.to_string());
     }
 
     #[test]

@@ -80,6 +80,18 @@ pub struct Chunk {
     /// Rows refused before they became records (an input converted on the way in, such as an ACE
     /// ES-003 report, refuses a row it cannot convert here); each counts as one row read.
     pub rejected: Vec<super::Reject>,
+    /// For a Parquet file: the rows of the chunk as read (one record per row, the first on line
+    /// `first_line`), so that an output can take their columns as they are.
+    pub arrow: Option<ArrowRows>,
+}
+
+/// The rows of a chunk as read from a Parquet file: consecutive rows of one record batch.
+#[derive(Clone, Debug)]
+pub struct ArrowRows {
+    /// The line (row number, from 1) of the first row.
+    pub first_line: u64,
+    /// The rows, every column of the file.
+    pub batch: arrow_array::RecordBatch,
 }
 
 impl Chunk {
@@ -88,6 +100,7 @@ impl Chunk {
         self.bytes.clear();
         self.spans.clear();
         self.rejected.clear();
+        self.arrow = None;
     }
 }
 

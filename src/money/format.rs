@@ -40,6 +40,17 @@ fn push_u64_places(out: &mut Vec<u8>, n: u64, places: usize, negative: bool) {
     write_u64_fixed(out, n, places, negative)
 }
 
+/// Appends the integer `n` / 10^`places` (`places` at most 18) with exactly `places` decimals,
+/// `-` first when `negative`: an unscaled decimal or an integer of a file, written as text.
+pub(crate) fn push_scaled_integer(out: &mut Vec<u8>, n: u64, places: usize, negative: bool) {
+    assert!(places <= 18, "at most 18 places");
+    match places {
+        0 => push_u64_fixed::<0>(out, n, negative),
+        2 => push_u64_fixed::<2>(out, n, negative),
+        _ => push_u64_places(out, n, places, negative),
+    }
+}
+
 /// Appends `n / 10^places` (`places` at most 18) with exactly `places` decimals, `-` first when
 /// `negative`. Twenty-four `0` bytes are appended (two wide stores), the digits are written over
 /// them right to left, and `out` is cut to the text's length. The digits go straight into `out`:

@@ -17,6 +17,7 @@ mod parse;
 mod rate;
 mod round;
 
+pub(crate) use format::push_scaled_integer;
 pub use format::{push_fixed, push_fixed_bytes, thousands};
 pub use parse::{MoneyError, parse_amount, trim};
 pub use rate::{Rate, percent};
