@@ -123,6 +123,8 @@ enum CellKind {
     Plain,
     /// An integer HTS number: the leading zero of chapters 01-09 put back.
     Hts,
+    /// As they are, but a float NaN is a missing value (how pandas holds one).
+    NanIsMissing,
 }
 
 impl ParquetSource {
@@ -412,6 +414,13 @@ pub(crate) fn cell_text_plain(col: &ArrayRef, r: usize, out: &mut String) {
     cell_text(col, r, CellKind::Plain, out);
 }
 
+/// Writes the cell at row `r` of `col` of a data frame's Arrow table as text, as a Parquet file's
+/// cell is read (see the module's conversions), except that a float NaN is a missing value
+/// (nothing written), as pandas has it. The Python package reads its tables' columns with it.
+pub fn frame_cell_text(col: &ArrayRef, r: usize, out: &mut String) {
+    cell_text(col, r, CellKind::NanIsMissing, out);
+}
+
 /// Writes the cell at row `r` of `col` as text (nothing for a null).
 fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
     use std::fmt::Write;
@@ -446,13 +455,22 @@ fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
         DataType::UInt32 => int!(UInt32Type),
         DataType::UInt64 => int!(UInt64Type),
         DataType::Float16 => {
-            let _ = write!(out, "{}", col.as_primitive::<Float16Type>().value(r));
+            let v = col.as_primitive::<Float16Type>().value(r);
+            if !(v.is_nan() && kind == CellKind::NanIsMissing) {
+                let _ = write!(out, "{v}");
+            }
         }
         DataType::Float32 => {
-            let _ = write!(out, "{}", col.as_primitive::<Float32Type>().value(r));
+            let v = col.as_primitive::<Float32Type>().value(r);
+            if !(v.is_nan() && kind == CellKind::NanIsMissing) {
+                let _ = write!(out, "{v}");
+            }
         }
         DataType::Float64 => {
-            let _ = write!(out, "{}", col.as_primitive::<Float64Type>().value(r));
+            let v = col.as_primitive::<Float64Type>().value(r);
+            if !(v.is_nan() && kind == CellKind::NanIsMissing) {
+                let _ = write!(out, "{v}");
+            }
         }
         DataType::Decimal32(_, s) => push_decimal(out, i128::from(col.as_primitive::<Decimal32Type>().value(r)), *s),
         DataType::Decimal64(_, s) => push_decimal(out, i128::from(col.as_primitive::<Decimal64Type>().value(r)), *s),
