@@ -214,12 +214,15 @@ pub enum Output {
 }
 
 impl Output {
-    /// Standard output; an error when it was closed (see [`stdout_is_closed`]).
+    /// Standard output. When it may have been closed (see [`stdout_is_closed`]) a note says the
+    /// output goes nowhere: a program that runs the tool with its output discarded (Python's
+    /// `subprocess.DEVNULL` opens `/dev/null` read-write too) must not be refused, and a shell user
+    /// who closed it by mistake is told.
     pub fn stdout() -> Result<Output, AppError> {
         if stdout_is_closed() {
-            return Err(AppError::fatal(
-                "standard output is closed: give -o FILE, or redirect it (`> out.csv`, `>/dev/null`)",
-            ));
+            eprintln!(
+                "note: standard output is closed or /dev/null opened for reading and writing: the output is discarded; give -o FILE to keep it"
+            );
         }
         Ok(Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())))
     }
@@ -293,9 +296,10 @@ impl Progress {
     }
 }
 
-/// True when the process was started with standard output closed (`tariffstack run f.csv >&-`): the
-/// Rust runtime then opens `/dev/null` read-write on descriptor 1, which a shell's `>/dev/null` (write
-/// only) never does, so the two can be told apart and the output is not silently thrown away.
+/// True when the process may have been started with standard output closed (`tariffstack run f.csv
+/// >&-`): the Rust runtime then opens `/dev/null` read-write on descriptor 1, which a shell's
+/// `>/dev/null` (write only) never does. A parent that discards the output on purpose can do the same
+/// (Python's `subprocess.DEVNULL`), so this only leads to a note, never a refusal.
 pub fn stdout_is_closed() -> bool {
     #[cfg(target_os = "linux")]
     {
