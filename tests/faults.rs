@@ -347,7 +347,8 @@ fn an_interrupted_run_removes_its_temporary_file() {
     }
 }
 
-/// Standard output closed (`>&-`) is an error, not a silent loss; a broken pipe on `-o /dev/stdout`
+/// Standard output closed (`>&-`), or /dev/null opened read-write as Python's `subprocess.DEVNULL`
+/// does, gets a note that the output is discarded, not a refusal; a broken pipe on `-o /dev/stdout`
 /// ends quietly like one on standard output.
 #[test]
 fn a_closed_standard_output_is_noted_and_a_broken_pipe_is_quiet() {

@@ -481,6 +481,7 @@ fn typed_parquet_columns_pass_through_and_rejected_rows_are_left_out() {
             }
         }
         assert_eq!(got_rows.len(), 2571);
+        assert_eq!(want_rows.len(), 2571);
         for (g, w) in got_rows.iter().zip(&want_rows) {
             assert_eq!(g, w);
         }

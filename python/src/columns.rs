@@ -6,9 +6,9 @@
 //! - integers: their decimal digits; decimals (128 and 256 bit): their exact digits at their scale;
 //! - floats: the shortest text that reads back as the same float (Rust's `{}`, never an exponent:
 //!   `0.1` is `0.1`, `1e16` is `10000000000000000`); NaN is a missing value, as pandas has it;
-//! - dates (date32, date64) and timestamps without a time zone at midnight: `YYYY-MM-DD`; a
-//!   timestamp with a time of day is written with it (`YYYY-MM-DDTHH:MM:SS`), and the date check
-//!   refuses the row;
+//! - dates (date32, date64) and timestamps without a time zone at midnight: `YYYY-MM-DD` (a date64
+//!   holds whole days, as Arrow defines it: a time of day in one is not read); a timestamp with a
+//!   time of day is written with it (`YYYY-MM-DDTHH:MM:SS`), and the date check refuses the row;
 //! - booleans: `true` / `false` (which no flow column accepts: the row is refused, not guessed);
 //! - null: an empty field (a missing optional value; a missing required value refuses the row).
 //!
