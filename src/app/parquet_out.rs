@@ -182,7 +182,9 @@ struct TextHasher(u64);
 
 impl Hasher for TextHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // A multiply carries only upward: the high bits are folded into the low ones, which choose
+        // the bucket (else texts that differ only in their last word's high bytes would collide).
+        self.0 ^ (self.0 >> 32)
     }
 
     #[inline]
