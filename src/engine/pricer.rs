@@ -4,7 +4,7 @@
 //! `flow_row` check that the two paths agree on every flow.
 
 use super::assessment::{Priced, PricingError, Status};
-use super::memo::Memo;
+use super::memo::{Memo, MemoEntry};
 use super::{AppliedSoFar, Codes, Engine};
 use crate::flow::Flow;
 use crate::money::{mul_round_cents, round_cents};
@@ -89,18 +89,7 @@ impl<'e> Pricer<'e> {
         let members = memo.members(entry);
         let (products, exemptions) = memo.scope(entry);
         let segment = index.segment(flow.entry_date);
-        let mut codes = Codes {
-            keys: memo.keys(entry),
-            len: flow.hts.len(),
-            at_entry: members.and(&index.segment_lists[segment]),
-            at_freeze: if engine.scenario().freeze_on.is_some() {
-                members.and(&index.freeze_lists)
-            } else {
-                ListMask::default()
-            },
-            mfn_duty: Decimal::ZERO,
-            exemptions,
-        };
+        let mut codes = memo_codes(engine, memo, entry, members, segment, flow, Decimal::ZERO, exemptions);
         let base = engine.base_rule(flow, &codes);
         let mfn_duty = match entry.mfn_ad_valorem() {
             Some((mantissa, scale)) if flow.mfn_rate.is_none() && flow.spi.is_none() && base.is_none() => {
@@ -219,18 +208,7 @@ impl<'e> Pricer<'e> {
         let entry = self.memo.entry(engine, &flow.hts);
         let members = self.memo.members(entry);
         let segment = index.segment(flow.entry_date);
-        let codes = Codes {
-            keys: self.memo.keys(entry),
-            len: flow.hts.len(),
-            at_entry: members.and(&index.segment_lists[segment]),
-            at_freeze: if engine.scenario().freeze_on.is_some() {
-                members.and(&index.freeze_lists)
-            } else {
-                ListMask::default()
-            },
-            mfn_duty: last.mfn_duty,
-            exemptions: u128::MAX,
-        };
+        let codes = memo_codes(engine, &self.memo, entry, members, segment, flow, last.mfn_duty, u128::MAX);
         let mut redo_bits = 0u128;
         let mut ranks = redo;
         while ranks != 0 {
@@ -283,4 +261,34 @@ impl<'e> Pricer<'e> {
 fn cents(d: Decimal) -> Option<i128> {
     let scale = d.scale();
     (scale <= 2).then(|| d.mantissa() * [100, 10, 1][scale as usize])
+}
+
+/// The scope-check view of a flow's code from its memo `entry` (list `members`), on the lists of date
+/// `segment` and of the freeze date, with the flow's MFN duty and the exemptions that may cover it: the
+/// one construction of [`Codes`] for a pricing and for a repricing.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn memo_codes<'m>(
+    engine: &Engine,
+    memo: &'m Memo,
+    entry: MemoEntry,
+    members: ListMask,
+    segment: usize,
+    flow: &Flow,
+    mfn_duty: Decimal,
+    exemptions: u128,
+) -> Codes<'m> {
+    let index = &engine.index;
+    Codes {
+        keys: memo.keys(entry),
+        len: flow.hts.len(),
+        at_entry: members.and(&index.segment_lists[segment]),
+        at_freeze: if engine.scenario().freeze_on.is_some() {
+            members.and(&index.freeze_lists)
+        } else {
+            ListMask::default()
+        },
+        mfn_duty,
+        exemptions,
+    }
 }
