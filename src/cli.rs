@@ -142,7 +142,7 @@ pub enum RunFormat {
     /// JSON Lines: one object per row.
     Jsonl,
     /// Parquet (chosen too by `-o FILE.parquet`): the input columns with their types (text from a
-    /// CSV input), money as DECIMAL(38,2), `effective_rate` as DECIMAL(38,6), the rest as text.
+    /// CSV input), money as DECIMAL(18,2), `effective_rate` as DECIMAL(18,6), the rest as text.
     Parquet,
 }
 

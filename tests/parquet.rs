@@ -154,10 +154,11 @@ fn run_parquet_in_parquet_out_equals_the_csv_run() {
     assert_eq!(ty("customs_value"), DataType::Decimal128(18, 2));
     assert_eq!(ty("quantity"), DataType::Utf8);
     assert_eq!(ty("hts"), DataType::Utf8);
+    // Result decimals of 18 digits: 64-bit integers in the file.
     for m in ["mfn_duty", "additional_duty", "total_duty"] {
-        assert_eq!(ty(m), DataType::Decimal128(38, 2), "{m}");
+        assert_eq!(ty(m), DataType::Decimal128(18, 2), "{m}");
     }
-    assert_eq!(ty("effective_rate"), DataType::Decimal128(38, 6));
+    assert_eq!(ty("effective_rate"), DataType::Decimal128(18, 6));
     assert_eq!(ty("measures"), DataType::Utf8);
     assert_eq!(ty("citations"), DataType::Utf8);
     assert_eq!(got.len(), want_rows.len());
@@ -209,6 +210,28 @@ fn csv_in_parquet_out_writes_the_inputs_as_text() {
     assert_eq!(rows[1][4], "");
     let csv = wd.command(&["run", "f.csv", "-s", "status-quo", "-q"]).output().unwrap();
     assert_eq!(csv_rows(&stdout(&csv)).1, rows);
+}
+
+#[test]
+fn a_value_past_the_parquet_decimal_fails_the_run_with_its_line_and_leaves_no_file() {
+    let wd = Workdir::new();
+    // Values are at most 10^15 dollars, so money fits DECIMAL(18,2); an effective rate may not:
+    // 10^15 kg of beef at 4.4 cents/kg on a value of one cent is 4.4 x 10^15, past DECIMAL(18,6).
+    let flows = "hts,origin,entry_date,customs_value,quantity,quantity_unit\n\
+                 0201.30.50,AR,2024-06-01,100.00,10,kg\n\
+                 0201.30.50,AR,2024-06-01,0.01,1000000000000000,kg\n";
+    wd.create("f.csv", flows);
+    let out = wd.command(&["run", "f.csv", "-s", "historical", "-o", "o.parquet", "-q"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("o.parquet: line 3: `effective_rate` is 4400000000000000"), "{err}");
+    assert!(err.contains("DECIMAL(18,6) (at most 999999999999.999999)"), "{err}");
+    assert!(err.contains("write CSV (`-o FILE.csv`)"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(wd.dir()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left, ["f.csv"], "no output, half or whole, is left");
+    let csv = wd.command(&["run", "f.csv", "-s", "historical", "-q"]).output().unwrap();
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    assert!(stdout(&csv).contains(",44000000000000.00,4400000000000000.000000,"), "{}", stdout(&csv));
 }
 
 #[test]

@@ -6,8 +6,8 @@
 //!
 //! Columns: the input's as they came from a Parquet file (strings, integers, floats, booleans,
 //! decimals and `date32` keep their type; other types, and every column of a CSV input, are text);
-//! the money result columns as `DECIMAL(38,2)`, `effective_rate` as `DECIMAL(38,6)`, the others as
-//! UTF-8 text. An empty field (an empty text, as the CSV output would read back) is null. The file
+//! the money result columns as `DECIMAL(18,2)`, `effective_rate` as `DECIMAL(18,6)` (64-bit
+//! integers in the file: [`RESULT_PRECISION`]), the others as UTF-8 text. An empty field (an empty text, as the CSV output would read back) is null. The file
 //! is written to a temporary name and renamed into place (an [`Output`]), in row groups of
 //! [`ROW_GROUP_ROWS`] rows, Snappy-compressed.
 
@@ -37,6 +37,18 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Rows per row group written (memory: one row group's encoded pages are held until it is full).
 pub(crate) const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+/// Digits of the decimal result columns. Up to 18 digits a Parquet decimal is stored as a 64-bit
+/// integer, which the writer copies as it is; past 18 it is a 16-byte fixed-length binary, encoded
+/// value by value with an allocation each (about 60% of the encoding's time with 38 digits). 18
+/// digits hold any amount below 10^16 dollars and any effective rate below 10^12, where values and
+/// quantities priced are at most 10^15; a value past that (a specific duty on an absurd quantity,
+/// or its rate on a value of cents) fails the run with its line and column, leaving no file; the
+/// CSV output holds it.
+pub(crate) const RESULT_PRECISION: u8 = 18;
+
+/// The largest magnitude, in units of the last place, of a decimal result column.
+const MAX_UNITS: i128 = 10i128.pow(RESULT_PRECISION as u32) - 1;
 
 /// The result columns written as money (2 places).
 const MONEY: [&str; 7] =
@@ -263,6 +275,30 @@ pub(crate) struct ChunkColumns {
     most_rows: usize,
     /// A field that did not match its column (an internal error, reported by `convert`).
     mismatch: Option<String>,
+    /// The line of the row being written, and the first value past [`RESULT_PRECISION`] digits.
+    line: u64,
+    too_large: Option<String>,
+}
+
+/// Why a chunk's columns could not be made ([`ChunkColumns::convert`]).
+#[derive(Debug)]
+pub(crate) enum ColumnsError {
+    /// A value past the decimal result columns' digits: a data error, said with its line.
+    TooLarge(String),
+    /// A field that did not match its column, or columns of unequal lengths: a bug.
+    Internal(String),
+}
+
+impl From<String> for ColumnsError {
+    fn from(what: String) -> ColumnsError {
+        ColumnsError::Internal(what)
+    }
+}
+
+impl From<&str> for ColumnsError {
+    fn from(what: &str) -> ColumnsError {
+        ColumnsError::Internal(what.to_string())
+    }
 }
 
 /// The input side of a chunk's rows.
@@ -285,12 +321,23 @@ impl ChunkColumns {
             InputRows::Text { lines: Vec::new(), columns, record: csv::ByteRecord::new() }
         };
         let results = schema.fields()[inputs..].iter().map(|f| ResultColumn::for_type(f.data_type())).collect();
-        ChunkColumns { schema: schema.clone(), input, results, next: 0, rows: 0, most_rows: 0, mismatch: None }
+        ChunkColumns {
+            schema: schema.clone(),
+            input,
+            results,
+            next: 0,
+            rows: 0,
+            most_rows: 0,
+            mismatch: None,
+            line: 0,
+            too_large: None,
+        }
     }
 
     /// Starts a row: its input record (`line`, and `raw` as the CSV output writes it). The result
     /// fields follow, then [`ChunkColumns::end_row`].
     pub(crate) fn start_row(&mut self, line: u64, raw: &[u8]) {
+        self.line = line;
         match &mut self.input {
             InputRows::Parquet { lines } => lines.push(line),
             InputRows::Text { lines, .. } => {
@@ -309,21 +356,42 @@ impl ChunkColumns {
         self.rows += 1;
     }
 
+    /// The name of the result column the next field goes to.
+    fn next_name(&self) -> &str {
+        let name = self.schema.fields().get(self.schema.fields().len() - self.results.len() + self.next);
+        name.map_or("?", |f| f.name())
+    }
+
     fn mismatched(&mut self, what: &str) {
         if self.mismatch.is_none() {
-            let name = self.schema.fields().get(self.schema.fields().len() - self.results.len() + self.next);
-            self.mismatch = Some(format!("{what} for column `{}`", name.map_or("?", |f| f.name())));
+            self.mismatch = Some(format!("{what} for column `{}`", self.next_name()));
         }
         self.next += 1;
     }
 
+    /// Notes a value too large for its column (the chunk's first such value is reported).
+    #[cold]
+    fn too_large(&mut self, v: Decimal, places: u32) {
+        if self.too_large.is_none() {
+            let max = Decimal::from_i128_with_scale(MAX_UNITS, places);
+            self.too_large = Some(format!(
+                "line {}: `{}` is {v}, past the {RESULT_PRECISION} digits of the Parquet column DECIMAL({RESULT_PRECISION},{places}) (at most {max}); check the row's customs value and quantity, or write CSV (`-o FILE.csv`), which holds any amount",
+                self.line,
+                self.next_name()
+            ));
+        }
+    }
+
     /// The chunk's columns, in the order of the schema (`chunk`: the chunk the rows were read
     /// from); empties them for the next chunk. `Err` says what did not fit (an internal error).
-    pub(crate) fn convert(&mut self, chunk: &Chunk) -> Result<Vec<ArrayRef>, String> {
+    pub(crate) fn convert(&mut self, chunk: &Chunk) -> Result<Vec<ArrayRef>, ColumnsError> {
         let rows = std::mem::take(&mut self.rows);
         self.most_rows = self.most_rows.max(rows);
         if let Some(m) = self.mismatch.take() {
-            return Err(m);
+            return Err(ColumnsError::Internal(m));
+        }
+        if let Some(m) = self.too_large.take() {
+            return Err(ColumnsError::TooLarge(m));
         }
         let inputs = self.schema.fields().len() - self.results.len();
         let mut arrays = match &mut self.input {
@@ -344,7 +412,7 @@ impl ChunkColumns {
             arrays.push(c.finish(self.most_rows)?);
         }
         if let Some(a) = arrays.iter().find(|a| a.len() != rows) {
-            return Err(format!("a column of {} rows for {rows} rows", a.len()));
+            return Err(format!("a column of {} rows for {rows} rows", a.len()).into());
         }
         Ok(arrays)
     }
@@ -371,8 +439,12 @@ impl ResultSink for ChunkColumns {
     fn fixed(&mut self, v: Option<Decimal>, places: u32) {
         match self.results.get_mut(self.next) {
             Some(ResultColumn::Decimal { values, nulls, places: p, .. }) if *p == places => {
-                values.push(v.map_or(0, |v| decimal_units(v, places)));
+                let units = v.map_or(0, |v| decimal_units(v, places));
+                values.push(units);
                 nulls.append(v.is_some());
+                if units.unsigned_abs() > MAX_UNITS as u128 {
+                    self.too_large(v.unwrap_or_default(), places);
+                }
                 self.next += 1;
             }
             _ => self.mismatched("a decimal"),
@@ -591,9 +663,9 @@ impl ParquetSink {
             let t = if i < inputs {
                 typed.map_or(DataType::Utf8, |s| s.field(i).data_type().clone())
             } else if MONEY.contains(&name) {
-                DataType::Decimal128(38, 2)
+                DataType::Decimal128(RESULT_PRECISION, 2)
             } else if name == "effective_rate" {
-                DataType::Decimal128(38, 6)
+                DataType::Decimal128(RESULT_PRECISION, 6)
             } else {
                 DataType::Utf8
             };
@@ -605,6 +677,14 @@ impl ParquetSink {
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             // Min/max per column chunk, not per page: the pages' cost the writing time for little.
             .set_statistics_enabled(EnabledStatistics::Chunk);
+        // A list of measures or citations has no useful least and greatest value to skip a row
+        // group by; comparing each row's list costs the writing time.
+        for f in &fields[inputs.min(fields.len())..] {
+            if super::run::LIST_COLUMNS.contains(&f.name().as_str()) {
+                props =
+                    props.set_column_statistics_enabled(ColumnPath::from(f.name().as_str()), EnabledStatistics::None);
+            }
+        }
         // Amounts are nearly all distinct: a dictionary would only be built to be dropped.
         for f in &fields {
             if matches!(
@@ -647,8 +727,11 @@ impl ParquetSink {
     }
 
     /// Writes the rows of one chunk, as [`ChunkColumns::convert`] made them.
-    pub(crate) fn write(&mut self, arrays: Result<Vec<ArrayRef>, String>) -> Result<(), AppError> {
-        let arrays = arrays.map_err(|what| AppError::fatal(format!("internal error writing Parquet: {what}")))?;
+    pub(crate) fn write(&mut self, arrays: Result<Vec<ArrayRef>, ColumnsError>) -> Result<(), AppError> {
+        let arrays = arrays.map_err(|e| match e {
+            ColumnsError::TooLarge(what) => AppError::fatal(format!("cannot write {}: {what}", self.path.display())),
+            ColumnsError::Internal(what) => AppError::fatal(format!("internal error writing Parquet: {what}")),
+        })?;
         let rows = arrays.first().map_or(0, |a| a.len());
         let mut done = 0;
         while done < rows {

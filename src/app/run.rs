@@ -386,7 +386,7 @@ struct LineShape {
 }
 
 /// The result columns written as lists in JSON Lines (`;`-separated in CSV).
-const LIST_COLUMNS: [&str; 4] = ["measures", "citations", "estimated", "unknown"];
+pub(super) const LIST_COLUMNS: [&str; 4] = ["measures", "citations", "estimated", "unknown"];
 
 impl LineShape {
     fn new(args: &RunArgs, renamed: Option<&[String]>, header: &csv::ByteRecord, extra: &[&str]) -> LineShape {
