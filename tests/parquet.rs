@@ -403,7 +403,7 @@ fn typed_parquet_columns_pass_through_and_rejected_rows_are_left_out() {
     let wd = Workdir::new();
     let n = 3000;
     let schema = Arc::new(Schema::new(vec![
-        Field::new("hts", DataType::Utf8, true),
+        Field::new("hts", DataType::Utf8View, true),
         Field::new("origin", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true),
         Field::new("entry_date", DataType::Date32, true),
         Field::new("customs_value", DataType::Decimal128(18, 2), true),
@@ -430,7 +430,9 @@ fn typed_parquet_columns_pass_through_and_rejected_rows_are_left_out() {
         })
         .collect();
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values((0..n).map(|i| if i % 3 == 0 { "8703230120" } else { "7326908688" }))),
+        Arc::new(arrow_array::StringViewArray::from_iter_values(
+            (0..n).map(|i| if i % 3 == 0 { "8703230120" } else { "7326908688" }),
+        )),
         Arc::new(origins),
         Arc::new(Date32Array::from_iter_values((0..n).map(|i| days("2025-04-01") + i % 200))),
         Arc::new(
@@ -474,7 +476,7 @@ fn typed_parquet_columns_pass_through_and_rejected_rows_are_left_out() {
             builder.schema().fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect();
         let names: Vec<&str> = types.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, want_header);
-        // Kept types as read; the others (a dictionary, a timestamp, large text) as text.
+        // Kept types as read; the others (view text, a dictionary, a timestamp, large text) as text.
         let kept = [
             DataType::Utf8,
             DataType::Utf8,

@@ -147,7 +147,11 @@ impl ParquetSource {
                 .fields()
                 .iter()
                 .map(|f| match f.data_type() {
-                    DataType::Utf8 => Arc::new(f.as_ref().clone().with_data_type(text_dictionary())),
+                    // Large and view text too (Polars' strings): each row is a key into the
+                    // row group's values, not a copy.
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                        Arc::new(f.as_ref().clone().with_data_type(text_dictionary()))
+                    }
                     _ => f.clone(),
                 })
                 .collect::<Vec<_>>(),
