@@ -348,7 +348,7 @@ fn an_interrupted_run_removes_its_temporary_file() {
 }
 
 /// Standard output closed (`>&-`), or /dev/null opened read-write as Python's `subprocess.DEVNULL`
-/// does, gets a note that the output is discarded, not a refusal; a broken pipe on `-o /dev/stdout`
+/// does, gets a note that the output is discarded (none with `-q`), not a refusal; a broken pipe on `-o /dev/stdout`
 /// ends quietly like one on standard output.
 #[test]
 fn a_closed_standard_output_is_noted_and_a_broken_pipe_is_quiet() {
@@ -368,6 +368,15 @@ fn a_closed_standard_output_is_noted_and_a_broken_pipe_is_quiet() {
         assert_eq!(o.status.code(), Some(0), "{redirect}: {}", stderr(&o));
         assert_eq!(stderr(&o).contains("the output is discarded; give -o FILE"), noted, "{redirect}: {}", stderr(&o));
         assert!(stderr(&o).contains("rows read: 200000 = assessed 200000"), "{redirect}: {}", stderr(&o));
+        // `-q` (as a notebook's call would give): no note.
+        let o = Command::new("sh")
+            .current_dir(w.dir())
+            .arg("-c")
+            .arg(format!("exec {bin} run in.csv -s historical -q {redirect}"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{redirect} -q: {}", stderr(&o));
+        assert!(!stderr(&o).contains("discarded"), "{redirect} -q: {}", stderr(&o));
     }
     let o = Command::new("bash")
         .current_dir(w.dir())

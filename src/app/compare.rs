@@ -177,7 +177,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
         CompareFormat::Json => serde_json::to_string_pretty(&report.json()).unwrap_or_default() + "\n",
         CompareFormat::Html => html::page(&report),
     };
-    let mut out = Output::to(args.output.as_deref())?;
+    let mut out = Output::to(args.output.as_deref(), args.input.quiet)?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     out.commit()?;
     tally.report_law_dates(&engines.iter().map(Engine::scenario).collect::<Vec<_>>());

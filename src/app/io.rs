@@ -215,11 +215,11 @@ pub enum Output {
 
 impl Output {
     /// Standard output. When it may have been closed (see [`stdout_is_closed`]) a note says the
-    /// output goes nowhere: a program that runs the tool with its output discarded (Python's
-    /// `subprocess.DEVNULL` opens `/dev/null` read-write too) must not be refused, and a shell user
-    /// who closed it by mistake is told.
-    pub fn stdout() -> Result<Output, AppError> {
-        if stdout_is_closed() {
+    /// output goes nowhere, unless `quiet`: a program that runs the tool with its output discarded
+    /// (Python's `subprocess.DEVNULL` opens `/dev/null` read-write too) must not be refused, and a
+    /// shell user who closed it by mistake is told.
+    pub fn stdout(quiet: bool) -> Result<Output, AppError> {
+        if !quiet && stdout_is_closed() {
             eprintln!(
                 "note: standard output is closed or /dev/null opened for reading and writing: the output is discarded; give -o FILE to keep it"
             );
@@ -232,11 +232,11 @@ impl Output {
         Ok(Output::File(AtomicFile::create(path)?))
     }
 
-    /// `path` or standard output.
-    pub fn to(path: Option<&Path>) -> Result<Output, AppError> {
+    /// `path` or standard output (`quiet`: no note on a closed one).
+    pub fn to(path: Option<&Path>, quiet: bool) -> Result<Output, AppError> {
         match path {
             Some(p) if p.as_os_str() != "-" => Output::file(p),
-            _ => Output::stdout(),
+            _ => Output::stdout(quiet),
         }
     }
 

@@ -117,7 +117,7 @@ pub(super) fn panel(args: &PanelArgs) -> Result<u8, AppError> {
         Some(p) => AppError::write_io(p, e),
         None => AppError::stdout(e),
     };
-    let mut out = Output::to(out_path)?;
+    let mut out = Output::to(out_path, false)?;
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 17);
     buf.extend_from_slice(PANEL_COLUMNS.join(",").as_bytes());
     buf.push(b'\n');

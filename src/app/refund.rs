@@ -294,7 +294,7 @@ pub(super) fn refund(args: &RefundArgs) -> Result<u8, AppError> {
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
     };
-    let mut out = Output::to(args.output.as_deref())?;
+    let mut out = Output::to(args.output.as_deref(), args.quiet)?;
     out.write_all(text.as_bytes()).map_err(AppError::stdout)?;
     out.commit()?;
     tally.report_law_dates(&[owed.scenario()]);

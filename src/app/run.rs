@@ -119,7 +119,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         }
         _ => AppError::stdout(e),
     };
-    let mut out = if parquet_out { None } else { Some(Output::to(out_path)?) };
+    let mut out = if parquet_out { None } else { Some(Output::to(out_path, args.input.quiet)?) };
     let assumptions =
         Assumptions::load(&args.estimate.assume).map_err(|e| AppError::fatal(format!("--assume: {e}")))?;
     let ranges = args.estimate.ranges;
