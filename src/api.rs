@@ -525,8 +525,7 @@ impl<'e> Comparison<'e> {
         }
         let Some(by) = self.by else { return Ok(()) };
         let entry_column = self.table.entry_number;
-        let entry_number =
-            || entry_column.map(|c| String::from_utf8_lossy(fields.field(c)).into_owned()).unwrap_or_default();
+        let entry_number = || entry_column.map(|c| String::from_utf8_lossy(fields.field(c))).unwrap_or_default();
         write_group_key(&mut self.key, by, flow, entry_number);
         add_to_groups(&mut self.groups, &self.key, by, flow, self.engines, priced, estimators);
         Ok(())

@@ -281,7 +281,7 @@ impl<'e> Worker<'e> {
         for (by, groups) in &mut self.breakdowns {
             let entry_column = self.entry_column;
             let entry_number =
-                || entry_column.map(|c| String::from_utf8_lossy(row.fields.field(c)).into_owned()).unwrap_or_default();
+                || entry_column.map(|c| String::from_utf8_lossy(row.fields.field(c))).unwrap_or_default();
             write_group_key(&mut self.key, *by, flow, entry_number);
             add_to_groups(groups, &self.key, *by, flow, engines, priced, estimators);
         }

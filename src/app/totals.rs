@@ -108,7 +108,12 @@ pub(crate) type GroupTotals = BTreeMap<String, Vec<DutyTotals>>;
 /// The group of a row of breakdown `by` (any but [`GroupBy::Measure`], whose rows go to several
 /// groups), written into `key`; `entry_number` is the row's `entry_number` field, read only for
 /// [`GroupBy::Entry`] (empty, the row goes to [`NO_ENTRY_NUMBER`]).
-pub(crate) fn write_group_key(key: &mut String, by: GroupBy, flow: &Flow, entry_number: impl FnOnce() -> String) {
+pub(crate) fn write_group_key<'a>(
+    key: &mut String,
+    by: GroupBy,
+    flow: &Flow,
+    entry_number: impl FnOnce() -> std::borrow::Cow<'a, str>,
+) {
     key.clear();
     match by {
         GroupBy::Origin => key.push_str(flow.origin.as_str()),
