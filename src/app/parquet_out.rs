@@ -7,9 +7,9 @@
 //! Columns: the input's as they came from a Parquet file (strings, integers, floats, booleans,
 //! decimals and `date32` keep their type; other types, and every column of a CSV input, are text);
 //! the money result columns as `DECIMAL(18,2)`, `effective_rate` as `DECIMAL(18,6)` (64-bit
-//! integers in the file: [`RESULT_PRECISION`]), the others as UTF-8 text. An empty field (an empty text, as the CSV output would read back) is null. The file
-//! is written to a temporary name and renamed into place (an [`Output`]), in row groups of
-//! [`ROW_GROUP_ROWS`] rows, Snappy-compressed.
+//! integers in the file: [`RESULT_PRECISION`]), the others as UTF-8 text. An empty field (an empty
+//! text, as the CSV output would read back) is null. The file is written to a temporary name and
+//! renamed into place (an [`Output`]), in row groups of [`ROW_GROUP_ROWS`] rows, Snappy-compressed.
 
 use super::AppError;
 use super::io::Output;
@@ -383,7 +383,8 @@ impl ChunkColumns {
     }
 
     /// The chunk's columns, in the order of the schema (`chunk`: the chunk the rows were read
-    /// from); empties them for the next chunk. `Err` says what did not fit (an internal error).
+    /// from); empties them for the next chunk. `Err` says what did not fit: a value past the
+    /// decimal columns' digits (its line and column), or a field of the wrong kind (a bug).
     pub(crate) fn convert(&mut self, chunk: &Chunk) -> Result<Vec<ArrayRef>, ColumnsError> {
         let rows = std::mem::take(&mut self.rows);
         self.most_rows = self.most_rows.max(rows);
