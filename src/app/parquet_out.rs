@@ -41,10 +41,10 @@ pub(crate) const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Digits of the decimal result columns. Up to 18 digits a Parquet decimal is stored as a 64-bit
 /// integer, which the writer copies as it is; past 18 it is a 16-byte fixed-length binary, encoded
 /// value by value with an allocation each (about 60% of the encoding's time with 38 digits). 18
-/// digits hold any amount below 10^16 dollars and any effective rate below 10^12, where values and
-/// quantities priced are at most 10^15; a value past that (a specific duty on an absurd quantity,
-/// or its rate on a value of cents) fails the run with its line and column, leaving no file; the
-/// CSV output holds it.
+/// digits hold an amount below 10^16 dollars and an effective rate below 10^12, where values and
+/// quantities priced are at most 10^15; a value past that (a duty of ten times the largest value,
+/// a specific duty on an absurd quantity, or a rate on a value of cents) fails the run with its
+/// line and column, and a regular output file is not created; the CSV output holds it.
 pub(crate) const RESULT_PRECISION: u8 = 18;
 
 /// The largest magnitude, in units of the last place, of a decimal result column.
