@@ -34,6 +34,38 @@ pub trait ResultSink {
     /// A decimal with exactly `places` places (rounded half away from zero, as
     /// [`push_fixed_bytes`] writes it), or an empty field (null) for `None`.
     fn fixed(&mut self, v: Option<Decimal>, places: u32);
+    /// A [`ResultSink::text`] field that is a function of `key` alone among one engine's rows (when
+    /// `key` is known; see [`list_key`]): typed columns take the text of a key met before without
+    /// calling `write`. A CSV line writes it.
+    #[inline]
+    fn keyed_text(&mut self, key: Option<u128>, write: impl FnOnce(&mut Vec<u8>)) {
+        let _ = key;
+        self.text(write);
+    }
+}
+
+/// What a row's `measures` and `citations` are made of, packed into one number when it fits: the
+/// base rule, and up to four duty lines (measure index, rate index, branch), with their count. Two
+/// rows of one engine with the same key have the same two fields. `None` when it does not fit.
+pub(crate) fn list_key<'l>(
+    base_rule: Option<usize>,
+    lines: impl Iterator<Item = (usize, &'l DutyLine)>,
+) -> Option<u128> {
+    let base = base_rule.map_or(0, |b| b + 1);
+    if base >= 1 << 16 {
+        return None;
+    }
+    let mut key = base as u128;
+    let mut count = 0u128;
+    for (i, l) in lines {
+        if count == 4 || i >= 1 << 14 || l.rate_index >= 1 << 8 {
+            return None;
+        }
+        let branch = l.branch as u128;
+        key |= ((i as u128) << 10 | (l.rate_index as u128) << 2 | branch) << (16 + 24 * count);
+        count += 1;
+    }
+    Some(key | count << 124)
 }
 
 impl ResultSink for Vec<u8> {
@@ -99,7 +131,8 @@ impl ResultColumnWriter {
         }
         line.fixed(rate, 6);
         let base = base_rule.map(|b| &engine.scenario().base_rates[b]);
-        line.text(|line| {
+        let key = list_key(base_rule, lines());
+        line.keyed_text(key, |line| {
             line.extend_from_slice(b"mfn");
             if let Some(b) = base {
                 line.push(b';');
@@ -110,7 +143,7 @@ impl ResultColumnWriter {
                 line.extend_from_slice(engine.measure(i).id.as_bytes());
             }
         });
-        line.text(|line| {
+        line.keyed_text(key, |line| {
             let mut first = true;
             if let Some(c) = base.and_then(|b| b.citation.as_deref()) {
                 line.extend_from_slice(c.as_bytes());
@@ -132,6 +165,40 @@ pub use crate::text::push_csv_field;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_keys_tell_apart_what_the_lists_are_made_of() {
+        use crate::engine::Branch;
+        let line = |rate_index: usize, branch: Branch| DutyLine {
+            rate_index,
+            branch,
+            base: Decimal::ZERO,
+            rate: Decimal::ZERO,
+            amount: Decimal::ZERO,
+        };
+        let (a, b, c) = (line(0, Branch::AddOn), line(1, Branch::AddOn), line(0, Branch::AtOrAbove));
+        let key = |base: Option<usize>, lines: &[(usize, &DutyLine)]| list_key(base, lines.iter().copied());
+        let keys = [
+            key(None, &[]),
+            key(Some(0), &[]),
+            key(None, &[(0, &a)]),
+            key(None, &[(0, &a), (0, &a)]),
+            key(None, &[(0, &b)]),
+            key(None, &[(0, &c)]),
+            key(None, &[(1, &a)]),
+            key(Some(0), &[(1, &a), (0, &a)]),
+            key(Some(0), &[(0, &a), (1, &a)]),
+        ];
+        for (i, k) in keys.iter().enumerate() {
+            assert!(k.is_some(), "{i}");
+            assert!(keys[..i].iter().all(|o| o != k), "{i} repeats an earlier key");
+        }
+        // Past four lines, or indices past their bits, there is no key (the text is written).
+        assert_eq!(key(None, &[(0, &a); 5]), None);
+        assert_eq!(key(None, &[(1 << 14, &a)]), None);
+        assert_eq!(key(Some(1 << 16), &[]), None);
+        assert_eq!(key(None, &[(0, &line(256, Branch::TopUp))]), None);
+    }
     use crate::codes::{Country, HtsCode};
     use crate::date::Date;
     use crate::engine::Pricer;

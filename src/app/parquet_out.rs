@@ -108,6 +108,8 @@ struct TextColumn {
     /// The field being written, and the key of the last one.
     field: Vec<u8>,
     last: Option<i32>,
+    /// The key (`None`: null) of the field written for a [`crate::result_columns::list_key`].
+    by_list_key: HashMap<u128, Option<i32>, BuildHasherDefault<TextHasher>>,
 }
 
 impl TextColumn {
@@ -121,7 +123,32 @@ impl TextColumn {
             nulls: NullBufferBuilder::new(0),
             field: Vec::new(),
             last: None,
+            by_list_key: HashMap::default(),
         }
+    }
+
+    /// Appends the field `write` writes, known by `list_key` when it is `Some`: the key of the
+    /// same list met before is taken without writing the field.
+    #[inline]
+    fn push_keyed(&mut self, list_key: Option<u128>, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), &'static str> {
+        let Some(list_key) = list_key else { return self.push(write) };
+        let key = match self.by_list_key.get(&list_key) {
+            Some(&key) => {
+                self.keys.push(key.unwrap_or(0));
+                self.nulls.append(key.is_some());
+                key
+            }
+            None => {
+                self.push(write)?;
+                let key = (!self.field.is_empty()).then(|| self.keys.last().copied().unwrap_or(0));
+                self.by_list_key.insert(list_key, key);
+                key
+            }
+        };
+        if key.is_some() {
+            self.last = key;
+        }
+        Ok(())
     }
 
     /// Appends the field `write` writes (empty: null).
@@ -434,6 +461,17 @@ impl ResultSink for ChunkColumns {
     #[inline]
     fn quoted_text(&mut self, value: &[u8], _csv: &[u8]) {
         self.text(|out| out.extend_from_slice(value));
+    }
+
+    #[inline]
+    fn keyed_text(&mut self, key: Option<u128>, write: impl FnOnce(&mut Vec<u8>)) {
+        let Some(ResultColumn::Text(column)) = self.results.get_mut(self.next) else {
+            return self.mismatched("text");
+        };
+        if let Err(what) = column.push_keyed(key, write) {
+            return self.mismatched(what);
+        }
+        self.next += 1;
     }
 
     #[inline]
@@ -880,5 +918,24 @@ mod tests {
         let a = col.finish(8).unwrap();
         assert_eq!(a.as_any_dictionary().values().len(), 1);
         assert_eq!(texts(&a), [Some("mfn".to_string())]);
+
+        // Fields known by a list key: the field of a key met before is not written again, and the
+        // column is the one the texts make (an empty one null), across chunks.
+        let mut col = TextColumn::new();
+        let mut writes = 0;
+        for chunk in 0..2 {
+            for (key, t) in [(Some(1), "mfn;a"), (Some(2), ""), (None, "mfn;b"), (Some(1), "mfn;a"), (Some(2), "")] {
+                col.push_keyed(key, |out| {
+                    writes += 1;
+                    out.extend_from_slice(t.as_bytes())
+                })
+                .unwrap();
+            }
+            let a = col.finish(8).unwrap();
+            let want = [Some("mfn;a"), None, Some("mfn;b"), Some("mfn;a"), None];
+            assert_eq!(texts(&a), want.map(|t| t.map(String::from)), "chunk {chunk}");
+        }
+        // Keys 1 and 2 written once each; the unkeyed field every time.
+        assert_eq!(writes, 4);
     }
 }
