@@ -105,6 +105,14 @@ impl Date {
         self.0
     }
 
+    /// The date `days` after 1970-01-01, within the years 1 to 9999 that [`Date::from_ymd`]
+    /// takes (`None` outside them).
+    pub fn from_days(days: i64) -> Option<Date> {
+        const FIRST: i64 = -719_162; // 0001-01-01
+        const LAST: i64 = 2_932_896; // 9999-12-31
+        if (FIRST..=LAST).contains(&days) { Some(Date(days as i32)) } else { None }
+    }
+
     /// The next calendar day.
     pub fn succ(self) -> Date {
         Date(self.0 + 1)

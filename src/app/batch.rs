@@ -13,8 +13,8 @@ use super::io::{Progress, RejectSink};
 use super::{AppError, parse_as_of};
 use crate::date::Date;
 use crate::flow::input::{Input, InputOptions};
-use crate::flow::reader::{Chunk, ChunkSource, RecordFields};
-use crate::flow::{FieldSource, Flow, Reject, RowParser};
+use crate::flow::reader::{Chunk, ChunkSource};
+use crate::flow::{FieldSource, Flow, Reject, RowFields, RowParser};
 use csv::ByteRecord;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,7 +33,7 @@ pub(crate) struct Row<'a> {
     /// The checked flow, `--as-of` applied.
     pub(crate) flow: &'a Flow,
     /// The record's fields (for columns beyond the flow's).
-    pub(crate) fields: &'a RecordFields<'a>,
+    pub(crate) fields: &'a RowFields<'a>,
 }
 
 /// A flow file opened for a batch command, with its reject report.
@@ -124,6 +124,13 @@ impl Batch {
     /// The header's fields (the flow columns; for an ES-003 report, those it is converted to).
     pub(crate) fn header(&self) -> &ByteRecord {
         &self.header
+    }
+
+    /// Says that the command never writes a row's record (`Row::raw` is then empty for an input
+    /// that carries its rows' columns: a Parquet file's rows are not written as text); it reads
+    /// them through their flows and fields only.
+    pub(crate) fn fields_only(&mut self) {
+        self.source.fields_only();
     }
 
     /// The Arrow schema of a Parquet input (the types of its columns), `None` for other inputs.

@@ -52,7 +52,10 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, AppError> {
             ("--lines", args.lines.as_deref()),
         ],
     )?;
-    let batch = Batch::from_input(&args.input)?;
+    let mut batch = Batch::from_input(&args.input)?;
+    // No output of `compare` holds a row's record: a Parquet file's rows are read from their
+    // columns without being written as text.
+    batch.fields_only();
     let input_name = batch.name().to_string();
     let dims = dimensions(args.by, args.format == CompareFormat::Html);
     let entry_column = batch.header().iter().position(|h| {

@@ -112,7 +112,7 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
     if parquet_out && args.excel {
         return Err(AppError::fatal("--excel shapes CSV for Excel; it does not apply to Parquet output"));
     }
-    let batch = Batch::from_input(&args.input)?;
+    let mut batch = Batch::from_input(&args.input)?;
     let write_error = |e: std::io::Error| match out_path {
         Some(p) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             AppError::fatal(format!("cannot write {}: {e}", p.display()))
@@ -183,6 +183,11 @@ pub(super) fn run(args: &RunArgs) -> Result<u8, AppError> {
         ranges,
     };
     let parquet_input = batch.schema().is_some_and(|s| s.fields().len() == batch.header().len());
+    if parquet.is_some() && parquet_input {
+        // Parquet in and out: the input columns go to the output as they are read, and the rows
+        // are read from them; no row is written as text.
+        batch.fields_only();
+    }
     let end = batch.run_chunks(
         || Worker {
             pricer: Pricer::new(&engine),

@@ -7,6 +7,7 @@ use crate::money::parse_amount;
 use crate::rate_text::RateExpr;
 use crate::units::Unit;
 use csv::ByteRecord;
+use rust_decimal::Decimal;
 
 /// A field that could not be read, with its column name and value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +52,20 @@ pub trait FieldSource {
     }
     /// The number of fields.
     fn len(&self) -> usize;
+    /// Field `i` as an amount, when the source holds it as a number (a Parquet decimal or integer
+    /// cell) whose text [`parse_amount`] would read as this very value; `None` to read the text.
+    /// A source gives a value here only where its text would be read without error, so the checks
+    /// and messages stay those of the text.
+    #[inline]
+    fn amount(&self, _i: usize) -> Option<Decimal> {
+        None
+    }
+    /// Field `i` as a date, when the source holds it as one (a Parquet `date32` cell) whose text
+    /// [`Date::parse`] would read as this very date; `None` to read the text.
+    #[inline]
+    fn date(&self, _i: usize) -> Option<Date> {
+        None
+    }
     /// True when the record has no field.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -195,19 +210,46 @@ impl FlowColumns {
         let bad =
             |column: &'static str, value: &str, reason: String| FieldError { column, value: value.to_string(), reason };
 
+        // An amount or a date a source holds typed is taken as it is (its text would read as the
+        // same value); else it is read from its text.
+        let amount = |idx: usize, column: &'static str, label: &str| -> Result<Decimal, FieldError> {
+            match rec.amount(idx) {
+                Some(v) => Ok(v),
+                None => {
+                    let t = text(idx, column)?;
+                    parse_amount(t).map_err(|e| amount_error(column, label, t, e))
+                }
+            }
+        };
+        let opt_amount =
+            |idx: Option<usize>, column: &'static str, label: &str| -> Result<Option<Decimal>, FieldError> {
+                match idx {
+                    Some(i) => match rec.amount(i) {
+                        Some(v) => Ok(Some(v)),
+                        None => opt(Some(i), column)?
+                            .map(|t| parse_amount(t).map_err(|e| amount_error(column, label, t, e)))
+                            .transpose(),
+                    },
+                    None => Ok(None),
+                }
+            };
+
         let hts_text = text(self.hts, "hts")?;
         let hts = HtsCode::parse(hts_text).map_err(|e| bad("hts", hts_text, e))?;
         let origin_text = text(self.origin, "origin")?;
         let origin = Country::parse(origin_text).map_err(|e| origin_error(origin_text, e))?;
-        let date_text = text(self.entry_date, "entry_date")?;
-        let entry_date = Date::parse(date_text).map_err(|e| date_error("entry_date", date_text, e))?;
-        let value_text = text(self.customs_value, "customs_value")?;
-        let customs_value =
-            parse_amount(value_text).map_err(|e| amount_error("customs_value", "customs value", value_text, e))?;
+        let entry_date = match rec.date(self.entry_date) {
+            Some(d) => d,
+            None => {
+                let date_text = text(self.entry_date, "entry_date")?;
+                Date::parse(date_text).map_err(|e| date_error("entry_date", date_text, e))?
+            }
+        };
+        let customs_value = amount(self.customs_value, "customs_value", "customs value")?;
         if above_max(customs_value) {
             return Err(bad(
                 "customs_value",
-                value_text,
+                text(self.customs_value, "customs_value")?,
                 format!("customs value {customs_value} is above the largest value priced ({})", max_amount()),
             ));
         }
@@ -216,18 +258,17 @@ impl FlowColumns {
         if below_a_cent(customs_value) {
             return Err(bad(
                 "customs_value",
-                value_text,
+                text(self.customs_value, "customs_value")?,
                 format!("customs value {customs_value} is below one cent; give 0 or at least 0.01"),
             ));
         }
         *out = Flow::new(hts, origin, entry_date, customs_value);
         let flow = out;
-        if let Some(q) = opt(self.quantity, "quantity")? {
-            let v = parse_amount(q).map_err(|e| amount_error("quantity", "quantity", q, e))?;
+        if let Some(v) = opt_amount(self.quantity, "quantity", "quantity")? {
             if above_max(v) {
                 return Err(bad(
                     "quantity",
-                    q,
+                    crate::money::trim(text(self.quantity.unwrap_or_default(), "quantity")?),
                     format!("quantity {v} is above the largest quantity priced ({})", max_amount()),
                 ));
             }
@@ -248,20 +289,29 @@ impl FlowColumns {
         if let Some(s) = opt(self.spi, "spi")? {
             flow.spi = Some(Program::parse(s).map_err(|e| bad("spi", s, e))?);
         }
-        if let Some(u) = opt(self.us_content_value, "us_content_value")? {
-            let v = parse_amount(u).map_err(|e| amount_error("us_content_value", "US content value", u, e))?;
+        if let Some(v) = opt_amount(self.us_content_value, "us_content_value", "US content value")? {
             if v > customs_value {
                 return Err(bad(
                     "us_content_value",
-                    u,
+                    crate::money::trim(text(self.us_content_value.unwrap_or_default(), "us_content_value")?),
                     format!("US content {v} is more than the customs value {customs_value}"),
                 ));
             }
             flow.us_content_value = Some(v);
         }
-        if let Some(d) = opt(self.loaded_date, "loaded_date")? {
-            let loaded = Date::parse(d).map_err(|e| date_error("loaded_date", d, e))?;
+        let loaded = match self.loaded_date {
+            Some(i) => match rec.date(i) {
+                Some(d) => Some(d),
+                None => match opt(Some(i), "loaded_date")? {
+                    Some(d) => Some(Date::parse(d).map_err(|e| date_error("loaded_date", d, e))?),
+                    None => None,
+                },
+            },
+            None => None,
+        };
+        if let Some(loaded) = loaded {
             if loaded > entry_date {
+                let d = crate::money::trim(text(self.loaded_date.unwrap_or_default(), "loaded_date")?);
                 return Err(bad("loaded_date", d, format!("loaded on {loaded}, after the entry date {entry_date}")));
             }
             flow.loaded_date = Some(loaded);
@@ -269,12 +319,11 @@ impl FlowColumns {
         for (i, column) in
             ["steel_content_value", "aluminum_content_value", "copper_content_value"].into_iter().enumerate()
         {
-            if let Some(t) = opt(self.content[i], column)? {
-                let v = parse_amount(t).map_err(|e| amount_error(column, "metal content value", t, e))?;
+            if let Some(v) = opt_amount(self.content[i], column, "metal content value")? {
                 if v > customs_value {
                     return Err(bad(
                         column,
-                        t,
+                        crate::money::trim(text(self.content[i].unwrap_or_default(), column)?),
                         format!("metal content {v} is more than the customs value {customs_value}"),
                     ));
                 }

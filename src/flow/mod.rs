@@ -15,6 +15,7 @@
 //! JSON or CSV rows, and [`hints`] words the fix for a value whose meaning is plain but whose
 //! spelling is not the one read.
 
+mod arrow_row;
 pub mod census;
 mod columns;
 pub mod es003;
@@ -25,8 +26,9 @@ pub mod reader;
 mod row;
 pub mod xlsx;
 
+pub use arrow_row::ArrowFields;
 pub use columns::{FieldError, FieldSource, FlowColumns, OPTIONAL, REQUIRED};
-pub use row::{ParsedRow, Reject, RowParser};
+pub use row::{ParsedRow, Reject, RowFields, RowParser};
 
 use crate::codes::{Country, Declared, HtsCode, Program};
 use crate::date::Date;

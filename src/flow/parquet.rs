@@ -1,8 +1,12 @@
-//! Parquet files read as flows: each row group decoded in batches and written out as the
-//! comma-separated flow records the rest of the tool reads, so that everything downstream (the
-//! checks, the engine, the outputs) is the same as for a CSV file.
+//! Parquet files read as flows: each row group decoded in batches, and each chunk of rows handed on
+//! with its Arrow columns ([`Chunk::arrow`]). The flows are read from the columns (`flow::arrow_row`:
+//! text cells as they are, decimal, integer and date cells as numbers), through the same checks as
+//! a CSV record's fields; the rows are also written out as the comma-separated records a CSV file
+//! would hold, for the outputs that echo them, unless the command says it never does
+//! ([`ChunkSource::fields_only`]: Parquet output, `compare`).
 //!
-//! **Exact.** A value is converted to the text a CSV file would hold, never through a float:
+//! **Exact.** A value is converted to the text a CSV file would hold, never through a float (and a
+//! cell read as a number is one whose text reads as that number):
 //! decimal columns (`Decimal32/64/128/256`) keep their scale (`DECIMAL(18,2)` 1234.5 is `1234.50`),
 //! integers are written in full, `date32`/`date64` as `YYYY-MM-DD`, a timestamp at midnight as its
 //! date (else as `YYYY-MM-DDTHH:MM:SS[.f]`, which the date checks refuse), strings as they are,
@@ -77,6 +81,9 @@ pub struct ParquetSource {
     date: DateCache,
     /// For each column read as a dictionary, which of its values need quotes (or are null).
     quotes: Vec<QuoteCache>,
+    /// Rows are written as records (else the chunks carry their columns only: see
+    /// [`ChunkSource::fields_only`]).
+    records: bool,
 }
 
 /// Which values of a text dictionary need more than a copy (quotes, or a null value), found once
@@ -118,7 +125,7 @@ pub struct ParquetInfo {
 
 /// How a column's cells are written as text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CellKind {
+pub(super) enum CellKind {
     /// As they are.
     Plain,
     /// An integer HTS number: the leading zero of chapters 01-09 put back.
@@ -176,7 +183,7 @@ impl ParquetSource {
                     field.name()
                 )));
             }
-            kinds.push(if lower == "hts" && is_integer(t) { CellKind::Hts } else { CellKind::Plain });
+            kinds.push(cell_kind(field.name(), t));
         }
         let header: ByteRecord = schema.fields().iter().map(|f| f.name().as_bytes()).collect();
         let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| fail(&e))?;
@@ -190,12 +197,19 @@ impl ParquetSource {
                 quotes: kinds.iter().map(|_| QuoteCache::default()).collect(),
                 kinds,
                 date: DateCache::default(),
+                records: true,
             },
             header,
             schema,
             info,
         ))
     }
+}
+
+/// How the cells of the column named `name`, of type `t`, are written as text: an integer `hts`
+/// column gets its leading zero back.
+pub(super) fn cell_kind(name: &str, t: &DataType) -> CellKind {
+    if name.trim().eq_ignore_ascii_case("hts") && is_integer(t) { CellKind::Hts } else { CellKind::Plain }
 }
 
 /// The type text columns are read as: a dictionary of UTF-8 values with 32-bit keys.
@@ -230,6 +244,10 @@ fn readable(t: &DataType) -> bool {
 }
 
 impl ChunkSource for ParquetSource {
+    fn fields_only(&mut self) {
+        self.records = false;
+    }
+
     fn fill(&mut self, out: &mut Chunk) -> Result<bool, ReadError> {
         out.clear();
         let mut text = String::new();
@@ -257,6 +275,15 @@ impl ChunkSource for ParquetSource {
                 },
             };
             first.get_or_insert(self.next);
+            if !self.records {
+                // The rest of the batch, as spans on their lines and no bytes.
+                for _ in self.next..batch.num_rows() {
+                    self.rows += 1;
+                    out.spans.push(Span { start: 0, end: 0, line: self.rows, kind: RecordKind::Plain });
+                }
+                self.next = batch.num_rows();
+                continue;
+            }
             let columns = batch.columns();
             let fast: Vec<FastColumn<'_>> = columns
                 .iter()
@@ -426,7 +453,7 @@ pub fn frame_cell_text(col: &ArrayRef, r: usize, out: &mut String) {
 }
 
 /// Writes the cell at row `r` of `col` as text (nothing for a null).
-fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
+pub(super) fn cell_text(col: &ArrayRef, r: usize, kind: CellKind, out: &mut String) {
     use std::fmt::Write;
     if col.is_null(r) {
         return;
@@ -581,21 +608,9 @@ fn scaled(out: &mut String, digits: &str, scale: i8) {
     }
 }
 
-/// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`), within years 1 to 9999.
+/// The date `days` after 1970-01-01, within years 1 to 9999.
 pub(crate) fn date_from_days(days: i64) -> Option<crate::date::Date> {
-    if !(-719_162..=2_932_896).contains(&days) {
-        return None;
-    }
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    crate::date::Date::from_ymd(y as i32, m, d).ok()
+    crate::date::Date::from_days(days)
 }
 
 #[cfg(test)]
@@ -650,5 +665,12 @@ mod tests {
         }
         assert!(date_from_days(2_932_897).is_none());
         assert!(date_from_days(-719_163).is_none());
+        // Every day of the range is the date its year, month and day make.
+        for days in (-719_162..=2_932_896).step_by(97).chain([-719_162, 0, 2_932_896]) {
+            let d = date_from_days(days).unwrap();
+            let (y, m, dd) = d.ymd();
+            assert_eq!(crate::date::Date::from_ymd(y, m, dd), Ok(d), "{days}");
+            assert_eq!(i64::from(d.days()), days);
+        }
     }
 }

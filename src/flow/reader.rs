@@ -109,6 +109,12 @@ impl Chunk {
 pub trait ChunkSource: Send {
     /// Fills `chunk` with the next records (and rows refused); `false` when there are none left.
     fn fill(&mut self, chunk: &mut Chunk) -> Result<bool, ReadError>;
+
+    /// Says that the command reads the rows through their fields only, never as records written
+    /// out: a source whose chunks carry their rows' columns (a Parquet file's, see
+    /// [`Chunk::arrow`]) may then leave the records' bytes empty (each span empty, on its row's
+    /// line), and skip writing them. Other sources ignore it.
+    fn fields_only(&mut self) {}
 }
 
 impl ChunkSource for RecordReader {
