@@ -161,6 +161,24 @@ fn run_parquet_in_parquet_out_equals_the_csv_run() {
     assert_eq!(ty("effective_rate"), DataType::Decimal128(18, 6));
     assert_eq!(ty("measures"), DataType::Utf8);
     assert_eq!(ty("citations"), DataType::Utf8);
+    // Decimals of 18 digits delta-encoded and not compressed; the rest dictionary-encoded, Snappy.
+    let file = std::fs::File::open(wd.path("out.parquet")).unwrap();
+    let meta = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+    let meta = parquet::file::reader::FileReader::metadata(&meta);
+    for group in meta.row_groups() {
+        for c in group.columns() {
+            let name = c.column_path().string();
+            let encodings: Vec<String> = c.encodings().map(|e| format!("{e:?}")).collect();
+            if ["customs_value", "mfn_duty", "additional_duty", "total_duty", "effective_rate"].contains(&name.as_str())
+            {
+                assert!(encodings.contains(&"DELTA_BINARY_PACKED".to_string()), "{name}: {encodings:?}");
+                assert_eq!(c.compression(), parquet::basic::Compression::UNCOMPRESSED, "{name}");
+            } else {
+                assert!(encodings.contains(&"RLE_DICTIONARY".to_string()), "{name}: {encodings:?}");
+                assert!(matches!(c.compression(), parquet::basic::Compression::SNAPPY), "{name}");
+            }
+        }
+    }
     assert_eq!(got.len(), want_rows.len());
     for (g, w) in got.iter().zip(&want_rows) {
         // Every cell as the CSV run writes it (the sample's values have 2 places and integer

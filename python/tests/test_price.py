@@ -231,3 +231,25 @@ def test_an_input_scenario_column_is_renamed_as_run_does(cli, tmp_path):
     assert r.column_names[:6] == ["input_scenario", "hts", "origin", "entry_date", "customs_value", "scenario"]
     out = cli("run", str(path), "-s", "historical", "-q").stdout
     assert_same_as_run(r, out)
+
+
+def test_cli_parquet_output_reads_back_in_pyarrow_and_polars(sample_csv, cli, tmp_path):
+    """`run -o out.parquet` (delta-encoded decimals) reads back, in pyarrow and Polars, as the
+    CSV output's values to the cent."""
+    out = tmp_path / "out.parquet"
+    cli("run", sample_csv, "-s", "historical", "-q", "--ranges", "-o", out)
+    header, rows = read_csv_rows(cli("run", sample_csv, "-s", "historical", "-q", "--ranges").stdout)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out)
+    meta = pq.ParquetFile(out).metadata.row_group(0)
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(meta.num_columns)}
+    money = ["mfn_duty", "additional_duty", "total_duty", "total_duty_low", "total_duty_high"]
+    for c in money + ["effective_rate"]:
+        assert "DELTA_BINARY_PACKED" in encodings[c], (c, encodings[c])
+        want = [decimal.Decimal(r[header.index(c)]) for r in rows]
+        assert table[c].to_pylist() == want, c
+    pl = pytest.importorskip("polars", reason="polars is not installed (pip install polars)")
+    df = pl.read_parquet(out)
+    for c in money + ["effective_rate"]:
+        assert df[c].to_list() == table[c].to_pylist(), c

