@@ -482,6 +482,28 @@ impl ResultSink for ChunkColumns {
 
     #[inline]
     fn fixed(&mut self, v: Option<Decimal>, places: u32) {
+        // The usual case, kept small enough to inline: an amount already at its places that fits.
+        if let (Some(v), Some(ResultColumn::Decimal { values, nulls, places: p, .. })) =
+            (v, self.results.get_mut(self.next))
+        {
+            let units = v.mantissa();
+            if *p == places && v.scale() == places && units.unsigned_abs() <= MAX_UNITS as u128 {
+                values.push(units);
+                nulls.append_non_null();
+                self.next += 1;
+                return;
+            }
+        }
+        self.fixed_slow(v, places);
+    }
+}
+
+impl ChunkColumns {
+    /// [`ResultSink::fixed`] for a null, a value to round or rescale, one too large, or a field
+    /// that does not match its column.
+    #[cold]
+    #[inline(never)]
+    fn fixed_slow(&mut self, v: Option<Decimal>, places: u32) {
         match self.results.get_mut(self.next) {
             Some(ResultColumn::Decimal { values, nulls, places: p, .. }) if *p == places => {
                 let units = v.map_or(0, |v| decimal_units(v, places));
