@@ -142,6 +142,22 @@ fn every_line_origin_and_date_is_a_row_or_counted() {
 }
 
 #[test]
+fn quiet_keeps_only_the_reconciliation_line() {
+    let args = ["-s", "historical", "--date", "2025-04-10", "--origin", "JP"];
+    let (code, rows, err) = panel(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("panel: ") && err.contains("left out"), "{err}");
+    let mut quiet = args.to_vec();
+    quiet.push("-q");
+    let (code, quiet_rows, quiet_err) = panel(&quiet);
+    assert_eq!(code, 0, "{quiet_err}");
+    assert_eq!(quiet_rows, rows, "the same panel");
+    let last = err.lines().last().unwrap();
+    assert!(last.starts_with("rows: "), "{err}");
+    assert_eq!(quiet_err.trim_end(), last, "only the reconciliation line under -q");
+}
+
+#[test]
 fn all_origins_and_column_two() {
     let (code, rows, err) =
         panel(&["-s", "historical", "--date", "2025-06-01", "--origins", "all", "--unit-value", "1"]);

@@ -117,7 +117,7 @@ pub(super) fn panel(args: &PanelArgs) -> Result<u8, AppError> {
         Some(p) => AppError::write_io(p, e),
         None => AppError::stdout(e),
     };
-    let mut out = Output::to(out_path, false)?;
+    let mut out = Output::to(out_path, args.quiet)?;
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 17);
     buf.extend_from_slice(PANEL_COLUMNS.join(",").as_bytes());
     buf.push(b'\n');
@@ -212,19 +212,28 @@ pub(super) fn panel(args: &PanelArgs) -> Result<u8, AppError> {
 
     let total_rows = lines.len() as u64 * per_line;
     let left_rows: u64 = left_out.values().sum::<u64>() * per_line + specific_rows;
-    eprintln!(
-        "panel: {} lines x {} origins x {} dates = {total_rows} rows; written {written}",
-        lines.len(),
-        origins.len(),
-        dates.len()
-    );
-    for (why, n) in &left_out {
-        eprintln!("panel: left out {n} lines ({} rows) with {}", n * per_line, why.words());
-    }
-    if specific_rows > 0 {
+    // The summary; rows the engine refused and the reconciliation line print even under -q.
+    if !args.quiet {
         eprintln!(
-            "panel: left out {specific_rows} rows whose rate in place of column 1 (Column 2, for its origins) is specific (give --unit-value)"
+            "panel: {} lines x {} origins x {} dates = {total_rows} rows; written {written}",
+            lines.len(),
+            origins.len(),
+            dates.len()
         );
+        for (why, n) in &left_out {
+            eprintln!("panel: left out {n} lines ({} rows) with {}", n * per_line, why.words());
+        }
+        if specific_rows > 0 {
+            eprintln!(
+                "panel: left out {specific_rows} rows whose rate in place of column 1 (Column 2, for its origins) is specific (give --unit-value)"
+            );
+        }
+        if short_codes > 0 {
+            eprintln!(
+                "panel: {short_codes} lines are shorter codes that a measure splits at 10 digits: priced as the code reads"
+            );
+        }
+        eprintln!("panel: {}: {}", engine.scenario().name, engine.scenario().law.line());
     }
     if failed > 0 {
         eprintln!("panel: not priced {failed} rows (the engine refused them); for example:");
@@ -232,12 +241,6 @@ pub(super) fn panel(args: &PanelArgs) -> Result<u8, AppError> {
             eprintln!("  {f}");
         }
     }
-    if short_codes > 0 {
-        eprintln!(
-            "panel: {short_codes} lines are shorter codes that a measure splits at 10 digits: priced as the code reads"
-        );
-    }
-    eprintln!("panel: {}: {}", engine.scenario().name, engine.scenario().law.line());
     eprintln!("rows: {total_rows} = written {written} + left out {left_rows} + not priced {failed}");
     if total_rows != written + left_rows + failed {
         return Err(AppError::fatal("internal error: the panel's rows do not add up"));
