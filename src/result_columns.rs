@@ -35,7 +35,7 @@ pub trait ResultSink {
     /// [`push_fixed_bytes`] writes it), or an empty field (null) for `None`.
     fn fixed(&mut self, v: Option<Decimal>, places: u32);
     /// A [`ResultSink::text`] field that is a function of `key` alone among one engine's rows (when
-    /// `key` is known; see [`list_key`]): typed columns take the text of a key met before without
+    /// `key` is known; see `list_key`): typed columns take the text of a key met before without
     /// calling `write`. A CSV line writes it.
     #[inline]
     fn keyed_text(&mut self, key: Option<u128>, write: impl FnOnce(&mut Vec<u8>)) {

@@ -9,7 +9,7 @@
 //! `--census-day` (the 15th by default; a day past the month's end is its last day), `customs_value`
 //! the month's value (imports for consumption, `CON_VAL_MO`, when the data has it: duties are owed
 //! on entries for consumption; else general imports, `GEN_VAL_MO`), `quantity` and `quantity_unit`
-//! the first quantity with its unit in the tool's spelling ([`unit`]; `X`, no quantity collected,
+//! the first quantity with its unit in the tool's spelling ([`unit()`]; `X`, no quantity collected,
 //! leaves both empty). The Census columns pass on as `cty_code` and `census_month`.
 //!
 //! A row whose country code is an aggregate (a continent, a group such as the European Union

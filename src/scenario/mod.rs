@@ -285,7 +285,7 @@ impl ProductScope {
             && !self.exclude.matches_keys(keys, len)
     }
 
-    /// [`ProductScope::contains`] for a code whose prefix keys and list memberships on the date
+    /// True when the scope contains a code whose prefix keys and list memberships on the date
     /// (`lists`: the lists that hold it and are in effect) are already known.
     #[inline]
     pub fn contains_fast(&self, keys: &[u64; 11], len: usize, lists: &ListMask) -> bool {
@@ -294,7 +294,8 @@ impl ProductScope {
             && !self.exclude.matches_keys(keys, len)
     }
 
-    /// The same test as [`ProductScope::contains`], saying which entry decided it.
+    /// Whether the scope contains `code` on `date` (the test of [`ProductScope::contains_fast`], from
+    /// the code and the lists), saying which entry decided it.
     pub fn explain(&self, code: &HtsCode, lists: &[ProductList], date: Date) -> ScopeMatch {
         if let Some(p) = self.exclude.matching(code)
             && (self.all
