@@ -30,7 +30,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-import tariffstack
+# Python puts this script's folder first on the path, and it holds the package's sources
+# (`python/tariffstack`, without the compiled module): import the installed package instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import tariffstack  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASE = REPO / "target" / "release"

@@ -17,11 +17,24 @@
 //! Only the flow columns (and `entry_number`) are read; every other column passes through. The
 //! numbers, dates and booleans are written by the core crate's reader of Parquet cells
 //! (`tariffstack::flow::parquet::frame_cell_text`), so both read a value alike.
+//!
+//! Decimals with a scale of 0 to 17, 64- and 32-bit integers and `date32` cells are handed to the
+//! core crate as numbers and dates (`FieldSource::amount` and `FieldSource::date`) where their text
+//! would read as that very value, as a Parquet file's are; their text is written only when a check
+//! asks for it (a message), so a typed table is not formatted and parsed back row by row.
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_schema::{DataType, Schema};
+use rust_decimal::Decimal;
+use std::cell::OnceCell;
+use tariffstack::date::Date;
 use tariffstack::flow::FieldSource;
+
+/// Typed amounts are handed over below this (their text has at most 18 digits), as the core crate's
+/// Parquet reader does.
+const TYPED_AMOUNT_LIMIT: i64 = 1_000_000_000_000_000_000;
 
 /// How a column of the schema is read.
 #[derive(Clone, Debug)]
@@ -105,6 +118,31 @@ enum Col<'a> {
     },
     /// Formatted into the row's scratch buffer.
     Formatted(&'a ArrayRef),
+    /// A number or a date handed over as it is; its text is formatted only when asked for.
+    Typed(&'a ArrayRef, Typed<'a>),
+}
+
+/// The cells the core crate takes as numbers or dates.
+enum Typed<'a> {
+    /// A decimal and its scale (0 to 17).
+    Decimal(&'a PrimitiveArray<Decimal128Type>, u32),
+    Int64(&'a PrimitiveArray<Int64Type>),
+    Int32(&'a PrimitiveArray<Int32Type>),
+    Date32(&'a PrimitiveArray<Date32Type>),
+}
+
+impl<'a> Typed<'a> {
+    fn of(a: &'a ArrayRef) -> Option<Typed<'a>> {
+        Some(match a.data_type() {
+            DataType::Decimal128(_, s) if (0..=17).contains(s) => {
+                Typed::Decimal(a.as_primitive(), u32::from(s.unsigned_abs()))
+            }
+            DataType::Int64 => Typed::Int64(a.as_primitive()),
+            DataType::Int32 => Typed::Int32(a.as_primitive()),
+            DataType::Date32 => Typed::Date32(a.as_primitive()),
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -155,17 +193,21 @@ impl<'a> Direct<'a> {
     }
 }
 
-/// The read columns of one batch, with a scratch buffer per formatted column.
+/// The read columns of one batch, with a scratch buffer per formatted column and the text of a
+/// typed cell once asked for.
 pub(crate) struct RowColumns<'a> {
     cols: Vec<Col<'a>>,
     scratch: Vec<String>,
     formatted: Vec<usize>,
+    typed_text: Vec<OnceCell<String>>,
+    typed: Vec<usize>,
 }
 
 impl<'a> RowColumns<'a> {
     /// The columns of `batch` under `plan` (from [`plan`] over the batch's schema).
     pub(crate) fn new(batch: &'a RecordBatch, plan: &[Reader]) -> RowColumns<'a> {
         let mut formatted = Vec::new();
+        let mut typed = Vec::new();
         let cols = batch
             .columns()
             .iter()
@@ -180,9 +222,13 @@ impl<'a> RowColumns<'a> {
                         None => Col::Skip,
                     }
                 }
-                Reader::Read(_) => match Direct::of(a.as_ref()) {
-                    Some(d) => Col::Direct(a.nulls(), d),
-                    None => {
+                Reader::Read(_) => match (Direct::of(a.as_ref()), Typed::of(a)) {
+                    (Some(d), _) => Col::Direct(a.nulls(), d),
+                    (None, Some(t)) => {
+                        typed.push(i);
+                        Col::Typed(a, t)
+                    }
+                    (None, None) => {
                         formatted.push(i);
                         Col::Formatted(a)
                     }
@@ -190,7 +236,8 @@ impl<'a> RowColumns<'a> {
             })
             .collect::<Vec<_>>();
         let scratch = vec![String::new(); cols.len()];
-        RowColumns { cols, scratch, formatted }
+        let typed_text = (0..cols.len()).map(|_| OnceCell::new()).collect();
+        RowColumns { cols, scratch, formatted, typed_text, typed }
     }
 
     /// Row `row`'s fields (formatting the columns that need it).
@@ -202,7 +249,10 @@ impl<'a> RowColumns<'a> {
                 tariffstack::flow::parquet::frame_cell_text(a, row, buf);
             }
         }
-        RowFields { cols: &self.cols, scratch: &self.scratch, row }
+        for &i in &self.typed {
+            self.typed_text[i].take();
+        }
+        RowFields { cols: &self.cols, scratch: &self.scratch, typed_text: &self.typed_text, row }
     }
 }
 
@@ -210,6 +260,7 @@ impl<'a> RowColumns<'a> {
 pub(crate) struct RowFields<'r, 'a> {
     cols: &'r [Col<'a>],
     scratch: &'r [String],
+    typed_text: &'r [OnceCell<String>],
     row: usize,
 }
 
@@ -230,12 +281,42 @@ impl FieldSource for RowFields<'_, '_> {
                 if array.is_null(row) || values.array().is_null(k) { b"" } else { values.value(k) }
             }
             Some(Col::Formatted(_)) => self.scratch[i].as_bytes(),
+            Some(Col::Typed(a, _)) => self.typed_text[i]
+                .get_or_init(|| {
+                    let mut text = String::new();
+                    tariffstack::flow::parquet::frame_cell_text(a, row, &mut text);
+                    text
+                })
+                .as_bytes(),
             Some(Col::Skip) | None => b"",
         }
     }
 
     fn len(&self) -> usize {
         self.cols.len()
+    }
+
+    /// A typed cell whose text `parse_amount` reads as this value: a decimal of scale 0 to 17 or
+    /// an integer, from 0 to below 10^18 (others are read from their text, with its message).
+    #[inline]
+    fn amount(&self, i: usize) -> Option<Decimal> {
+        let r = self.row;
+        let (v, scale) = match self.cols.get(i)? {
+            Col::Typed(_, Typed::Decimal(a, s)) if a.is_valid(r) => (i64::try_from(a.value(r)).ok()?, *s),
+            Col::Typed(_, Typed::Int64(a)) if a.is_valid(r) => (a.value(r), 0),
+            Col::Typed(_, Typed::Int32(a)) if a.is_valid(r) => (i64::from(a.value(r)), 0),
+            _ => return None,
+        };
+        (0..TYPED_AMOUNT_LIMIT).contains(&v).then(|| Decimal::from_i128_with_scale(i128::from(v), scale))
+    }
+
+    /// A `date32` cell, as the date its text reads as.
+    #[inline]
+    fn date(&self, i: usize) -> Option<Date> {
+        match self.cols.get(i)? {
+            Col::Typed(_, Typed::Date32(a)) if a.is_valid(self.row) => Date::from_days(i64::from(a.value(self.row))),
+            _ => None,
+        }
     }
 }
 
@@ -274,5 +355,72 @@ mod tests {
         let stamps = TimestampSecondArray::from(vec![20_188 * 86_400, 3661]);
         assert_eq!(texts(Arc::new(stamps)), ["2025-04-10", "1970-01-01T01:01:01"]);
         assert_eq!(texts(Arc::new(BooleanArray::from(vec![true, false]))), ["true", "false"]);
+    }
+
+    /// A typed cell handed over as a number or a date is the value its text reads as, scale
+    /// included; the others (negative, too large, null, another scale) are read from their text,
+    /// which stays what a field gives.
+    #[test]
+    fn typed_cells_are_the_values_their_text_reads_as() {
+        use arrow_array::Int32Array;
+        use arrow_schema::Field;
+        let money = |scale: i8| {
+            Decimal128Array::from(vec![
+                Some(0),
+                Some(12_345),
+                Some(-5),
+                None,
+                Some(999_999_999_999_999_999),
+                Some(1_000_000_000_000_000_000),
+                Some(i128::MAX),
+            ])
+            .with_precision_and_scale(38, scale)
+            .unwrap()
+        };
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(money(2)),
+            Arc::new(money(0)),
+            Arc::new(money(17)),
+            Arc::new(money(18)),
+            Arc::new(Int64Array::from(vec![Some(0), Some(7), Some(-1), None, Some(i64::MAX), Some(10), Some(3)])),
+            Arc::new(Int32Array::from(vec![Some(0), Some(7), Some(-1), None, Some(i32::MAX), Some(10), Some(3)])),
+            Arc::new(Date32Array::from(vec![
+                Some(0),
+                Some(20_188),
+                Some(-719_162),
+                None,
+                Some(2_932_896),
+                Some(2_932_897),
+                Some(i32::MIN),
+            ])),
+        ];
+        let fields: Vec<Field> =
+            columns.iter().enumerate().map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true)).collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns.clone()).unwrap();
+        let plan: Vec<Reader> = columns.iter().map(|c| Reader::Read(c.data_type().clone())).collect();
+        let mut cols = RowColumns::new(&batch, &plan);
+        let (mut amounts, mut dates) = (0, 0);
+        for row in 0..batch.num_rows() {
+            let fields = cols.row(row);
+            for (i, c) in columns.iter().enumerate() {
+                let mut text = String::new();
+                tariffstack::flow::parquet::frame_cell_text(c, row, &mut text);
+                if let Some(v) = fields.amount(i) {
+                    let read = tariffstack::money::parse_amount(&text).unwrap();
+                    assert_eq!((v, v.scale()), (read, read.scale()), "column {i} row {row}: `{text}`");
+                    amounts += 1;
+                }
+                if let Some(d) = fields.date(i) {
+                    assert_eq!(Ok(d), Date::parse(&text), "column {i} row {row}");
+                    dates += 1;
+                }
+                assert_eq!(fields.field(i), text.as_bytes(), "column {i} row {row}");
+            }
+        }
+        // Scale 18 is read from its text; scales 2, 0 and 17 hand over 0, 12345 units and the
+        // largest value below 10^18; the 64-bit integers 0, 7, 10 and 3 (not `i64::MAX`), the
+        // 32-bit ones those and `i32::MAX`.
+        assert_eq!(amounts, 3 * 3 + 4 + 5);
+        assert_eq!(dates, 4);
     }
 }
