@@ -31,9 +31,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 # Python puts this script's folder first on the path, and it holds the package's sources
-# (`python/tariffstack`, without the compiled module): import the installed package instead.
+# (`python/tariffstack`): unless the compiled module was built into them (an editable install), import
+# the installed package instead.
 _HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+if (
+    sys.path
+    and Path(sys.path[0] or ".").resolve() == _HERE
+    and not any((_HERE / "tariffstack").glob("_tariffstack*"))
+):
+    del sys.path[0]
 
 import tariffstack  # noqa: E402
 

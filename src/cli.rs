@@ -434,7 +434,8 @@ pub struct PanelArgs {
     /// Output file (written atomically); default standard output.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
-    /// No summary on standard error, only the reconciliation line (`rows: N = written ...`).
+    /// No summary on standard error: only the rows the engine refused and the reconciliation line
+    /// (`rows: N = written ...`).
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }

@@ -552,3 +552,45 @@ fn csv_in_parquet_out_leaves_rejected_rows_out_and_replaces_bytes_that_are_not_u
     let csv_text = String::from_utf8_lossy(&csv.stdout).into_owned();
     assert_eq!(csv_rows(&csv_text).1, rows);
 }
+
+#[test]
+fn two_input_columns_of_one_name_are_written_back() {
+    // The writer's settings go by column name: a decimal and a text column both named `ref` must
+    // not get the decimal's delta encoding for both (the text column cannot use it).
+    let wd = Workdir::new();
+    let rows = sample_rows();
+    let n = rows.len();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("hts", DataType::Utf8, false),
+        Field::new("origin", DataType::Utf8, false),
+        Field::new("entry_date", DataType::Date32, true),
+        Field::new("customs_value", DataType::Decimal128(18, 2), true),
+        Field::new("quantity", DataType::Utf8, true),
+        Field::new("quantity_unit", DataType::Utf8, true),
+        Field::new("ref", DataType::Decimal128(18, 2), true),
+        Field::new("ref", DataType::Utf8, true),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[0].to_string()))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[1].to_string()))),
+        Arc::new(Date32Array::from_iter(rows.iter().map(|r| Some(days(&r[2]))))),
+        Arc::new(
+            Decimal128Array::from_iter(rows.iter().map(|r| Some(cents(&r[3]))))
+                .with_data_type(DataType::Decimal128(18, 2)),
+        ),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[4].to_string()))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[5].to_string()))),
+        Arc::new(
+            Decimal128Array::from_iter((0..n).map(|i| Some(i as i128 * 7))).with_data_type(DataType::Decimal128(18, 2)),
+        ),
+        Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("PO-{i}")))),
+    ];
+    write_batch(&wd.path("in.parquet"), RecordBatch::try_new(schema, columns).unwrap(), 1000);
+    let out = wd.command(&["run", "in.parquet", "-s", "historical", "-o", "out.parquet", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (fields, back) = read_back(&wd.path("out.parquet"));
+    assert_eq!(fields[6], ("ref".to_string(), DataType::Decimal128(18, 2)));
+    assert_eq!(fields[7], ("ref".to_string(), DataType::Utf8));
+    assert_eq!(back.len(), n);
+    assert_eq!((&back[3][6][..], &back[3][7][..]), ("0.21", "PO-3"));
+}

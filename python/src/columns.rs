@@ -18,9 +18,10 @@
 //! numbers, dates and booleans are written by the core crate's reader of Parquet cells
 //! (`tariffstack::flow::parquet::frame_cell_text`), so both read a value alike.
 //!
-//! Decimals with a scale of 0 to 17, 64- and 32-bit integers and `date32` cells are handed to the
-//! core crate as numbers and dates (`FieldSource::amount` and `FieldSource::date`) where their text
-//! would read as that very value, as a Parquet file's are; their text is written only when a check
+//! `Decimal128` cells of scale 0 to 17 and `int64`/`int32` cells (non-negative, below 10^18 units:
+//! `tariffstack::flow::typed_amount`), and `date32` cells, are handed to the core crate as numbers
+//! and dates (`FieldSource::amount` and `FieldSource::date`), as a Parquet file's are: the values
+//! their text reads as; their text is written only when a check
 //! asks for it (a message), so a typed table is not formatted and parsed back row by row.
 
 use arrow_array::cast::AsArray;
@@ -31,10 +32,6 @@ use rust_decimal::Decimal;
 use std::cell::OnceCell;
 use tariffstack::date::Date;
 use tariffstack::flow::FieldSource;
-
-/// Typed amounts are handed over below this (their text has at most 18 digits), as the core crate's
-/// Parquet reader does.
-const TYPED_AMOUNT_LIMIT: i64 = 1_000_000_000_000_000_000;
 
 /// How a column of the schema is read.
 #[derive(Clone, Debug)]
@@ -307,7 +304,7 @@ impl FieldSource for RowFields<'_, '_> {
             Col::Typed(_, Typed::Int32(a)) if a.is_valid(r) => (i64::from(a.value(r)), 0),
             _ => return None,
         };
-        (0..TYPED_AMOUNT_LIMIT).contains(&v).then(|| Decimal::from_i128_with_scale(i128::from(v), scale))
+        tariffstack::flow::typed_amount(v, scale)
     }
 
     /// A `date32` cell, as the date its text reads as.

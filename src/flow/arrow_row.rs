@@ -1,6 +1,7 @@
 //! A Parquet row's fields read where they lie, in the chunk's Arrow columns, rather than from the
 //! text record the row is written as: text cells are taken as they are, and the amounts and dates
-//! the flow checks read (decimal, integer and `date32` cells) are taken as numbers, skipping the
+//! the flow checks read (`decimal128` of scale 0 to 17, `int64` and `int32` cells, non-negative and
+//! below 10^18 units, see [`typed_amount`]; `date32` cells) are taken as numbers, skipping the
 //! round trip through text and back.
 //!
 //! **The same answer as the text.** A cell is given typed ([`FieldSource::amount`],
@@ -26,6 +27,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Amounts read typed are below this (at most 18 digits): the text of such a value is read by the
 /// amount parser's exact 64-bit path, as the same mantissa and scale.
 const TYPED_AMOUNT_LIMIT: i64 = 1_000_000_000_000_000_000;
+
+/// The amount a typed cell of `units` x 10^-`scale` hands over as [`FieldSource::amount`]: the value
+/// its text (a decimal of scale `scale`, 0 to 17, or an integer for 0) reads as, when that text is
+/// read without error (from 0 to below 10^18 units); `None` to read the text instead. Shared with
+/// the Python package, which hands its tables' cells over by the same rule.
+#[inline]
+pub fn typed_amount(units: i64, scale: u32) -> Option<Decimal> {
+    (scale <= 17 && (0..TYPED_AMOUNT_LIMIT).contains(&units))
+        .then(|| Decimal::from_i128_with_scale(i128::from(units), scale))
+}
 
 /// A column as its cells are read: straight from its typed array, or written as text.
 #[derive(Debug)]
@@ -186,7 +197,7 @@ impl FieldSource for ArrowFields<'_> {
             Column::Int32(a) if a.is_valid(r) => (i64::from(a.value(r)), 0),
             _ => return None,
         };
-        (0..TYPED_AMOUNT_LIMIT).contains(&v).then(|| Decimal::from_i128_with_scale(i128::from(v), scale))
+        typed_amount(v, scale)
     }
 
     #[inline]

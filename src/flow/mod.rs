@@ -26,7 +26,7 @@ pub mod reader;
 mod row;
 pub mod xlsx;
 
-pub use arrow_row::ArrowFields;
+pub use arrow_row::{ArrowFields, typed_amount};
 pub use columns::{FieldError, FieldSource, FlowColumns, OPTIONAL, REQUIRED};
 pub use row::{ParsedRow, Reject, RowFields, RowParser};
 

@@ -81,7 +81,9 @@ pub struct Chunk {
     /// ES-003 report, refuses a row it cannot convert here); each counts as one row read.
     pub rejected: Vec<super::Reject>,
     /// For a Parquet file: the rows of the chunk as read (one record per row, the first on line
-    /// `first_line`), so that an output can take their columns as they are.
+    /// `first_line`): the workers read the rows' fields from them (`flow::arrow_row`), and a Parquet
+    /// output takes their columns as they are. With [`ChunkSource::fields_only`], `bytes` is empty
+    /// and each span too: the rows are only here.
     pub arrow: Option<ArrowRows>,
 }
 
