@@ -21,8 +21,8 @@
 //! `Decimal128` cells of scale 0 to 17 and `int64`/`int32` cells (non-negative, below 10^18 units:
 //! `tariffstack::flow::typed_amount`), and `date32` cells, are handed to the core crate as numbers
 //! and dates (`FieldSource::amount` and `FieldSource::date`), as a Parquet file's are: the values
-//! their text reads as; their text is written only when a check
-//! asks for it (a message), so a typed table is not formatted and parsed back row by row.
+//! their text reads as. Their text is written only when a check asks for it (a message), so a
+//! typed table is not formatted and parsed back row by row.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Decimal128Type, Int32Type, Int64Type};
