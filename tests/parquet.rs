@@ -40,17 +40,16 @@ fn cents(v: &str) -> i128 {
     i.parse::<i128>().unwrap() * 100 + f[..2].parse::<i128>().unwrap()
 }
 
-/// Writes `rows` (the sample's columns) as Parquet, in row groups of `group` rows.
-fn write_flows(path: &Path, rows: &[csv::StringRecord], group: usize) {
-    let schema = Arc::new(Schema::new(vec![
+/// The sample's flow columns (all but `description`), typed as the module says.
+fn flow_columns(rows: &[csv::StringRecord]) -> (Vec<Field>, Vec<ArrayRef>) {
+    let fields = vec![
         Field::new("hts", DataType::Utf8, false),
         Field::new("origin", DataType::Utf8, false),
         Field::new("entry_date", DataType::Date32, true),
         Field::new("customs_value", DataType::Decimal128(18, 2), true),
         Field::new("quantity", DataType::Utf8, true),
         Field::new("quantity_unit", DataType::Utf8, true),
-        Field::new("description", DataType::Utf8, true),
-    ]));
+    ];
     let text =
         |i: usize| -> ArrayRef { Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i].to_string()))) };
     let columns: Vec<ArrayRef> = vec![
@@ -63,9 +62,16 @@ fn write_flows(path: &Path, rows: &[csv::StringRecord], group: usize) {
         ),
         Arc::new(StringArray::from_iter(rows.iter().map(|r| (!r[4].is_empty()).then(|| r[4].to_string())))),
         text(5),
-        text(6),
     ];
-    write_batch(path, RecordBatch::try_new(schema, columns).unwrap(), group);
+    (fields, columns)
+}
+
+/// Writes `rows` (the sample's columns) as Parquet, in row groups of `group` rows.
+fn write_flows(path: &Path, rows: &[csv::StringRecord], group: usize) {
+    let (mut fields, mut columns) = flow_columns(rows);
+    fields.push(Field::new("description", DataType::Utf8, true));
+    columns.push(Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[6].to_string()))));
+    write_batch(path, RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap(), group);
 }
 
 fn write_batch(path: &Path, batch: RecordBatch, group: usize) {
@@ -560,31 +566,14 @@ fn two_input_columns_of_one_name_are_written_back() {
     let wd = Workdir::new();
     let rows = sample_rows();
     let n = rows.len();
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("hts", DataType::Utf8, false),
-        Field::new("origin", DataType::Utf8, false),
-        Field::new("entry_date", DataType::Date32, true),
-        Field::new("customs_value", DataType::Decimal128(18, 2), true),
-        Field::new("quantity", DataType::Utf8, true),
-        Field::new("quantity_unit", DataType::Utf8, true),
-        Field::new("ref", DataType::Decimal128(18, 2), true),
-        Field::new("ref", DataType::Utf8, true),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[0].to_string()))),
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[1].to_string()))),
-        Arc::new(Date32Array::from_iter(rows.iter().map(|r| Some(days(&r[2]))))),
-        Arc::new(
-            Decimal128Array::from_iter(rows.iter().map(|r| Some(cents(&r[3]))))
-                .with_data_type(DataType::Decimal128(18, 2)),
-        ),
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[4].to_string()))),
-        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[5].to_string()))),
-        Arc::new(
-            Decimal128Array::from_iter((0..n).map(|i| Some(i as i128 * 7))).with_data_type(DataType::Decimal128(18, 2)),
-        ),
-        Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("PO-{i}")))),
-    ];
+    let (mut fields, mut columns) = flow_columns(&rows);
+    fields.push(Field::new("ref", DataType::Decimal128(18, 2), true));
+    fields.push(Field::new("ref", DataType::Utf8, true));
+    columns.push(Arc::new(
+        Decimal128Array::from_iter((0..n).map(|i| Some(i as i128 * 7))).with_data_type(DataType::Decimal128(18, 2)),
+    ));
+    columns.push(Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("PO-{i}")))));
+    let schema = Arc::new(Schema::new(fields));
     write_batch(&wd.path("in.parquet"), RecordBatch::try_new(schema, columns).unwrap(), 1000);
     let out = wd.command(&["run", "in.parquet", "-s", "historical", "-o", "out.parquet", "-q"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));

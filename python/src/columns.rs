@@ -121,7 +121,7 @@ enum Col<'a> {
 
 /// The cells the core crate takes as numbers or dates.
 enum Typed<'a> {
-    /// A decimal and its scale (0 to 17).
+    /// A decimal and its (non-negative) scale.
     Decimal(&'a PrimitiveArray<Decimal128Type>, u32),
     Int64(&'a PrimitiveArray<Int64Type>),
     Int32(&'a PrimitiveArray<Int32Type>),
@@ -131,9 +131,8 @@ enum Typed<'a> {
 impl<'a> Typed<'a> {
     fn of(a: &'a ArrayRef) -> Option<Typed<'a>> {
         Some(match a.data_type() {
-            DataType::Decimal128(_, s) if (0..=17).contains(s) => {
-                Typed::Decimal(a.as_primitive(), u32::from(s.unsigned_abs()))
-            }
+            // A scale `typed_amount` does not take (negative, past 17) is read from its text.
+            DataType::Decimal128(_, s) if *s >= 0 => Typed::Decimal(a.as_primitive(), u32::from(s.unsigned_abs())),
             DataType::Int64 => Typed::Int64(a.as_primitive()),
             DataType::Int32 => Typed::Int32(a.as_primitive()),
             DataType::Date32 => Typed::Date32(a.as_primitive()),
