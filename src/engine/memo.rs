@@ -48,6 +48,13 @@ impl MemoEntry {
         self.splits
     }
 
+    /// The entry's place in its memo: entries are numbered from 0 in the order they are made, until
+    /// the memo is emptied ([`Memo::generation`]), so that a caller can keep its own per-code data
+    /// in a vector beside the memo, read without a second hash lookup.
+    pub(crate) fn slot(&self) -> u32 {
+        self.keys
+    }
+
     /// The line's general rate as (mantissa, scale) when it is ad valorem only.
     pub(crate) fn mfn_ad_valorem(&self) -> Option<(u32, u32)> {
         (self.mfn_line & MFN_AD_VALOREM != 0).then_some((self.mfn_ad_valorem, u32::from(self.mfn_ad_valorem_scale)))
@@ -69,6 +76,8 @@ pub(crate) struct Memo {
     /// can (likewise). Few: codes in the same lists share them.
     scopes: Vec<(u128, u128)>,
     scope_ids: HashMap<(u128, u128), u16>,
+    /// How many times the memo was emptied (entry slots restart from 0 each time).
+    generation: u32,
 }
 
 impl Memo {
@@ -92,10 +101,17 @@ impl Memo {
             self.code_keys.clear();
             self.scopes.clear();
             self.scope_ids.clear();
+            self.generation = self.generation.wrapping_add(1);
         }
         let e = self.make_entry(engine, hts);
         self.entries.insert(key, e);
         e
+    }
+
+    /// How many times the memo was emptied: a slot ([`MemoEntry::slot`]) names the same code only
+    /// within one generation.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation
     }
 
     /// The product lists that hold the code of `e`.

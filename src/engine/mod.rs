@@ -163,6 +163,21 @@ impl Engine {
         }
     }
 
+    /// The measures that cover `origin` and are in force on the rule date of an entry on `date`,
+    /// not suspended for every origin: bit [`Engine::rank_bit`] of each. A measure outside them
+    /// cannot apply to such a row, whatever it declares. `None` when the scenario is too large for
+    /// the bit sets.
+    pub(crate) fn live_measures(&self, origin: crate::codes::Country, date: Date) -> Option<u128> {
+        let index = &self.index;
+        index.bits_fit.then(|| index.origin_bits[origin.index()] & index.live[index.segment(date)])
+    }
+
+    /// The bit of measure `i` in [`Engine::live_measures`] (its evaluation rank); `None` when the
+    /// scenario is too large for the bit sets.
+    pub(crate) fn rank_bit(&self, i: usize) -> Option<u128> {
+        self.index.bits_fit.then(|| 1u128 << self.index.rank_of[i])
+    }
+
     /// The measure at `index`.
     pub fn measure(&self, index: usize) -> &Measure {
         &self.scenario.measures[index]

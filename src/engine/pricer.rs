@@ -27,12 +27,15 @@ pub struct Pricer<'e> {
     priced: Priced,
     /// The candidates of the last row priced (see [`Pricer::candidates`]).
     candidates: u128,
+    /// The memo slot of the last row's code and the memo's generation then (see
+    /// [`Pricer::code_slot`]).
+    slot: Option<(u32, u32)>,
 }
 
 impl<'e> Pricer<'e> {
     /// A pricer over `engine`, with an empty memo.
     pub fn new(engine: &'e Engine) -> Pricer<'e> {
-        Pricer { engine, memo: Memo::default(), priced: Priced::default(), candidates: u128::MAX }
+        Pricer { engine, memo: Memo::default(), priced: Priced::default(), candidates: u128::MAX, slot: None }
     }
 
     /// The engine it prices with.
@@ -48,6 +51,15 @@ impl<'e> Pricer<'e> {
         self.candidates
     }
 
+    /// Where the memo keeps the code of the row last priced by [`Pricer::price`]: its generation and
+    /// its slot in it ([`MemoEntry::slot`]): codes priced in one generation have distinct slots,
+    /// numbered densely from 0, so that a caller can keep per-code data of its own in a vector
+    /// indexed by slot (and empty it when the generation changes). `None` when the last row was
+    /// priced without the memo (a scenario too large for the bit sets) or was refused.
+    pub(crate) fn code_slot(&self) -> Option<(u32, u32)> {
+        self.slot
+    }
+
     /// The result of the last successful [`Pricer::price`].
     pub fn priced(&self) -> &Priced {
         &self.priced
@@ -56,7 +68,9 @@ impl<'e> Pricer<'e> {
     /// Prices a flow like [`Engine::assess`], keeping only the applied lines and the totals. Errors
     /// are rows that cannot be priced (never priced as zero).
     pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
-        Self::price_with(self.engine, &mut self.memo, flow, &mut self.priced, &mut self.candidates)?;
+        self.slot = None;
+        let slot = Self::price_with(self.engine, &mut self.memo, flow, &mut self.priced, &mut self.candidates)?;
+        self.slot = slot.map(|s| (self.memo.generation(), s));
         Ok(&self.priced)
     }
 
@@ -70,19 +84,20 @@ impl<'e> Pricer<'e> {
     }
 
     /// The pricing of [`Pricer::price`] and [`Pricer::price_into`]; `candidates_out` receives the
-    /// row's candidates (see [`Pricer::candidates`]).
+    /// row's candidates (see [`Pricer::candidates`]). Returns the memo slot of the row's code
+    /// ([`MemoEntry::slot`]; `None` when priced without the memo).
     fn price_with(
         engine: &Engine,
         memo: &mut Memo,
         flow: &Flow,
         out: &mut Priced,
         candidates_out: &mut u128,
-    ) -> Result<(), PricingError> {
+    ) -> Result<Option<u32>, PricingError> {
         out.lines.clear();
         out.warnings.clear();
         if !engine.index.bits_fit {
             *candidates_out = u128::MAX;
-            return Self::price_by_assessment(engine, flow, out);
+            return Self::price_by_assessment(engine, flow, out).map(|()| None);
         }
         let index = &engine.index;
         let entry = memo.entry(engine, &flow.hts);
@@ -145,7 +160,7 @@ impl<'e> Pricer<'e> {
         }
         Self::close(engine, flow, applied_bits, mfn_duty, additional_cents, out)?;
         out.customs_value = flow.customs_value;
-        Ok(())
+        Ok(Some(entry.slot()))
     }
 
     /// Ends a pricing: sorts the lines, refuses a prohibited import, and sets the MFN and the totals

@@ -133,8 +133,14 @@ pub struct Estimator<'e> {
     scratch: Option<Flow>,
     assumptions: &'e Assumptions,
     ranges: bool,
-    /// Per code: what a range needs that depends on it only (see [`RangeMemo`]).
-    range_memo: std::collections::HashMap<u64, RangeMemo, crate::codes::HtsKeyHash>,
+    /// Per code: what a range needs that depends on it only (see [`RangeMemo`]), by the slot of
+    /// the code in the pricer's memo ([`Pricer::code_slot`]: read without a second hash lookup).
+    range_memo: Vec<Option<RangeMemo>>,
+    /// The generation of the pricer's memo that the slots of `range_memo` belong to.
+    range_memo_generation: u32,
+    /// Per code key, when the pricer prices without its memo (a scenario too large for its bit
+    /// sets).
+    range_memo_by_key: std::collections::HashMap<u64, RangeMemo, crate::codes::HtsKeyHash>,
     /// The alternatives of a row's unknown facts, grouped by fact (a buffer kept from row to row).
     choices: Vec<(Facts, Choice)>,
     /// Price every alternative, without the shortcuts that skip those known to change nothing (a
@@ -271,6 +277,11 @@ impl Choice {
 struct RangeMemo {
     lines: Box<[HtsCode]>,
     declarable: Box<[DeclaredBranch]>,
+    /// The evaluation ranks (as bits) of the measures with a branch in `declarable` (every bit
+    /// when the scenario is too large for the bit sets).
+    rate_branch_ranks: u128,
+    /// Some branch in `declarable` is an exemption's.
+    has_exemption_branch: bool,
 }
 
 impl RangeMemo {
@@ -301,7 +312,13 @@ impl RangeMemo {
         } else {
             Box::default()
         };
-        RangeMemo { lines, declarable: declared_branches(engine, code, true).into_boxed_slice() }
+        let declarable = declared_branches(engine, code, true).into_boxed_slice();
+        let rate_branch_ranks = declarable.iter().fold(0u128, |bits, b| match b.at {
+            BranchAt::Rate(i, _) => bits | engine.rank_bit(i).unwrap_or(u128::MAX),
+            BranchAt::Exemption(_) => bits,
+        });
+        let has_exemption_branch = declarable.iter().any(|b| matches!(b.at, BranchAt::Exemption(_)));
+        RangeMemo { lines, declarable, rate_branch_ranks, has_exemption_branch }
     }
 }
 
@@ -315,7 +332,9 @@ impl<'e> Estimator<'e> {
             scratch: None,
             assumptions,
             ranges,
-            range_memo: std::collections::HashMap::default(),
+            range_memo: Vec::new(),
+            range_memo_generation: 0,
+            range_memo_by_key: std::collections::HashMap::default(),
             choices: Vec::new(),
             exhaustive: false,
             non_us_linked: non_us_linked(engine),
@@ -427,20 +446,49 @@ impl<'e> Estimator<'e> {
                     choices.extend(bases.iter().map(|&b| (Facts::METAL, Choice::Metal(Some(b)))));
                 }
             }
-            let key = flow.hts.key();
-            if self.range_memo.len() >= RangeMemo::CAPACITY && !self.range_memo.contains_key(&key) {
-                self.range_memo.clear();
-            }
-            let memo = self.range_memo.entry(key).or_insert_with(|| RangeMemo::new(engine, &flow.hts, self.exhaustive));
+            let exhaustive = self.exhaustive;
+            let make = || RangeMemo::new(engine, &flow.hts, exhaustive);
+            let memo = match self.pricer.code_slot() {
+                Some((generation, slot)) => {
+                    if generation != self.range_memo_generation {
+                        self.range_memo.clear();
+                        self.range_memo_generation = generation;
+                    }
+                    let slot = slot as usize;
+                    if self.range_memo.len() <= slot {
+                        self.range_memo.resize_with(slot + 1, || None);
+                    }
+                    self.range_memo[slot].get_or_insert_with(make)
+                }
+                None => {
+                    let key = flow.hts.key();
+                    if self.range_memo_by_key.len() >= RangeMemo::CAPACITY && !self.range_memo_by_key.contains_key(&key)
+                    {
+                        self.range_memo_by_key.clear();
+                    }
+                    self.range_memo_by_key.entry(key).or_insert_with(make)
+                }
+            };
             choices.extend(memo.lines.iter().map(|&c| (Facts::SHORT_CODE, Choice::Code(c))));
-            if !memo.declarable.is_empty() {
+            // The measures that cover the row's origin and are in force (and not suspended for every
+            // origin) on its date, by evaluation rank: a declared rate of any other measure cannot
+            // change the row's duty (the measure does not apply, declared or not).
+            let live = match engine.live_measures(flow.origin, flow.entry_date) {
+                Some(bits) if !exhaustive => bits,
+                _ => u128::MAX,
+            };
+            if memo.has_exemption_branch || memo.rate_branch_ranks & live != 0 {
                 // Which branches can apply to this row (each tested once).
+                let may_open = |b: &DeclaredBranch| match b.at {
+                    BranchAt::Rate(i, _) => engine.rank_bit(i).is_none_or(|bit| live & bit != 0),
+                    BranchAt::Exemption(_) => true,
+                };
                 let open: u64 = memo
                     .declarable
                     .iter()
                     .take(64)
                     .enumerate()
-                    .filter(|(_, b)| b.open(engine, flow))
+                    .filter(|(_, b)| may_open(b) && b.open(engine, flow))
                     .fold(0, |bits, (n, _)| bits | 1 << n);
                 let is_open = |n: usize| n < 64 && open & (1 << n) != 0;
                 let declarations_from = choices.len();
