@@ -178,6 +178,41 @@ impl Engine {
         self.index.bits_fit.then(|| 1u128 << self.index.rank_of[i])
     }
 
+    /// The measures (as [`Engine::rank_bit`]s) whose decision can differ between codes `a` and `b`,
+    /// everything else about a flow equal: those whose products, a rate's products or the products
+    /// of an exemption that can lift them take in or leave out one code and not the other (by a
+    /// prefix, or by a list that holds one and not the other). A flow for which none of them applies
+    /// is priced alike under both codes: every other measure reads the same scopes, the same MFN
+    /// duty and the same decisions before it. `None` when more than these measures can differ (the
+    /// MFN line, a base rate's products) or the scenario is too large for the bit sets.
+    pub(crate) fn measures_told_apart(&self, a: &crate::codes::HtsCode, b: &crate::codes::HtsCode) -> Option<u128> {
+        let s = &self.scenario;
+        let (keys_a, keys_b) = (a.prefix_keys(), b.prefix_keys());
+        let (lists_a, lists_b) = (s.list_index.members(&keys_a, a.len()), s.list_index.members(&keys_b, b.len()));
+        let differ = |p: &crate::scenario::ProductScope| {
+            p.include.matches_keys(&keys_a, a.len()) != p.include.matches_keys(&keys_b, b.len())
+                || p.exclude.matches_keys(&keys_a, a.len()) != p.exclude.matches_keys(&keys_b, b.len())
+                || p.include_mask.and(&lists_a) != p.include_mask.and(&lists_b)
+                || p.exclude_mask.and(&lists_a) != p.exclude_mask.and(&lists_b)
+        };
+        if !self.index.bits_fit
+            || self.mfn.lookup_index(a).ok() != self.mfn.lookup_index(b).ok()
+            || s.base_rates.iter().any(|r| differ(&r.products))
+        {
+            return None;
+        }
+        let mut bits = 0u128;
+        for (i, m) in s.measures.iter().enumerate() {
+            if differ(&m.products)
+                || m.rates.iter().any(|r| r.products.as_ref().is_some_and(differ))
+                || m.exemptions.iter().any(|&k| differ(&s.exemptions[k].products))
+            {
+                bits |= 1u128 << self.index.rank_of[i];
+            }
+        }
+        Some(bits)
+    }
+
     /// The measure at `index`.
     pub fn measure(&self, index: usize) -> &Measure {
         &self.scenario.measures[index]

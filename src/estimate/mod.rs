@@ -271,11 +271,12 @@ impl Choice {
 }
 
 /// What a range remembers per code: the 10-digit lines to try for a short code that a measure
-/// splits (one of each pricing class other than the code's own; empty when none is left) and the
-/// declared branches whose products may cover the code (each row checks its origin, date and
-/// declarations).
+/// splits (one of each pricing class other than the code's own; empty when none is left), each with
+/// the measures that can tell it from the code ([`Engine::measures_told_apart`]; every bit when
+/// more can), and the declared branches whose products may cover the code (each row checks its
+/// origin, date and declarations).
 struct RangeMemo {
-    lines: Box<[HtsCode]>,
+    lines: Box<[(HtsCode, u128)]>,
     declarable: Box<[DeclaredBranch]>,
     /// The evaluation ranks (as bits) of the measures with a branch in `declarable` (every bit
     /// when the scenario is too large for the bit sets).
@@ -308,7 +309,7 @@ impl RangeMemo {
                 }
                 new
             });
-            lines.into_boxed_slice()
+            lines.iter().map(|l| (*l, engine.measures_told_apart(code, l).unwrap_or(u128::MAX))).collect()
         } else {
             Box::default()
         };
@@ -469,14 +470,21 @@ impl<'e> Estimator<'e> {
                     self.range_memo_by_key.entry(key).or_insert_with(make)
                 }
             };
-            choices.extend(memo.lines.iter().map(|&c| (Facts::SHORT_CODE, Choice::Code(c))));
             // The measures that cover the row's origin and are in force (and not suspended for every
-            // origin) on its date, by evaluation rank: a declared rate of any other measure cannot
-            // change the row's duty (the measure does not apply, declared or not).
+            // origin) on its date, by evaluation rank: any other measure does not apply to the row,
+            // whatever its code or declarations.
             let live = match engine.live_measures(flow.origin, flow.entry_date) {
                 Some(bits) if !exhaustive => bits,
                 _ => u128::MAX,
             };
+            // A line that only measures not applying to the row tell from the code is priced as the
+            // row is.
+            choices.extend(
+                memo.lines
+                    .iter()
+                    .filter(|(_, told_apart_by)| told_apart_by & live != 0)
+                    .map(|&(c, _)| (Facts::SHORT_CODE, Choice::Code(c))),
+            );
             if memo.has_exemption_branch || memo.rate_branch_ranks & live != 0 {
                 // Which branches can apply to this row (each tested once).
                 let may_open = |b: &DeclaredBranch| match b.at {
