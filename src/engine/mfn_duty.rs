@@ -78,13 +78,14 @@ impl Engine {
     ) -> Option<&'a RateExpr> {
         let special = special_for(&line.special, program.as_str());
         if special.is_none() {
-            warnings.push(if program.is_known() {
-                Warning::ProgramNotListed(program)
-            } else {
-                Warning::UnknownProgram(program)
-            });
+            warnings.push(Self::claim_not_listed(program));
         }
         special
+    }
+
+    /// The warning of a claim of `program` on a line that lists no special rate for it.
+    pub(super) fn claim_not_listed(program: Program) -> Warning {
+        if program.is_known() { Warning::ProgramNotListed(program) } else { Warning::UnknownProgram(program) }
     }
 
     /// The MFN table's line for a flow's code, or why there is none.

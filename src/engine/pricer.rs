@@ -6,8 +6,10 @@
 use super::assessment::{Priced, PricingError, Status};
 use super::memo::{Memo, MemoEntry};
 use super::{AppliedSoFar, Codes, Engine};
+use crate::codes::Program;
 use crate::flow::Flow;
 use crate::money::{mul_round_cents, round_cents};
+use crate::rate_text::RateExpr;
 use crate::scenario::ListMask;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
@@ -30,12 +32,62 @@ pub struct Pricer<'e> {
     /// The memo slot of the last row's code and the memo's generation then (see
     /// [`Pricer::code_slot`]).
     slot: Option<(u32, u32)>,
+    /// The column 1 rates that claims selected, per code.
+    claimed: ClaimedRates<'e>,
+}
+
+/// Per memo slot of a code ([`MemoEntry::slot`]): the column 1 rate the last claim priced on it
+/// selected, with the program, and whether the line lists no special rate for it (the general rate
+/// then, with a warning). The same claims come back on the same codes (ranges price every Canadian
+/// and Mexican row under USMCA), and a line's special rates sit three pointers away.
+#[derive(Default)]
+struct ClaimedRates<'e> {
+    /// The memo generation the slots belong to.
+    generation: u32,
+    by_slot: Vec<Option<(Program, &'e RateExpr, bool)>>,
+}
+
+impl<'e> ClaimedRates<'e> {
+    /// The rate claim `program` selects on the code in `slot` of memo `generation`, from `select`
+    /// when not remembered (`None`: not remembered, and not selected here).
+    #[inline]
+    fn get(
+        &mut self,
+        generation: u32,
+        slot: u32,
+        program: Program,
+        select: impl FnOnce() -> Option<(&'e RateExpr, bool)>,
+    ) -> Option<(&'e RateExpr, bool)> {
+        if generation != self.generation {
+            self.by_slot.clear();
+            self.generation = generation;
+        }
+        let slot = slot as usize;
+        if let Some(Some((p, rate, not_listed))) = self.by_slot.get(slot)
+            && *p == program
+        {
+            return Some((rate, *not_listed));
+        }
+        let (rate, not_listed) = select()?;
+        if self.by_slot.len() <= slot {
+            self.by_slot.resize(slot + 1, None);
+        }
+        self.by_slot[slot] = Some((program, rate, not_listed));
+        Some((rate, not_listed))
+    }
 }
 
 impl<'e> Pricer<'e> {
     /// A pricer over `engine`, with an empty memo.
     pub fn new(engine: &'e Engine) -> Pricer<'e> {
-        Pricer { engine, memo: Memo::default(), priced: Priced::default(), candidates: u128::MAX, slot: None }
+        Pricer {
+            engine,
+            memo: Memo::default(),
+            priced: Priced::default(),
+            candidates: u128::MAX,
+            slot: None,
+            claimed: ClaimedRates::default(),
+        }
     }
 
     /// The engine it prices with.
@@ -69,7 +121,14 @@ impl<'e> Pricer<'e> {
     /// are rows that cannot be priced (never priced as zero).
     pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
         self.slot = None;
-        let slot = Self::price_with(self.engine, &mut self.memo, flow, &mut self.priced, &mut self.candidates)?;
+        let slot = Self::price_with(
+            self.engine,
+            &mut self.memo,
+            &mut self.claimed,
+            flow,
+            &mut self.priced,
+            &mut self.candidates,
+        )?;
         self.slot = slot.map(|s| (self.memo.generation(), s));
         Ok(&self.priced)
     }
@@ -79,7 +138,7 @@ impl<'e> Pricer<'e> {
     /// code's memo entry is looked up in one table, still in cache).
     pub fn price_into<'o>(&mut self, flow: &Flow, out: &'o mut Priced) -> Result<&'o Priced, PricingError> {
         let mut candidates = 0;
-        Self::price_with(self.engine, &mut self.memo, flow, out, &mut candidates)?;
+        Self::price_with(self.engine, &mut self.memo, &mut self.claimed, flow, out, &mut candidates)?;
         Ok(out)
     }
 
@@ -87,8 +146,9 @@ impl<'e> Pricer<'e> {
     /// row's candidates (see [`Pricer::candidates`]). Returns the memo slot of the row's code
     /// ([`MemoEntry::slot`]; `None` when priced without the memo).
     fn price_with(
-        engine: &Engine,
+        engine: &'e Engine,
         memo: &mut Memo,
+        claimed: &mut ClaimedRates<'e>,
         flow: &Flow,
         out: &mut Priced,
         candidates_out: &mut u128,
@@ -114,14 +174,25 @@ impl<'e> Pricer<'e> {
             _ => {
                 let rate = match (&flow.mfn_rate, entry.mfn_line(), base) {
                     (None, Some(l), None) => {
-                        let line = &engine.mfn_table().lines()[l];
-                        match (&line.general, flow.spi) {
-                            (Ok(general), None) => Cow::Borrowed(general),
+                        let line = || &engine.mfn_table().lines()[l];
+                        let chosen = match flow.spi {
+                            None => line().general.as_ref().ok().map(|general| (general, false)),
                             // A claim, on the line the memo remembers: what `select_mfn` chooses.
-                            (Ok(general), Some(p)) => {
-                                Cow::Borrowed(engine.claimed_mfn(line, p, &mut out.warnings).unwrap_or(general))
+                            Some(p) => claimed.get(memo.generation(), entry.slot(), p, || {
+                                let line = line();
+                                let general = line.general.as_ref().ok()?;
+                                let special = crate::rate_text::special_for(&line.special, p.as_str());
+                                Some(special.map_or((general, true), |s| (s, false)))
+                            }),
+                        };
+                        match (chosen, flow.spi) {
+                            (Some((rate, not_listed)), spi) => {
+                                if let (true, Some(p)) = (not_listed, spi) {
+                                    out.warnings.push(Engine::claim_not_listed(p));
+                                }
+                                Cow::Borrowed(rate)
                             }
-                            _ => engine.select_mfn(flow, None, &mut out.warnings)?.1,
+                            (None, _) => engine.select_mfn(flow, None, &mut out.warnings)?.1,
                         }
                     }
                     _ => engine.select_mfn(flow, base, &mut out.warnings)?.1,

@@ -146,12 +146,43 @@ pub struct Estimator<'e> {
     /// Price every alternative, without the shortcuts that skip those known to change nothing (a
     /// test compares the two).
     exhaustive: bool,
-    /// Per measure: another measure, not itself charged wholly on non-US content, names it (in
-    /// `replaces` or `excluded_by`). With the whole value US content a row's lines on non-US content
-    /// owe nothing; when none of them is named so, nothing else moves and that span needs no pricing
-    /// (see [`non_us_linked`]).
-    non_us_linked: Vec<bool>,
+    /// What the US-content span reads of each line a row owes (see [`NonUsTable`]).
+    non_us: NonUsTable,
     out: Span,
+}
+
+/// What the US-content span reads of the lines a row owes, per measure and rate, in small tables
+/// read for every line of every row (the measures themselves are large, and mostly out of cache).
+struct NonUsTable {
+    /// Per measure: the index in `on_non_us` of its first rate.
+    first_rate: Vec<usize>,
+    /// Per rate of each measure, in order: charged on the value less US content.
+    on_non_us: Vec<bool>,
+    /// Per measure: see [`non_us_linked`].
+    linked: Vec<bool>,
+    /// Per measure: US content is carved out only up to a share (a base with the whole value US
+    /// content keeps a part).
+    capped: Vec<bool>,
+}
+
+impl NonUsTable {
+    fn new(engine: &Engine) -> NonUsTable {
+        let measures = &engine.scenario().measures;
+        let mut table = NonUsTable {
+            first_rate: Vec::with_capacity(measures.len()),
+            on_non_us: Vec::new(),
+            linked: non_us_linked(engine),
+            capped: measures
+                .iter()
+                .map(|m| matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_))))
+                .collect(),
+        };
+        for m in measures {
+            table.first_rate.push(table.on_non_us.len());
+            table.on_non_us.extend(m.rates.iter().map(|r| r.base.unwrap_or(m.base) == Base::NonUsContent));
+        }
+        table
+    }
 }
 
 /// Per measure of `engine`: true when a measure that is not charged wholly on non-US content names it
@@ -275,14 +306,19 @@ impl Choice {
 /// the measures that can tell it from the code ([`Engine::measures_told_apart`]; every bit when
 /// more can), and the declared branches whose products may cover the code (each row checks its
 /// origin, date and declarations).
+/// Read once per row: 32 bytes, with what only some rows need behind a pointer.
 struct RangeMemo {
+    /// The measures (as [`Engine::rank_bit`]s) that a line or a branch can change: a row to which
+    /// none of them applies needs neither (every bit when the scenario is too large for the bit
+    /// sets).
+    ranks: u128,
+    detail: Box<RangeDetail>,
+}
+
+/// The lines and branches of a [`RangeMemo`].
+struct RangeDetail {
     lines: Box<[(HtsCode, u128)]>,
     declarable: Box<[DeclaredBranch]>,
-    /// The evaluation ranks (as bits) of the measures with a branch in `declarable` (every bit
-    /// when the scenario is too large for the bit sets).
-    rate_branch_ranks: u128,
-    /// Some branch in `declarable` is an exemption's.
-    has_exemption_branch: bool,
 }
 
 impl RangeMemo {
@@ -313,13 +349,9 @@ impl RangeMemo {
         } else {
             Box::default()
         };
-        let declarable = declared_branches(engine, code, true).into_boxed_slice();
-        let rate_branch_ranks = declarable.iter().fold(0u128, |bits, b| match b.at {
-            BranchAt::Rate(i, _) => bits | engine.rank_bit(i).unwrap_or(u128::MAX),
-            BranchAt::Exemption(_) => bits,
-        });
-        let has_exemption_branch = declarable.iter().any(|b| matches!(b.at, BranchAt::Exemption(_)));
-        RangeMemo { lines, declarable, rate_branch_ranks, has_exemption_branch }
+        let declarable: Box<[DeclaredBranch]> = declared_branches(engine, code, true).into_boxed_slice();
+        let ranks = declarable.iter().map(|b| b.ranks).chain(lines.iter().map(|l| l.1)).fold(0, |a, b| a | b);
+        RangeMemo { ranks, detail: Box::new(RangeDetail { lines, declarable }) }
     }
 }
 
@@ -338,7 +370,7 @@ impl<'e> Estimator<'e> {
             range_memo_by_key: std::collections::HashMap::default(),
             choices: Vec::new(),
             exhaustive: false,
-            non_us_linked: non_us_linked(engine),
+            non_us: NonUsTable::new(engine),
             out: Span::default(),
         }
     }
@@ -384,11 +416,11 @@ impl<'e> Estimator<'e> {
             if applied_known {
                 applied_bits[i / 64] |= 1 << (i % 64);
             }
-            let m = engine.measure(*i);
-            if m.rates[l.rate_index].base.unwrap_or(m.base) == Base::NonUsContent {
+            let table = &self.non_us;
+            if table.on_non_us[table.first_rate[*i] + l.rate_index] {
                 non_us = Some(non_us.unwrap_or_default() + l.amount);
-                non_us_separable &= !self.non_us_linked[*i];
-                capped |= matches!(m.us_content_rule, Some(crate::scenario::UsContentRule::UpToShare(_)));
+                non_us_separable &= !table.linked[*i];
+                capped |= table.capped[*i];
             }
         }
         let applied = |i: usize| !applied_known || applied_bits[i / 64] & (1 << (i % 64)) != 0;
@@ -473,30 +505,32 @@ impl<'e> Estimator<'e> {
             // The measures that cover the row's origin and are in force (and not suspended for every
             // origin) on its date, by evaluation rank: any other measure does not apply to the row,
             // whatever its code or declarations.
-            let live = match engine.live_measures(flow.origin, flow.entry_date) {
-                Some(bits) if !exhaustive => bits,
-                _ => u128::MAX,
-            };
+            let live = engine.live_measures(flow.origin, flow.entry_date).unwrap_or(u128::MAX);
+            // Can change the duty of a measure that may apply to the row (always, for the test that
+            // prices without the shortcuts).
+            let may_change = |ranks: u128| exhaustive || ranks & live != 0;
+            let memo: Option<&RangeDetail> = may_change(memo.ranks).then_some(&memo.detail);
             // A line that only measures not applying to the row tell from the code is priced as the
             // row is.
-            choices.extend(
-                memo.lines
-                    .iter()
-                    .filter(|(_, told_apart_by)| told_apart_by & live != 0)
-                    .map(|&(c, _)| (Facts::SHORT_CODE, Choice::Code(c))),
-            );
-            if memo.has_exemption_branch || memo.rate_branch_ranks & live != 0 {
-                // Which branches can apply to this row (each tested once).
-                let may_open = |b: &DeclaredBranch| match b.at {
-                    BranchAt::Rate(i, _) => engine.rank_bit(i).is_none_or(|bit| live & bit != 0),
-                    BranchAt::Exemption(_) => true,
-                };
+            if let Some(memo) = memo {
+                choices.extend(
+                    memo.lines
+                        .iter()
+                        .filter(|&&(_, told_apart_by)| may_change(told_apart_by))
+                        .map(|&(c, _)| (Facts::SHORT_CODE, Choice::Code(c))),
+                );
+            }
+            if let Some(memo) = memo
+                && !memo.declarable.is_empty()
+            {
+                // Which branches can apply to this row (each tested once); a branch that can change
+                // only measures not applying to the row cannot change its duty.
                 let open: u64 = memo
                     .declarable
                     .iter()
                     .take(64)
                     .enumerate()
-                    .filter(|(_, b)| may_open(b) && b.open(engine, flow))
+                    .filter(|(_, b)| may_change(b.ranks) && b.open(engine, flow))
                     .fold(0, |bits, (n, _)| bits | 1 << n);
                 let is_open = |n: usize| n < 64 && open & (1 << n) != 0;
                 let declarations_from = choices.len();
@@ -645,6 +679,9 @@ struct DeclaredBranch {
     window: crate::scenario::Window,
     /// An exemption's index, or a measure's and its rate's.
     at: BranchAt,
+    /// The measures whose duty the branch can change, as [`Engine::rank_bit`]s: a rate's measure,
+    /// or those an exemption lifts (every bit when the scenario is too large for the bit sets).
+    ranks: u128,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -692,7 +729,8 @@ fn declared_branches(engine: &Engine, code: &HtsCode, for_ranges: bool) -> Vec<D
         if let Some(run) = e.declared
             && e.products.contains_fast(&keys, len, &lists)
         {
-            out.push(DeclaredBranch { heading: run.first, window: e.window, at: BranchAt::Exemption(k) });
+            let ranks = e.applies_to.iter().fold(0, |bits, &i| bits | engine.rank_bit(i).unwrap_or(u128::MAX));
+            out.push(DeclaredBranch { heading: run.first, window: e.window, at: BranchAt::Exemption(k), ranks });
         }
     }
     for (i, m) in s.measures.iter().enumerate() {
@@ -704,7 +742,8 @@ fn declared_branches(engine: &Engine, code: &HtsCode, for_ranges: bool) -> Vec<D
                 && (r.spanned || !for_ranges)
                 && r.products.as_ref().is_none_or(|p| p.contains_fast(&keys, len, &lists))
             {
-                out.push(DeclaredBranch { heading: h, window: r.window, at: BranchAt::Rate(i, j) });
+                let ranks = engine.rank_bit(i).unwrap_or(u128::MAX);
+                out.push(DeclaredBranch { heading: h, window: r.window, at: BranchAt::Rate(i, j), ranks });
             }
         }
     }
