@@ -42,7 +42,16 @@ pub trait ResultSink {
         let _ = key;
         self.text(write);
     }
+    /// Where the next byte written goes, for a sink that writes one line of bytes (so that a caller
+    /// can copy a field it wrote: see [`ResultColumnWriter::append_priced`]); `None` otherwise.
+    #[inline]
+    fn position(&self) -> Option<usize> {
+        None
+    }
 }
+
+/// A field written to a line of bytes: its value and where its text is in the line.
+pub type WrittenField = Option<(Decimal, std::ops::Range<usize>)>;
 
 /// What a row's `measures` and `citations` are made of, packed into one number when it fits: the
 /// base rule, and up to four duty lines (measure index, rate index, branch), with their count. Two
@@ -88,6 +97,11 @@ impl ResultSink for Vec<u8> {
             push_fixed_bytes(self, v, places);
         }
     }
+
+    #[inline]
+    fn position(&self) -> Option<usize> {
+        Some(self.len())
+    }
 }
 
 impl ResultColumnWriter {
@@ -100,11 +114,12 @@ impl ResultColumnWriter {
     }
 
     /// Appends `,scenario,mfn_duty,...,citations` for a priced row to `line` (a CSV line, or
-    /// another [`ResultSink`]).
-    pub fn append_priced<S: ResultSink>(&self, engine: &Engine, p: &Priced, line: &mut S) {
+    /// another [`ResultSink`]). Returns the `total_duty` field when the sink tells positions (a
+    /// line of bytes), so that a later field of the same value can copy its text.
+    pub fn append_priced<S: ResultSink>(&self, engine: &Engine, p: &Priced, line: &mut S) -> WrittenField {
         let lines = || p.lines.iter().map(|(i, l)| (*i, l));
         let duties = [p.mfn_duty, p.additional_duty, p.total_duty];
-        self.append(engine, duties, p.effective_rate(), p.base_rule, lines, line);
+        self.append(engine, duties, p.effective_rate(), p.base_rule, lines, line)
     }
 
     /// Appends the same columns for a full assessment.
@@ -124,11 +139,15 @@ impl ResultColumnWriter {
         base_rule: Option<usize>,
         lines: impl Fn() -> I,
         line: &mut S,
-    ) {
+    ) -> WrittenField {
         line.quoted_text(&self.name, &self.scenario);
-        for v in duties {
-            line.fixed(Some(v), 2);
-        }
+        let [mfn, additional, total] = duties;
+        line.fixed(Some(mfn), 2);
+        line.fixed(Some(additional), 2);
+        let start = line.position();
+        line.fixed(Some(total), 2);
+        // The text after the field's separator.
+        let total_at = start.zip(line.position()).map(|(s, e)| (total, s + 1..e));
         line.fixed(rate, 6);
         let base = base_rule.map(|b| &engine.scenario().base_rates[b]);
         let key = list_key(base_rule, lines());
@@ -157,6 +176,7 @@ impl ResultColumnWriter {
                 line.extend_from_slice(engine.citation(i, l).as_bytes());
             }
         });
+        total_at
     }
 }
 
@@ -214,7 +234,12 @@ mod tests {
         let mut all = Vec::new();
         for f in flows {
             let (mut fast, mut full) = (b"x".to_vec(), b"x".to_vec());
-            writer.append_priced(engine, pricer.price(f).unwrap(), &mut fast);
+            let priced = pricer.price(f).unwrap();
+            let total = priced.total_duty;
+            let (value, at) = writer.append_priced(engine, priced, &mut fast).expect("a line of bytes tells positions");
+            // The text the total was written as, for a later field of the same value to copy.
+            assert_eq!(value, total);
+            assert_eq!(String::from_utf8_lossy(&fast[at]), format!("{total:.2}"));
             writer.append_assessment(engine, &engine.assess(f).unwrap(), &mut full);
             assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&full));
             let rec = csv::ReaderBuilder::new().has_headers(false).from_reader(&fast[..]).records().next();

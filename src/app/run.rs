@@ -18,7 +18,8 @@ use crate::engine::{Engine, Pricer};
 use crate::estimate::{Assumptions, Estimator, Facts};
 use crate::flow::Reject;
 use crate::money::{MoneySum, percent};
-use crate::result_columns::{RESULT_COLUMNS, ResultColumnWriter, ResultSink, push_csv_field};
+use crate::result_columns::{RESULT_COLUMNS, ResultColumnWriter, ResultSink, WrittenField, push_csv_field};
+use rust_decimal::Decimal;
 use std::io::Write;
 use std::path::Path;
 
@@ -295,6 +296,13 @@ trait RowOut: ResultSink {
     fn record(&mut self, row: &Row<'_>);
     /// Ends the row.
     fn end(&mut self);
+    /// A decimal field of two places, `v`, copying the text of `earlier` (a field of this row,
+    /// see [`ResultColumnWriter::append_priced`]) when it holds the same value.
+    #[inline]
+    fn fixed_like(&mut self, v: Decimal, earlier: &WrittenField) {
+        let _ = earlier;
+        self.fixed(Some(v), 2);
+    }
 }
 
 impl RowOut for Vec<u8> {
@@ -306,6 +314,18 @@ impl RowOut for Vec<u8> {
     #[inline]
     fn end(&mut self) {
         self.push(b'\n');
+    }
+
+    #[inline]
+    fn fixed_like(&mut self, v: Decimal, earlier: &WrittenField) {
+        match earlier {
+            // Written with the same two places: the same text.
+            Some((value, at)) if *value == v => {
+                self.push(b',');
+                self.extend_from_within(at.clone());
+            }
+            _ => self.fixed(Some(v), 2),
+        }
     }
 }
 
@@ -362,15 +382,15 @@ impl RowPricing<'_> {
         if !p.warnings.is_empty() {
             w.tally.add(&p.warnings);
         }
-        self.columns.append_priced(engine, p, out);
+        let total = self.columns.append_priced(engine, p, out);
         if !self.assumptions.is_empty() {
             let answer: &[u8] = if e.estimated.is_empty() { b"compliance" } else { b"estimate" };
             out.text(|t| t.extend_from_slice(answer));
             out.text(|t| e.estimated.push_names(t));
         }
         if self.ranges {
-            out.fixed(Some(e.low), 2);
-            out.fixed(Some(e.high), 2);
+            out.fixed_like(e.low, &total);
+            out.fixed_like(e.high, &total);
             out.text(|t| e.unknown.push_names(t));
         }
         if let Some(cols) = self.fees {
