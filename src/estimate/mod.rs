@@ -306,6 +306,7 @@ impl Choice {
 /// the measures that can tell it from the code ([`Engine::measures_told_apart`]; every bit when
 /// more can), and the declared branches whose products may cover the code (each row checks its
 /// origin, date and declarations).
+///
 /// Read once per row: 32 bytes, with what only some rows need behind a pointer.
 struct RangeMemo {
     /// The measures (as [`Engine::rank_bit`]s) that a line or a branch can change: a row to which
@@ -322,7 +323,8 @@ struct RangeDetail {
 }
 
 impl RangeMemo {
-    /// The most codes remembered; the memo is emptied when it is full.
+    /// The most codes remembered by key (when the pricer prices without its memo); that memo is
+    /// emptied when it is full.
     const CAPACITY: usize = 1 << 16;
 
     fn new(engine: &Engine, code: &HtsCode, exhaustive: bool) -> RangeMemo {
