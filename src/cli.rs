@@ -162,7 +162,7 @@ pub struct EstimateArgs {
     pub ranges: bool,
 }
 
-/// How to break a comparison down (the library's [`GroupBy`]).
+/// How to break a comparison down (the library's [`GroupBy`](crate::api::GroupBy)).
 pub use crate::api::GroupBy as By;
 
 /// Output formats for reports.
