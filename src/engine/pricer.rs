@@ -176,23 +176,25 @@ impl<'e> Pricer<'e> {
                     (None, Some(l), None) => {
                         let line = || &engine.mfn_table().lines()[l];
                         let chosen = match flow.spi {
-                            None => line().general.as_ref().ok().map(|general| (general, false)),
+                            None => line().general.as_ref().ok(),
                             // A claim, on the line the memo remembers: what `select_mfn` chooses.
-                            Some(p) => claimed.get(memo.generation(), entry.slot(), p, || {
-                                let line = line();
-                                let general = line.general.as_ref().ok()?;
-                                let special = crate::rate_text::special_for(&line.special, p.as_str());
-                                Some(special.map_or((general, true), |s| (s, false)))
-                            }),
+                            Some(p) => claimed
+                                .get(memo.generation(), entry.slot(), p, || {
+                                    let line = line();
+                                    let general = line.general.as_ref().ok()?;
+                                    let special = crate::rate_text::special_for(&line.special, p.as_str());
+                                    Some(special.map_or((general, true), |s| (s, false)))
+                                })
+                                .map(|(rate, not_listed)| {
+                                    if not_listed {
+                                        out.warnings.push(Engine::claim_not_listed(p));
+                                    }
+                                    rate
+                                }),
                         };
-                        match (chosen, flow.spi) {
-                            (Some((rate, not_listed)), spi) => {
-                                if let (true, Some(p)) = (not_listed, spi) {
-                                    out.warnings.push(Engine::claim_not_listed(p));
-                                }
-                                Cow::Borrowed(rate)
-                            }
-                            (None, _) => engine.select_mfn(flow, None, &mut out.warnings)?.1,
+                        match chosen {
+                            Some(rate) => Cow::Borrowed(rate),
+                            None => engine.select_mfn(flow, None, &mut out.warnings)?.1,
                         }
                     }
                     _ => engine.select_mfn(flow, base, &mut out.warnings)?.1,
