@@ -319,8 +319,9 @@ impl RowOut for Vec<u8> {
     #[inline]
     fn fixed_like(&mut self, v: Decimal, earlier: &WrittenField) {
         match earlier {
-            // Written with the same two places: the same text.
-            Some((value, at)) if *value == v => {
+            // Written with the same two places: the same text. Compared as bits (the same value at
+            // another scale is written afresh, to the same text).
+            Some((value, at)) if value.serialize() == v.serialize() => {
                 self.push(b',');
                 self.extend_from_within(at.clone());
             }

@@ -14,6 +14,7 @@
 //! 4. Each line is rounded half-up to the cent; totals are sums of rounded lines.
 
 mod assessment;
+mod claim;
 mod index;
 mod memo;
 mod mfn_duty;
@@ -21,6 +22,7 @@ mod pricer;
 mod sweep;
 
 pub use assessment::{Assessment, Branch, DutyLine, MfnBasis, MfnOutcome, Priced, PricingError, Status, Warning};
+pub(crate) use claim::ClaimEffects;
 pub use index::{SplitCodes, long_prefixes};
 pub use pricer::Pricer;
 pub use sweep::{Sweep, SweepPricer};
@@ -313,14 +315,7 @@ impl Engine {
         {
             return Status::Suspended(k);
         }
-        let lifts = |k: usize| {
-            let e = &self.scenario.exemptions[k];
-            e.window.contains(date)
-                && e.declared.is_none_or(|run| run.declared_in(&flow.declared))
-                && e.claim_matches(flow.spi)
-                && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
-                && e.products.contains_fast(codes.keys, codes.len, lists)
-        };
+        let lifts = |k: usize| exemption_lifts(&self.scenario.exemptions[k], flow, flow.spi, date, codes, lists);
         let exemption = match self.index.exemption_bits.get(measure) {
             // Only the measure's exemptions whose products can cover the code, lowest index first
             // (the order of `m.exemptions`).
@@ -513,6 +508,24 @@ impl Engine {
             exemptions: u128::MAX,
         }
     }
+}
+
+/// True when exemption `e` lifts the measures it applies to for `flow`, claiming `spi`, on rule
+/// date `date` (`lists`: the code's product lists on that date).
+#[inline(always)]
+fn exemption_lifts(
+    e: &crate::scenario::Exemption,
+    flow: &Flow,
+    spi: Option<crate::codes::Program>,
+    date: Date,
+    codes: &Codes,
+    lists: &ListMask,
+) -> bool {
+    e.window.contains(date)
+        && e.declared.is_none_or(|run| run.declared_in(&flow.declared))
+        && e.claim_matches(spi)
+        && e.origins.as_ref().is_none_or(|o| o.contains(flow.origin))
+        && e.products.contains_fast(codes.keys, codes.len, lists)
 }
 
 /// A flow's code, prepared once for the scope checks of every measure: its prefix keys and the

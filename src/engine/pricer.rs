@@ -4,6 +4,7 @@
 //! `flow_row` check that the two paths agree on every flow.
 
 use super::assessment::{Priced, PricingError, Status};
+use super::claim::ClaimEffects;
 use super::memo::{Memo, MemoEntry};
 use super::{AppliedSoFar, Codes, Engine};
 use crate::codes::Program;
@@ -32,6 +33,8 @@ pub struct Pricer<'e> {
     /// The memo slot of the last row's code and the memo's generation then (see
     /// [`Pricer::code_slot`]).
     slot: Option<(u32, u32)>,
+    /// The memo entry of the last row's code (`None` when priced without the memo).
+    entry: Option<MemoEntry>,
     /// The column 1 rates that claims selected, per code.
     claimed: ClaimedRates<'e>,
 }
@@ -86,6 +89,7 @@ impl<'e> Pricer<'e> {
             priced: Priced::default(),
             candidates: u128::MAX,
             slot: None,
+            entry: None,
             claimed: ClaimedRates::default(),
         }
     }
@@ -121,7 +125,8 @@ impl<'e> Pricer<'e> {
     /// are rows that cannot be priced (never priced as zero).
     pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
         self.slot = None;
-        let slot = Self::price_with(
+        self.entry = None;
+        let entry = Self::price_with(
             self.engine,
             &mut self.memo,
             &mut self.claimed,
@@ -129,7 +134,8 @@ impl<'e> Pricer<'e> {
             &mut self.priced,
             &mut self.candidates,
         )?;
-        self.slot = slot.map(|s| (self.memo.generation(), s));
+        self.slot = entry.map(|e| (self.memo.generation(), e.slot()));
+        self.entry = entry;
         Ok(&self.priced)
     }
 
@@ -143,8 +149,8 @@ impl<'e> Pricer<'e> {
     }
 
     /// The pricing of [`Pricer::price`] and [`Pricer::price_into`]; `candidates_out` receives the
-    /// row's candidates (see [`Pricer::candidates`]). Returns the memo slot of the row's code
-    /// ([`MemoEntry::slot`]; `None` when priced without the memo).
+    /// row's candidates (see [`Pricer::candidates`]). Returns the memo entry of the row's code
+    /// (`None` when priced without the memo).
     fn price_with(
         engine: &'e Engine,
         memo: &mut Memo,
@@ -152,7 +158,7 @@ impl<'e> Pricer<'e> {
         flow: &Flow,
         out: &mut Priced,
         candidates_out: &mut u128,
-    ) -> Result<Option<u32>, PricingError> {
+    ) -> Result<Option<MemoEntry>, PricingError> {
         out.lines.clear();
         out.warnings.clear();
         if !engine.index.bits_fit {
@@ -179,12 +185,7 @@ impl<'e> Pricer<'e> {
                             None => line().general.as_ref().ok(),
                             // A claim, on the line the memo remembers: what `select_mfn` chooses.
                             Some(p) => claimed
-                                .get(memo.generation(), entry.slot(), p, || {
-                                    let line = line();
-                                    let general = line.general.as_ref().ok()?;
-                                    let special = crate::rate_text::special_for(&line.special, p.as_str());
-                                    Some(special.map_or((general, true), |s| (s, false)))
-                                })
+                                .get(memo.generation(), entry.slot(), p, || claim_selects(line(), p))
                                 .map(|(rate, not_listed)| {
                                     if not_listed {
                                         out.warnings.push(Engine::claim_not_listed(p));
@@ -233,7 +234,7 @@ impl<'e> Pricer<'e> {
         }
         Self::close(engine, flow, applied_bits, mfn_duty, additional_cents, out)?;
         out.customs_value = flow.customs_value;
-        Ok(Some(entry.slot()))
+        Ok(Some(entry))
     }
 
     /// Ends a pricing: sorts the lines, refuses a prohibited import, and sets the MFN and the totals
@@ -327,6 +328,103 @@ impl<'e> Pricer<'e> {
         Ok(())
     }
 
+    /// The total duty of the row last priced by [`Pricer::price`], `flow` (which claims nothing),
+    /// had it claimed `effects.program`, worked out from that pricing: the claimed program's column
+    /// 1 duty, and the lines of that pricing less those of the measures the claim lifts (see
+    /// [`ClaimEffects`]). `None` when that is not the whole story: a candidate measure the claim may
+    /// change otherwise, or that reads one it may lift; a row with its own `mfn_rate` or a base
+    /// rule; a column 1 rate that is not ad valorem only; an amount of more than two places. The
+    /// claimed row must then be priced in full. Equal to that pricing's `total_duty` whenever it
+    /// answers (a unit test in `claim.rs` compares the two over every bundled scenario).
+    pub(crate) fn claimed_total(&mut self, flow: &Flow, effects: &ClaimEffects) -> Option<Decimal> {
+        let engine = self.engine;
+        let index = &engine.index;
+        let last = &self.priced;
+        let candidates = self.candidates;
+        // The entry is read only while the memo holds it (pricing another code may have emptied it).
+        let (Some(entry), Some((generation, _))) = (self.entry, self.slot) else { return None };
+        if generation != self.memo.generation() {
+            return None;
+        }
+        if flow.spi.is_some()
+            || flow.mfn_rate.is_some()
+            || last.base_rule.is_some()
+            || candidates & effects.unsettled != 0
+        {
+            return None;
+        }
+        // An exemption the claim turns off changes the measure only on the dates it is in force.
+        let mut turned_off = candidates & effects.turned_off;
+        while turned_off != 0 {
+            let rank = turned_off.trailing_zeros() as usize;
+            turned_off &= turned_off - 1;
+            let i = index.by_rank[rank];
+            let date = engine.rule_date(&engine.scenario().measures[i], flow.entry_date);
+            let mut bits = effects.turned_off_exemptions[i];
+            while bits != 0 {
+                let k = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if engine.scenario().exemptions[k].window.contains(date) {
+                    return None;
+                }
+            }
+        }
+        let changeable = candidates & effects.liftable;
+        if changeable != 0 {
+            let mut readers = candidates & effects.readers;
+            while readers != 0 {
+                let rank = readers.trailing_zeros() as usize;
+                readers &= readers - 1;
+                if effects.reads[rank] & changeable != 0 {
+                    return None;
+                }
+            }
+        }
+        let line = entry.mfn_line()?;
+        let program = effects.program;
+        let (rate, _) = self
+            .claimed
+            .get(generation, entry.slot(), program, || claim_selects(&engine.mfn_table().lines()[line], program))?;
+        if !rate.specific.iter().all(|part| part.usd_per_unit.is_zero()) {
+            return None;
+        }
+        // Most claims select a free rate.
+        let mfn =
+            if rate.ad_valorem.is_zero() { 0 } else { cents(mul_round_cents(rate.ad_valorem, flow.customs_value))? };
+        let mut total_cents = mfn;
+        let (_, exemptions) = self.memo.scope(entry);
+        let members = self.memo.members(entry);
+        let segment = index.segment(flow.entry_date);
+        let codes = memo_codes(engine, &self.memo, entry, members, segment, flow, Decimal::ZERO, exemptions);
+        for (i, l) in &last.lines {
+            let i = *i;
+            let lifted = changeable & (1u128 << index.rank_of[i]) != 0 && {
+                let m = &engine.scenario().measures[i];
+                let date = engine.rule_date(m, flow.entry_date);
+                let lists = if date == flow.entry_date { &codes.at_entry } else { &codes.at_freeze };
+                let mut bits = effects.claim_exemptions[i] & exemptions;
+                let mut lifts = effects.exempt_spi[i];
+                while bits != 0 && !lifts {
+                    let k = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    lifts = super::exemption_lifts(
+                        &engine.scenario().exemptions[k],
+                        flow,
+                        Some(program),
+                        date,
+                        &codes,
+                        lists,
+                    );
+                }
+                lifts
+            };
+            if !lifted {
+                total_cents += cents(l.amount)?;
+            }
+        }
+        Decimal::try_from_i128_with_scale(total_cents, 2).ok()
+    }
+
     /// The scenarios too large for the bit sets: the full assessment, keeping what `price` keeps.
     fn price_by_assessment(engine: &Engine, flow: &Flow, out: &mut Priced) -> Result<(), PricingError> {
         let a = engine.assess(flow)?;
@@ -342,6 +440,15 @@ impl<'e> Pricer<'e> {
         out.warnings.extend(a.warnings.iter().cloned());
         Ok(())
     }
+}
+
+/// The column 1 rate a claim of `program` selects on `line` (what `Engine::select_mfn` chooses):
+/// its special rate, or the general rate when it lists none (`true`: with a warning); `None` when
+/// the general rate cannot be priced by arithmetic.
+fn claim_selects(line: &crate::mfn::MfnLine, program: Program) -> Option<(&RateExpr, bool)> {
+    let general = line.general.as_ref().ok()?;
+    let special = crate::rate_text::special_for(&line.special, program.as_str());
+    Some(special.map_or((general, true), |s| (s, false)))
 }
 
 /// An amount of at most two decimal places (a rounded duty) in integer cents.

@@ -23,7 +23,7 @@ pub use crate::engine::SplitCodes;
 pub use assume::{AssumptionSet, Assumptions, BUNDLED, MetalShares};
 
 use crate::codes::{Heading, HtsCode, Program};
-use crate::engine::{Engine, Priced, Pricer, PricingError, Warning};
+use crate::engine::{ClaimEffects, Engine, Priced, Pricer, PricingError, Warning};
 use crate::flow::Flow;
 use crate::scenario::Base;
 use rust_decimal::Decimal;
@@ -111,8 +111,9 @@ pub struct Estimate<'a> {
 /// The span and facts of the last row (its central figures stay in the pricers).
 #[derive(Clone, Copy, Debug, Default)]
 struct Span {
-    low: Decimal,
-    high: Decimal,
+    /// The low and high ends, in cents (see [`Total`]).
+    low: i128,
+    high: i128,
     estimated: Facts,
     unknown: Facts,
     /// The central figures are `Estimator::estimate_priced`, not the compliance pricing.
@@ -148,6 +149,9 @@ pub struct Estimator<'e> {
     exhaustive: bool,
     /// What the US-content span reads of each line a row owes (see [`NonUsTable`]).
     non_us: NonUsTable,
+    /// What a USMCA claim can change, for pricing the USMCA alternative from the row's own pricing
+    /// ([`Pricer::claimed_total`]; `None` for a scenario too large for the bit sets).
+    usmca: Option<ClaimEffects>,
     out: Span,
 }
 
@@ -373,6 +377,7 @@ impl<'e> Estimator<'e> {
             choices: Vec::new(),
             exhaustive: false,
             non_us: NonUsTable::new(engine),
+            usmca: if ranges { ClaimEffects::new(engine, Program::USMCA) } else { None },
             out: Span::default(),
         }
     }
@@ -382,8 +387,8 @@ impl<'e> Estimator<'e> {
         let o = &self.out;
         Estimate {
             central: if o.from_estimate { &self.estimate_priced } else { self.pricer.priced() },
-            low: o.low,
-            high: o.high,
+            low: Total::decimal(o.low),
+            high: Total::decimal(o.high),
             estimated: o.estimated,
             unknown: o.unknown,
         }
@@ -412,7 +417,7 @@ impl<'e> Estimator<'e> {
         // subtracted).
         let mut applied_bits = [0u64; 4];
         let applied_known = engine.scenario().measures.len() <= 64 * applied_bits.len();
-        let mut non_us: Option<Decimal> = None;
+        let mut non_us: Option<i128> = None;
         let (mut non_us_separable, mut capped) = (true, false);
         for (i, l) in &compliance.lines {
             if applied_known {
@@ -420,7 +425,7 @@ impl<'e> Estimator<'e> {
             }
             let table = &self.non_us;
             if table.on_non_us[table.first_rate[*i] + l.rate_index] {
-                non_us = Some(non_us.unwrap_or_default() + l.amount);
+                non_us = Some(non_us.unwrap_or_default() + Total::cents(l.amount));
                 non_us_separable &= !table.linked[*i];
                 capped |= table.capped[*i];
             }
@@ -469,7 +474,10 @@ impl<'e> Estimator<'e> {
                 }
             }
         }
-        let central = if self.out.from_estimate { self.estimate_priced.total_duty } else { compliance_total };
+        // The span's totals are compared by their cents: one comparison of integers each.
+        let compliance_total = Total::cents(compliance_total);
+        let central =
+            if self.out.from_estimate { Total::cents(self.estimate_priced.total_duty) } else { compliance_total };
         let (mut low, mut high) = (central.min(compliance_total), central.max(compliance_total));
         if self.ranges {
             let mut choices = std::mem::take(&mut self.choices);
@@ -572,7 +580,8 @@ impl<'e> Estimator<'e> {
                 return Ok(());
             }
             // One unknown at a time: its lowest and highest choice; then all lowest, all highest.
-            let (mut lowest, mut highest): ([Option<Choice>; 5], [Option<Choice>; 5]) = ([None; 5], [None; 5]);
+            // The lowest and highest choices (their indices in `choices`), one per fact at most.
+            let (mut lowest, mut highest) = ([0usize; 5], [0usize; 5]);
             let (mut n_low, mut n_high) = (0usize, 0usize);
             // The row with a choice applied, copied from the row only once a choice is priced.
             let mut copied = false;
@@ -588,19 +597,27 @@ impl<'e> Estimator<'e> {
             while start < choices.len() {
                 let fact = choices[start].0;
                 let end = start + choices[start..].iter().take_while(|(g, _)| *g == fact).count();
-                let mut lo: Option<(Decimal, Choice)> = None;
-                let mut hi: Option<(Decimal, Choice)> = None;
-                for &(_, c) in &choices[start..end] {
-                    let t = match (c, non_us) {
+                let mut lo: Option<(i128, usize)> = None;
+                let mut hi: Option<(i128, usize)> = None;
+                for (k, &(_, c)) in choices.iter().enumerate().take(end).skip(start) {
+                    // The claim's column 1 rate, less the lines of the measures it lifts, when
+                    // nothing else moves.
+                    let claimed = match (c, &self.usmca) {
+                        (Choice::Usmca, Some(effects)) if !self.exhaustive => self.pricer.claimed_total(flow, effects),
+                        _ => None,
+                    };
+                    let t = match (c, non_us, claimed) {
+                        (Choice::Usmca, _, Some(t)) => Total::cents(t),
                         // With the whole value US content, the lines on non-US content owe nothing and,
                         // as no other measure turns on them, nothing else moves.
-                        (Choice::UsContent, Some(lines)) if non_us_separable && !capped && !self.exhaustive => {
+                        (Choice::UsContent, Some(lines), _) if non_us_separable && !capped && !self.exhaustive => {
                             compliance_total - lines
                         }
                         _ => {
                             let f = scratch(&mut self.scratch, flow, &mut copied);
                             c.apply(f, &bases);
-                            let priced = self.pricer.price_into(f, &mut self.alternative).map(|p| p.total_duty);
+                            let priced =
+                                self.pricer.price_into(f, &mut self.alternative).map(|p| Total::cents(p.total_duty));
                             c.undo(f, flow);
                             let Ok(t) = priced else { continue };
                             t
@@ -610,24 +627,24 @@ impl<'e> Estimator<'e> {
                         self.out.unknown.insert(fact);
                     }
                     if lo.is_none_or(|(x, _)| t < x) {
-                        lo = Some((t, c));
+                        lo = Some((t, k));
                     }
                     if hi.is_none_or(|(x, _)| t > x) {
-                        hi = Some((t, c));
+                        hi = Some((t, k));
                     }
                 }
                 if let Some((t, c)) = lo
                     && t < compliance_total
                 {
                     low = low.min(t);
-                    lowest[n_low] = Some(c);
+                    lowest[n_low] = c;
                     n_low += 1;
                 }
                 if let Some((t, c)) = hi
                     && t > compliance_total
                 {
                     high = high.max(t);
-                    highest[n_high] = Some(c);
+                    highest[n_high] = c;
                     n_high += 1;
                 }
                 start = end;
@@ -635,15 +652,15 @@ impl<'e> Estimator<'e> {
             for (picks, is_low) in [(&lowest[..n_low], true), (&highest[..n_high], false)] {
                 if picks.len() > 1 {
                     let f = scratch(&mut self.scratch, flow, &mut copied);
-                    for c in picks.iter().flatten() {
-                        c.apply(f, &bases);
+                    for &k in picks {
+                        choices[k].1.apply(f, &bases);
                     }
                     if let Ok(p) = self.pricer.price_into(f, &mut self.alternative) {
-                        let t = p.total_duty;
+                        let t = Total::cents(p.total_duty);
                         if is_low { low = low.min(t) } else { high = high.max(t) }
                     }
-                    for c in picks.iter().flatten() {
-                        c.undo(f, flow);
+                    for &k in picks {
+                        choices[k].1.undo(f, flow);
                     }
                 }
             }
@@ -652,6 +669,48 @@ impl<'e> Estimator<'e> {
         self.out.low = low;
         self.out.high = high;
         Ok(())
+    }
+}
+
+/// The totals of a range, in cents: a range compares each alternative's total several times, and
+/// a comparison of integers is one instruction where one of `Decimal`s aligns their scales first.
+struct Total;
+
+impl Total {
+    /// The cents of a total or a duty line. Every line is rounded to the cent, and every total is
+    /// a sum of lines at two places (the pricer's `close`) or, past what a `Decimal` holds at two
+    /// places, at fewer: the cents are exact. An amount of more places (none is made) is taken
+    /// at its cents rounded half away from zero, as it is printed.
+    #[inline]
+    fn cents(amount: Decimal) -> i128 {
+        match amount.scale() {
+            2 => amount.mantissa(),
+            1 => amount.mantissa() * 10,
+            0 => amount.mantissa() * 100,
+            _ => Self::rounded_cents(amount),
+        }
+    }
+
+    #[cold]
+    fn rounded_cents(amount: Decimal) -> i128 {
+        let mut a = amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        a.rescale(2);
+        a.mantissa()
+    }
+
+    /// The amount of `cents`, exactly: at two places, or, for an amount too large for a `Decimal`
+    /// at two places, at the fewer places the pricer kept it at (see [`Total::cents`]).
+    fn decimal(cents: i128) -> Decimal {
+        if let Ok(d) = Decimal::try_from_i128_with_scale(cents, 2) {
+            return d;
+        }
+        let (mantissa, scale) = if cents % 100 == 0 { (cents / 100, 0) } else { (cents / 10, 1) };
+        // The cents of a `Decimal`, over 100, always fit one: the bound is never reached.
+        Decimal::try_from_i128_with_scale(mantissa, scale).unwrap_or(if cents < 0 {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        })
     }
 }
 
