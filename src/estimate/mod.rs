@@ -585,13 +585,26 @@ impl<'e> Estimator<'e> {
             let (mut n_low, mut n_high) = (0usize, 0usize);
             // The row with a choice applied, copied from the row only once a choice is priced.
             let mut copied = false;
-            fn scratch<'s>(slot: &'s mut Option<Flow>, flow: &Flow, copied: &mut bool) -> &'s mut Flow {
-                let f = slot.get_or_insert_with(|| flow.clone());
-                if !*copied {
-                    f.copy_from(flow);
-                    *copied = true;
+            // With the whole value US content, the lines on non-US content owe nothing and, as no
+            // other measure turns on them, nothing else moves.
+            let us_content_total = non_us
+                .filter(|_| non_us_separable && !capped && !self.exhaustive)
+                .map(|lines| compliance_total - lines);
+            // One choice (the most common case): it is the low or the high end, or neither.
+            if let [(fact, c)] = choices[..] {
+                let t = self.choice_total(flow, c, &bases, us_content_total, &mut copied);
+                if let Some(t) = t {
+                    if t != compliance_total {
+                        self.out.unknown.insert(fact);
+                    }
+                    // `low` <= the compliance total <= `high`.
+                    low = low.min(t);
+                    high = high.max(t);
                 }
-                f
+                self.choices = choices;
+                self.out.low = low;
+                self.out.high = high;
+                return Ok(());
             }
             let mut start = 0;
             while start < choices.len() {
@@ -600,29 +613,7 @@ impl<'e> Estimator<'e> {
                 let mut lo: Option<(i128, usize)> = None;
                 let mut hi: Option<(i128, usize)> = None;
                 for (k, &(_, c)) in choices.iter().enumerate().take(end).skip(start) {
-                    // The claim's column 1 rate, less the lines of the measures it lifts, when
-                    // nothing else moves.
-                    let claimed = match (c, &self.usmca) {
-                        (Choice::Usmca, Some(effects)) if !self.exhaustive => self.pricer.claimed_total(flow, effects),
-                        _ => None,
-                    };
-                    let t = match (c, non_us, claimed) {
-                        (Choice::Usmca, _, Some(t)) => Total::cents(t),
-                        // With the whole value US content, the lines on non-US content owe nothing and,
-                        // as no other measure turns on them, nothing else moves.
-                        (Choice::UsContent, Some(lines), _) if non_us_separable && !capped && !self.exhaustive => {
-                            compliance_total - lines
-                        }
-                        _ => {
-                            let f = scratch(&mut self.scratch, flow, &mut copied);
-                            c.apply(f, &bases);
-                            let priced =
-                                self.pricer.price_into(f, &mut self.alternative).map(|p| Total::cents(p.total_duty));
-                            c.undo(f, flow);
-                            let Ok(t) = priced else { continue };
-                            t
-                        }
-                    };
+                    let Some(t) = self.choice_total(flow, c, &bases, us_content_total, &mut copied) else { continue };
                     if t != compliance_total {
                         self.out.unknown.insert(fact);
                     }
@@ -670,6 +661,45 @@ impl<'e> Estimator<'e> {
         self.out.high = high;
         Ok(())
     }
+
+    /// The total, in cents, of the row last priced, `flow`, with choice `c` applied (`bases`: its
+    /// undeclared metal bases); `None` when it cannot be priced so. A USMCA claim is worked out
+    /// from the row's own pricing when it can be ([`Pricer::claimed_total`]), US content from
+    /// `us_content` when given; any other choice is priced on a copy of the row.
+    #[inline]
+    fn choice_total(
+        &mut self,
+        flow: &Flow,
+        c: Choice,
+        bases: &[Base],
+        us_content: Option<i128>,
+        copied: &mut bool,
+    ) -> Option<i128> {
+        match (c, &self.usmca, us_content) {
+            (Choice::UsContent, _, Some(t)) => return Some(t),
+            (Choice::Usmca, Some(effects), _) if !self.exhaustive => {
+                if let Some(t) = self.pricer.claimed_total(flow, effects) {
+                    return Some(Total::cents(t));
+                }
+            }
+            _ => {}
+        }
+        let f = scratch(&mut self.scratch, flow, copied);
+        c.apply(f, bases);
+        let priced = self.pricer.price_into(f, &mut self.alternative).map(|p| Total::cents(p.total_duty));
+        c.undo(f, flow);
+        priced.ok()
+    }
+}
+
+/// The row with a choice applied: `slot`'s flow, a copy of `flow` made once per row (`copied`).
+fn scratch<'s>(slot: &'s mut Option<Flow>, flow: &Flow, copied: &mut bool) -> &'s mut Flow {
+    let f = slot.get_or_insert_with(|| flow.clone());
+    if !*copied {
+        f.copy_from(flow);
+        *copied = true;
+    }
+    f
 }
 
 /// The totals of a range, in cents: a range compares each alternative's total several times, and
