@@ -30,11 +30,9 @@ pub struct Pricer<'e> {
     priced: Priced,
     /// The candidates of the last row priced (see [`Pricer::candidates`]).
     candidates: u128,
-    /// The memo slot of the last row's code and the memo's generation then (see
-    /// [`Pricer::code_slot`]).
-    slot: Option<(u32, u32)>,
-    /// The memo entry of the last row's code (`None` when priced without the memo).
-    entry: Option<MemoEntry>,
+    /// The memo's generation when the last row was priced, and its code's memo entry (`None` when
+    /// priced without the memo, or refused; see [`Pricer::code_slot`]).
+    last_entry: Option<(u32, MemoEntry)>,
     /// The column 1 rates that claims selected, per code.
     claimed: ClaimedRates<'e>,
 }
@@ -88,8 +86,7 @@ impl<'e> Pricer<'e> {
             memo: Memo::default(),
             priced: Priced::default(),
             candidates: u128::MAX,
-            slot: None,
-            entry: None,
+            last_entry: None,
             claimed: ClaimedRates::default(),
         }
     }
@@ -113,7 +110,7 @@ impl<'e> Pricer<'e> {
     /// indexed by slot (and empty it when the generation changes). `None` when the last row was
     /// priced without the memo (a scenario too large for the bit sets) or was refused.
     pub(crate) fn code_slot(&self) -> Option<(u32, u32)> {
-        self.slot
+        self.last_entry.map(|(generation, e)| (generation, e.slot()))
     }
 
     /// The result of the last successful [`Pricer::price`].
@@ -124,8 +121,7 @@ impl<'e> Pricer<'e> {
     /// Prices a flow like [`Engine::assess`], keeping only the applied lines and the totals. Errors
     /// are rows that cannot be priced (never priced as zero).
     pub fn price(&mut self, flow: &Flow) -> Result<&Priced, PricingError> {
-        self.slot = None;
-        self.entry = None;
+        self.last_entry = None;
         let entry = Self::price_with(
             self.engine,
             &mut self.memo,
@@ -134,8 +130,7 @@ impl<'e> Pricer<'e> {
             &mut self.priced,
             &mut self.candidates,
         )?;
-        self.slot = entry.map(|e| (self.memo.generation(), e.slot()));
-        self.entry = entry;
+        self.last_entry = entry.map(|e| (self.memo.generation(), e));
         Ok(&self.priced)
     }
 
@@ -342,7 +337,7 @@ impl<'e> Pricer<'e> {
         let last = &self.priced;
         let candidates = self.candidates;
         // The entry is read only while the memo holds it (pricing another code may have emptied it).
-        let (Some(entry), Some((generation, _))) = (self.entry, self.slot) else { return None };
+        let (generation, entry) = self.last_entry?;
         if generation != self.memo.generation() {
             return None;
         }

@@ -111,7 +111,7 @@ pub struct Estimate<'a> {
 /// The span and facts of the last row (its central figures stay in the pricers).
 #[derive(Clone, Copy, Debug, Default)]
 struct Span {
-    /// The low and high ends, in cents (see [`Total`]).
+    /// The low and high ends, in cents (see [`cents_of`]).
     low: i128,
     high: i128,
     estimated: Facts,
@@ -387,8 +387,8 @@ impl<'e> Estimator<'e> {
         let o = &self.out;
         Estimate {
             central: if o.from_estimate { &self.estimate_priced } else { self.pricer.priced() },
-            low: Total::decimal(o.low),
-            high: Total::decimal(o.high),
+            low: from_cents(o.low),
+            high: from_cents(o.high),
             estimated: o.estimated,
             unknown: o.unknown,
         }
@@ -425,7 +425,7 @@ impl<'e> Estimator<'e> {
             }
             let table = &self.non_us;
             if table.on_non_us[table.first_rate[*i] + l.rate_index] {
-                non_us = Some(non_us.unwrap_or_default() + Total::cents(l.amount));
+                non_us = Some(non_us.unwrap_or_default() + cents_of(l.amount));
                 non_us_separable &= !table.linked[*i];
                 capped |= table.capped[*i];
             }
@@ -475,9 +475,8 @@ impl<'e> Estimator<'e> {
             }
         }
         // The span's totals are compared by their cents: one comparison of integers each.
-        let compliance_total = Total::cents(compliance_total);
-        let central =
-            if self.out.from_estimate { Total::cents(self.estimate_priced.total_duty) } else { compliance_total };
+        let compliance_total = cents_of(compliance_total);
+        let central = if self.out.from_estimate { cents_of(self.estimate_priced.total_duty) } else { compliance_total };
         let (mut low, mut high) = (central.min(compliance_total), central.max(compliance_total));
         if self.ranges {
             let mut choices = std::mem::take(&mut self.choices);
@@ -647,7 +646,7 @@ impl<'e> Estimator<'e> {
                         choices[k].1.apply(f, &bases);
                     }
                     if let Ok(p) = self.pricer.price_into(f, &mut self.alternative) {
-                        let t = Total::cents(p.total_duty);
+                        let t = cents_of(p.total_duty);
                         if is_low { low = low.min(t) } else { high = high.max(t) }
                     }
                     for &k in picks {
@@ -679,14 +678,14 @@ impl<'e> Estimator<'e> {
             (Choice::UsContent, _, Some(t)) => return Some(t),
             (Choice::Usmca, Some(effects), _) if !self.exhaustive => {
                 if let Some(t) = self.pricer.claimed_total(flow, effects) {
-                    return Some(Total::cents(t));
+                    return Some(cents_of(t));
                 }
             }
             _ => {}
         }
         let f = scratch(&mut self.scratch, flow, copied);
         c.apply(f, bases);
-        let priced = self.pricer.price_into(f, &mut self.alternative).map(|p| Total::cents(p.total_duty));
+        let priced = self.pricer.price_into(f, &mut self.alternative).map(|p| cents_of(p.total_duty));
         c.undo(f, flow);
         priced.ok()
     }
@@ -702,46 +701,38 @@ fn scratch<'s>(slot: &'s mut Option<Flow>, flow: &Flow, copied: &mut bool) -> &'
     f
 }
 
-/// The totals of a range, in cents: a range compares each alternative's total several times, and
-/// a comparison of integers is one instruction where one of `Decimal`s aligns their scales first.
-struct Total;
-
-impl Total {
-    /// The cents of a total or a duty line. Every line is rounded to the cent, and every total is
-    /// a sum of lines at two places (the pricer's `close`) or, past what a `Decimal` holds at two
-    /// places, at fewer: the cents are exact. An amount of more places (none is made) is taken
-    /// at its cents rounded half away from zero, as it is printed.
-    #[inline]
-    fn cents(amount: Decimal) -> i128 {
-        match amount.scale() {
-            2 => amount.mantissa(),
-            1 => amount.mantissa() * 10,
-            0 => amount.mantissa() * 100,
-            _ => Self::rounded_cents(amount),
-        }
+/// The cents of a total or a duty line: a range compares each alternative's total several times,
+/// and a comparison of integers is one instruction where one of `Decimal`s aligns their scales
+/// first. Every line is rounded to the cent and every total is a sum of lines at two places (the
+/// pricer's `close`): the cents are exact. An amount of more places (none is made) is taken at its
+/// cents rounded half away from zero, as it is printed.
+#[inline]
+fn cents_of(amount: Decimal) -> i128 {
+    match amount.scale() {
+        2 => amount.mantissa(),
+        1 => amount.mantissa() * 10,
+        0 => amount.mantissa() * 100,
+        _ => rounded_cents(amount),
     }
+}
 
-    #[cold]
-    fn rounded_cents(amount: Decimal) -> i128 {
-        let mut a = amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        a.rescale(2);
-        a.mantissa()
-    }
+#[cold]
+fn rounded_cents(amount: Decimal) -> i128 {
+    let mut a = amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    a.rescale(2);
+    a.mantissa()
+}
 
-    /// The amount of `cents`, exactly: at two places, or, for an amount too large for a `Decimal`
-    /// at two places, at the fewer places the pricer kept it at (see [`Total::cents`]).
-    fn decimal(cents: i128) -> Decimal {
-        if let Ok(d) = Decimal::try_from_i128_with_scale(cents, 2) {
-            return d;
-        }
-        let (mantissa, scale) = if cents % 100 == 0 { (cents / 100, 0) } else { (cents / 10, 1) };
-        // The cents of a `Decimal`, over 100, always fit one: the bound is never reached.
-        Decimal::try_from_i128_with_scale(mantissa, scale).unwrap_or(if cents < 0 {
-            Decimal::MIN
-        } else {
-            Decimal::MAX
-        })
+/// The amount of `cents`, exactly: at two places, or, for an amount too large for a `Decimal` at
+/// two places (customs values past 10^15 are refused, but a library caller may price more), at the
+/// fewer places the pricer kept it at (see [`cents_of`]).
+fn from_cents(cents: i128) -> Decimal {
+    if let Ok(d) = Decimal::try_from_i128_with_scale(cents, 2) {
+        return d;
     }
+    let (mantissa, scale) = if cents % 100 == 0 { (cents / 100, 0) } else { (cents / 10, 1) };
+    // The cents of a `Decimal`, over 100, always fit one: the bound is never reached.
+    Decimal::try_from_i128_with_scale(mantissa, scale).unwrap_or(if cents < 0 { Decimal::MIN } else { Decimal::MAX })
 }
 
 fn pad_to_10(p: &HtsCode) -> Option<HtsCode> {
