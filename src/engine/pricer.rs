@@ -9,7 +9,7 @@ use super::memo::{Memo, MemoEntry};
 use super::{AppliedSoFar, Codes, Engine};
 use crate::codes::Program;
 use crate::flow::Flow;
-use crate::money::{mul_round_cents, round_cents};
+use crate::money::{exact_cents, mul_round_cents, round_cents};
 use crate::rate_text::RateExpr;
 use crate::scenario::ListMask;
 use rust_decimal::Decimal;
@@ -223,7 +223,7 @@ impl<'e> Pricer<'e> {
             let st = engine.measure_status(i, flow, &codes, &applied, index.dated_scope[i], &mut out.warnings);
             if let Status::Applied(l) = st {
                 applied_bits |= 1u128 << i;
-                additional_cents = additional_cents.zip(cents(l.amount)).map(|(a, c)| a + c);
+                additional_cents = additional_cents.zip(exact_cents(l.amount)).map(|(a, c)| a + c);
                 out.lines.push((i, l));
             }
         }
@@ -251,7 +251,7 @@ impl<'e> Pricer<'e> {
             return Err(e);
         }
         let in_cents = additional_cents.and_then(|a| {
-            let total = a + cents(mfn_duty)?;
+            let total = a + exact_cents(mfn_duty)?;
             Some((Decimal::try_from_i128_with_scale(a, 2).ok()?, Decimal::try_from_i128_with_scale(total, 2).ok()?))
         });
         (out.additional_duty, out.total_duty) = match in_cents {
@@ -315,7 +315,7 @@ impl<'e> Pricer<'e> {
                 out.lines.push((i, l));
             }
         }
-        let additional_cents = out.lines.iter().try_fold(0i128, |a, (_, l)| Some(a + cents(l.amount)?));
+        let additional_cents = out.lines.iter().try_fold(0i128, |a, (_, l)| Some(a + exact_cents(l.amount)?));
         Self::close(variant, flow, applied_bits, last.mfn_duty, additional_cents, out)?;
         out.customs_value = last.customs_value;
         out.base_rule = last.base_rule;
@@ -384,8 +384,11 @@ impl<'e> Pricer<'e> {
             return None;
         }
         // Most claims select a free rate.
-        let mfn =
-            if rate.ad_valorem.is_zero() { 0 } else { cents(mul_round_cents(rate.ad_valorem, flow.customs_value))? };
+        let mfn = if rate.ad_valorem.is_zero() {
+            0
+        } else {
+            exact_cents(mul_round_cents(rate.ad_valorem, flow.customs_value))?
+        };
         let mut total_cents = mfn;
         let (_, exemptions) = self.memo.scope(entry);
         let members = self.memo.members(entry);
@@ -414,7 +417,7 @@ impl<'e> Pricer<'e> {
                 lifts
             };
             if !lifted {
-                total_cents += cents(l.amount)?;
+                total_cents += exact_cents(l.amount)?;
             }
         }
         Decimal::try_from_i128_with_scale(total_cents, 2).ok()
@@ -444,13 +447,6 @@ fn claim_selects(line: &crate::mfn::MfnLine, program: Program) -> Option<(&RateE
     let general = line.general.as_ref().ok()?;
     let special = crate::rate_text::special_for(&line.special, program.as_str());
     Some(special.map_or((general, true), |s| (s, false)))
-}
-
-/// An amount of at most two decimal places (a rounded duty) in integer cents.
-#[inline]
-fn cents(d: Decimal) -> Option<i128> {
-    let scale = d.scale();
-    (scale <= 2).then(|| d.mantissa() * [100, 10, 1][scale as usize])
 }
 
 /// The scope-check view of a flow's code from its memo `entry` (list `members`), on the lists of date

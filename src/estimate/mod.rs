@@ -708,19 +708,13 @@ fn scratch<'s>(slot: &'s mut Option<Flow>, flow: &Flow, copied: &mut bool) -> &'
 /// cents rounded half away from zero, as it is printed.
 #[inline]
 fn cents_of(amount: Decimal) -> i128 {
-    match amount.scale() {
-        2 => amount.mantissa(),
-        1 => amount.mantissa() * 10,
-        0 => amount.mantissa() * 100,
-        _ => rounded_cents(amount),
-    }
+    crate::money::exact_cents(amount).unwrap_or_else(|| rounded_cents(amount))
 }
 
 #[cold]
 fn rounded_cents(amount: Decimal) -> i128 {
-    let mut a = amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    a.rescale(2);
-    a.mantissa()
+    // `round_cents` gives two places.
+    crate::money::round_cents(amount).mantissa()
 }
 
 /// The amount of `cents`, exactly: at two places, or, for an amount too large for a `Decimal` at

@@ -21,7 +21,7 @@ pub(crate) use format::push_scaled_integer;
 pub use format::{push_fixed, push_fixed_bytes, thousands};
 pub use parse::{MoneyError, parse_amount, trim};
 pub use rate::{Rate, percent};
-pub use round::{MoneySum, effective_rate, mul_round_cents, round_cents};
+pub use round::{MoneySum, effective_rate, exact_cents, mul_round_cents, round_cents};
 
 /// Powers of ten that fit in a `u128`: `POW10[n]` = 10^n.
 pub(crate) const POW10: [u128; 39] = {

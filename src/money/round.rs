@@ -25,6 +25,14 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     r
 }
 
+/// An amount of at most two decimal places (a rounded duty, a total of them) in integer cents;
+/// `None` for one of more places.
+#[inline]
+pub fn exact_cents(d: Decimal) -> Option<i128> {
+    let scale = d.scale();
+    (scale <= 2).then(|| d.mantissa() * [100, 10, 1][scale as usize])
+}
+
 /// `round_cents(a * b)`, the usual duty line (a rate times a base), with the product and the
 /// rounding in integers when both are non-negative and the product is exact in a `Decimal` (at
 /// most 96 bits and 28 places: then `Decimal` multiplication is exact too, so the two agree).
